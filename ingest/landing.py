@@ -1,0 +1,230 @@
+"""Walk a landing zone and load what is new: recognise, parse, dedupe, supersede, quarantine.
+
+Idempotent by content: a file already recorded with the same name and SHA-256 is skipped; the
+same content under another name is a DUPLICATE; new content for a logical file already loaded
+(same layout and scope) SUPERSEDES it. A file loads whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from ingest.cardsafe import CardKey, scrub
+from ingest.errors import IngestError
+from ingest.layouts import LAYOUTS, Layout
+from ingest.load import RAW, PendingBatch, ensure_schema, write_batch
+from ingest.source import SourceFile
+
+log = logging.getLogger("posaudit.ingest")
+
+FOLDERS = ("terminal", "settlement", "bank", "events", "reports", "reference")
+FLUSH_ROWS = 1_000_000
+
+
+@dataclass
+class FileOutcome:
+    file_name: str
+    status: str
+    layout: str | None
+    rows_loaded: int = 0
+    error: str | None = None
+
+
+@dataclass
+class IngestReport:
+    run_id: str
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    skipped_unchanged: int = 0
+    ignored: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(o.rows_loaded for o in self.outcomes)
+
+    def summary(self) -> str:
+        parts = [f"{s.lower()} {self.count(s)}" for s in
+                 ("LOADED", "DUPLICATE", "SUPERSEDED", "QUARANTINED") if self.count(s)]
+        parts.append(f"unchanged {self.skipped_unchanged}")
+        return (f"ingest {self.run_id}: {', '.join(parts)}; {self.rows_loaded:,} rows "
+                f"in {self.seconds:.1f}s")
+
+
+@dataclass
+class _Known:
+    """What the manifest already says, kept current as this run decides."""
+
+    by_name_sha: set[tuple[str, str]]
+    by_stat: set[tuple[str, int, int]]
+    loaded_sha: dict[str, tuple[str, str]]  # sha -> (file_id, layout)
+    active_scope: dict[tuple[str, str], tuple[str, str]]  # (layout, scope) -> (file_id, sha)
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> _Known:
+        rows = con.execute(
+            f"SELECT file_name, sha256, size_bytes, mtime_ns, status, file_id, layout, scope_key "
+            f"FROM {RAW}.file_manifest"
+        ).fetchall()
+        known = cls(set(), set(), {}, {})
+        for name, sha, size, mtime, status, file_id, layout, scope in rows:
+            known.by_name_sha.add((name, sha))
+            if size is not None and mtime is not None:
+                known.by_stat.add((name, size, mtime))
+            if status == "LOADED":
+                known.loaded_sha[sha] = (file_id, layout)
+                known.active_scope[(layout, scope)] = (file_id, sha)
+        return known
+
+
+def new_run_id() -> str:
+    return datetime.now().strftime("%Y%m%dT%H%M%S") + f"-{time.perf_counter_ns() % 65536:04x}"
+
+
+def landing_files(landing: Path) -> Iterator[tuple[Path, str, str]]:
+    """(path, name relative to landing, folder), oldest first so corrections come last."""
+    found: list[tuple[int, str, Path, str]] = []
+    for folder in FOLDERS:
+        base = landing / folder
+        if not base.is_dir():
+            continue
+        for path in base.rglob("*"):
+            rel = path.relative_to(landing)
+            if not path.is_file() or any(part.startswith(".") for part in rel.parts):
+                continue
+            found.append((path.stat().st_mtime_ns, rel.as_posix(), path, folder))
+    for _, name, path, folder in sorted(found):
+        yield path, name, folder
+
+
+def file_id_for(name: str, sha: str) -> str:
+    return hashlib.sha256(f"{name}\0{sha}".encode()).hexdigest()[:16]
+
+
+def detect(src: SourceFile) -> Layout | None:
+    head = src.head()
+    for layout in LAYOUTS:
+        if layout.detect(src, head):
+            return layout
+    return None
+
+
+def ingest_landing(
+    landing: Path,
+    con: duckdb.DuckDBPyConnection,
+    key: CardKey,
+    *,
+    run_id: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport(run_id=run_id or new_run_id())
+    if not landing.is_dir():
+        raise FileNotFoundError(f"landing zone {landing} does not exist")
+    ensure_schema(con)
+    known = _Known.read(con)
+    report.ignored = sorted(
+        p.name for p in landing.iterdir() if p.name not in FOLDERS and not p.name.startswith(".")
+    )
+    batch = PendingBatch()
+    for path, name, folder in landing_files(landing):
+        stat = path.stat()
+        if (name, stat.st_size, stat.st_mtime_ns) in known.by_stat:
+            report.skipped_unchanged += 1
+            continue
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        if (name, sha) in known.by_name_sha:
+            report.skipped_unchanged += 1
+            continue
+        outcome = _one_file(path, name, folder, data, sha, stat, key, known, batch, report.run_id)
+        report.outcomes.append(outcome)
+        if progress:
+            progress(f"{outcome.status:<11} {name}" + (f"  ({outcome.error})" if outcome.error
+                                                          else ""))
+        if batch.rows >= FLUSH_ROWS:
+            write_batch(con, batch)
+            batch = PendingBatch()
+    write_batch(con, batch)
+    report.seconds = time.perf_counter() - started
+    log.info(scrub(report.summary()))
+    return report
+
+
+def _one_file(
+    path: Path, name: str, folder: str, data: bytes, sha: str, stat: object, key: CardKey,
+    known: _Known, batch: PendingBatch, run_id: str,
+) -> FileOutcome:
+    now = datetime.now()
+    file_id = file_id_for(name, sha)
+    row: dict[str, object] = {
+        "file_id": file_id, "file_name": name, "folder": folder,
+        "size_bytes": len(data), "mtime_ns": getattr(stat, "st_mtime_ns", None), "sha256": sha,
+        "first_seen_at": now, "run_id": run_id,
+    }
+    known.by_name_sha.add((name, sha))
+    known.by_stat.add((name, len(data), int(row["mtime_ns"] or 0)))
+    if sha in known.loaded_sha:
+        original, layout_name = known.loaded_sha[sha]
+        row.update(status="DUPLICATE", layout=layout_name, duplicate_of=original,
+                   rows_read=0, rows_loaded=0, rows_rejected=0)
+        batch.manifest.append(row)
+        return FileOutcome(name, "DUPLICATE", layout_name)
+    layout: Layout | None = None
+    try:
+        src = SourceFile(name=name, folder=folder, data=data)
+        src = SourceFile.open(path, name, folder) if data.startswith(b"PK\x03\x04") else src
+        layout = detect(src)
+        if layout is None:
+            first = src.head(200).splitlines()[0][:80] if src.head(200).strip() else ""
+            raise IngestError(name, 1, None,
+                              f"layout not recognised from the content (first line {first!r})")
+        row["layout"] = layout.name
+        if folder not in layout.folders:
+            raise IngestError(name, None, None,
+                              f"a {layout.name} file belongs in {'/'.join(layout.folders)}/, "
+                              f"not in {folder}/")
+        row["encoding"] = src.encoding
+        parsed = layout.parse(src, key)
+    except IngestError as err:
+        return _quarantine(batch, row, err)
+    except Exception as exc:  # a parser bug must not stop the other files
+        err = IngestError(name, None, None, f"unexpected {type(exc).__name__}: {exc}")
+        return _quarantine(batch, row, err)
+    frame = parsed.frame.with_columns(
+        pl.lit(file_id).alias("file_id"), pl.col("line_no").cast(pl.Int32)
+    )
+    scope = parsed.scope_key or f"path:{name}"
+    previous = known.active_scope.get((layout.name, scope))
+    if previous is not None:
+        batch.superseded.append((layout.table, previous[0], file_id))
+        known.loaded_sha.pop(previous[1], None)
+    known.active_scope[(layout.name, scope)] = (file_id, sha)
+    known.loaded_sha[sha] = (file_id, layout.name)
+    batch.add_rows(layout.table, frame)
+    row.update(status="LOADED", scope_key=scope, rows_read=parsed.rows_read,
+               rows_loaded=frame.height, rows_rejected=parsed.rows_read - frame.height,
+               loaded_at=now)
+    batch.manifest.append(row)
+    return FileOutcome(name, "LOADED", layout.name, rows_loaded=frame.height)
+
+
+def _quarantine(batch: PendingBatch, row: dict[str, object], err: IngestError) -> FileOutcome:
+    row.update(status="QUARANTINED", rows_loaded=0, error_line=err.line,
+               error_field=err.field, error=str(err))
+    row.setdefault("rows_read", None)
+    batch.manifest.append(row)
+    log.warning(str(err))
+    return FileOutcome(str(row["file_name"]), "QUARANTINED", row.get("layout"),  # type: ignore[arg-type]
+                       error=str(err))

@@ -1,0 +1,31 @@
+"""Every raw layout posaudit reads, in detection order (most specific markers first)."""
+
+from __future__ import annotations
+
+from ingest.layouts.adyen_sdr import AdyenSdr
+from ingest.layouts.alipay_bill import AlipayBill
+from ingest.layouts.bank_statement_cn import BankStatementCn
+from ingest.layouts.base import Layout, Parsed
+from ingest.layouts.cn_pos_statement import CnPosStatement
+from ingest.layouts.error_report import ErrorReport
+from ingest.layouts.pos_journal import PosJournalCn, PosJournalV1
+from ingest.layouts.reference import FeeContracts, Terminals
+from ingest.layouts.terminal_events import TerminalEvents
+from ingest.layouts.wechat_bill import WechatBill
+
+LAYOUTS: tuple[Layout, ...] = (
+    PosJournalV1(),
+    PosJournalCn(),
+    CnPosStatement(),
+    WechatBill(),
+    AlipayBill(),
+    AdyenSdr(),
+    BankStatementCn(),
+    TerminalEvents(),
+    ErrorReport(),
+    Terminals(),
+    FeeContracts(),
+)
+BY_NAME = {layout.name: layout for layout in LAYOUTS}
+
+__all__ = ["BY_NAME", "LAYOUTS", "Layout", "Parsed"]

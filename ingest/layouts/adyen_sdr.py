@@ -1,0 +1,107 @@
+"""``adyen_sdr``: Adyen's Settlement details report, read by header name.
+
+The column set is configurable (30, 34, 49 columns exist): the columns posaudit uses are typed,
+every other column is kept in ``extra_columns`` as JSON. Per batch and net currency, the
+MerchantPayout row must equal the batch's net (credit − debit of the other rows).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from ingest.errors import IngestError
+from ingest.layouts.base import Layout, Parsed, first_line, header_names
+from ingest.source import SourceFile
+from ingest.table import Field, cast_fields, norm, read_delimited
+
+FIELDS = (
+    Field("Company Account", "company_account"),
+    Field("Merchant Account", "merchant_account", required=True),
+    Field("Psp Reference", "psp_reference"),
+    Field("Merchant Reference", "merchant_reference"),
+    Field("Payment Method", "payment_method"),
+    Field("Creation Date", "creation_date", kind="datetime", required=True),
+    Field("TimeZone", "timezone"),
+    Field("Type", "type", required=True),
+    Field("Modification Reference", "modification_reference", free_text=True),
+    Field("Gross Currency", "gross_currency"),
+    Field("Gross Debit (GC)", "gross_debit", kind="amount4"),
+    Field("Gross Credit (GC)", "gross_credit", kind="amount4"),
+    Field("Exchange Rate", "exchange_rate", kind="rate"),
+    Field("Net Currency", "net_currency", required=True),
+    Field("Net Debit (NC)", "net_debit", kind="amount4"),
+    Field("Net Credit (NC)", "net_credit", kind="amount4"),
+    Field("Commission (NC)", "commission", kind="amount4"),
+    Field("Markup (NC)", "markup", kind="amount4"),
+    Field("Scheme Fees (NC)", "scheme_fees", kind="amount4"),
+    Field("Interchange (NC)", "interchange", kind="amount4"),
+    Field("Payment Method Variant", "payment_method_variant"),
+    Field("Modification Merchant Reference", "modification_merchant_reference", free_text=True),
+    Field("Batch Number", "batch_number", kind="int", required=True),
+    Field("Booking Date", "booking_date", kind="datetime"),
+    Field("Booking Date TimeZone", "booking_date_timezone"),
+    Field("Merchant Order Reference", "merchant_order_reference"),
+)
+_KNOWN = {norm(f.source) for f in FIELDS}
+
+
+class AdyenSdr(Layout):
+    name = "adyen_sdr"
+    table = "adyen_sdr"
+    folders = ("settlement",)
+    fields = FIELDS
+
+    def detect(self, src: SourceFile, head: str) -> bool:
+        return {"Merchant Account", "Psp Reference", "Type", "Net Currency", "Batch Number"} <= (
+            header_names(first_line(head))
+        )
+
+    def extra_columns(self) -> list[tuple[str, str]]:
+        return [("extra_columns", "JSON")]
+
+    def parse(self, src: SourceFile, key: object) -> Parsed:
+        name = src.display_name
+        table = read_delimited(name, src.text, 1)
+        frame = cast_fields(table, FIELDS)
+        extra = [(h, f"c{i}") for i, h in enumerate(table.header) if h not in _KNOWN and h]
+        if extra:
+            # Unused columns stay, as JSON, so that nothing the acquirer sent is lost.
+            packed = table.frame.select(
+                pl.struct([pl.col(c).alias(h) for h, c in extra]).struct.json_encode()
+            ).to_series()
+        else:
+            packed = pl.Series([None] * frame.height, dtype=pl.String)
+        frame = frame.with_columns(packed.alias("extra_columns"))
+        _check_payouts(name, frame)
+        scope = None
+        if frame.height:
+            accounts = ",".join(sorted(frame["merchant_account"].unique().to_list()))
+            batches = ",".join(str(b) for b in sorted(frame["batch_number"].unique().to_list()))
+            scope = f"{accounts}|batch {batches}"
+        return Parsed(self.name, frame, rows_read=len(table), scope_key=scope)
+
+
+def _check_payouts(name: str, frame: pl.DataFrame) -> None:
+    """Each MerchantPayout row equals the net of the rest of its batch in its net currency."""
+    zero = pl.lit(0, dtype=pl.Decimal(18, 4))
+    net = pl.col("net_credit").fill_null(zero) - pl.col("net_debit").fill_null(zero)
+    keys = ["merchant_account", "batch_number", "net_currency"]
+    is_payout = pl.col("type") == "MerchantPayout"
+    payouts = frame.filter(is_payout)
+    if payouts.is_empty():
+        return
+    batch_net = (
+        frame.filter(~is_payout).group_by(keys).agg(net.sum().alias("batch_net"))
+    )
+    joined = payouts.join(batch_net, on=keys, how="left")
+    for row in joined.iter_rows(named=True):
+        paid = (row["net_debit"] or Decimal(0)) - (row["net_credit"] or Decimal(0))
+        expected = row["batch_net"] if row["batch_net"] is not None else Decimal(0)
+        if paid != expected:
+            raise IngestError(
+                name, row["line_no"], "Net Debit (NC)",
+                f"MerchantPayout of batch {row['batch_number']} is {row['net_currency']} "
+                f"{paid} but the batch nets to {expected}: the batch does not tie",
+            )

@@ -1,0 +1,133 @@
+"""``alipay_bill``: Alipay 业务明细 (GBK CSV, or a zip holding it).
+
+A ``#`` header block (account, period), a start marker, the detail header and rows, an end
+marker and ``#`` footer lines whose totals (交易合计, 退款合计) must tie to the rows. ID and text
+fields end with a TAB. 服务费 is written negative by some exports: its absolute value is the fee.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import polars as pl
+
+from ingest.errors import IngestError
+from ingest.layouts.base import Layout, Parsed
+from ingest.source import SourceFile
+from ingest.table import Field, cast_fields, norm, read_delimited
+
+FIELDS = (
+    Field("支付宝交易号", "alipay_trade_no", required=True),
+    Field("商户订单号", "order_no"),
+    Field("业务类型", "biz_type", required=True, values=("交易", "退款")),
+    Field("商品名称", "product_name", free_text=True),
+    Field("创建时间", "created_at", kind="datetime", required=True),
+    Field("完成时间", "finished_at", kind="datetime"),
+    Field("门店编号", "store_no"),
+    Field("门店名称", "store_name", free_text=True),
+    Field("操作员", "operator"),
+    Field("终端号", "terminal_id"),
+    Field("对方账户", "counterparty_account", free_text=True),
+    Field("订单金额(元)", "order_amount", kind="money", required=True),
+    Field("商家实收(元)", "merchant_received", kind="money", required=True),
+    Field("支付宝红包(元)", "alipay_red_packet", kind="money"),
+    Field("集分宝(元)", "jifenbao", kind="money"),
+    Field("支付宝优惠(元)", "alipay_discount", kind="money"),
+    Field("商家优惠(元)", "merchant_discount", kind="money"),
+    Field("券核销金额(元)", "coupon_amount", kind="money"),
+    Field("券名称", "coupon_name", free_text=True),
+    Field("商家红包消费金额(元)", "merchant_red_packet", kind="money"),
+    Field("卡消费金额(元)", "card_amount", kind="money"),
+    Field("退款批次号/请求号", "refund_request_no"),
+    Field("服务费(元)", "service_fee", kind="money"),
+    Field("分润(元)", "profit_share", kind="money"),
+    Field("备注", "remark", free_text=True),
+)
+
+_BRACKET = re.compile(r"\[([^\]]*)\]")
+_COUNT = re.compile(r"(\d+)笔")
+_RECEIVED = re.compile(r"商家实收共\s*(-?[\d.,]+)\s*元")
+
+
+class AlipayBill(Layout):
+    name = "alipay_bill"
+    table = "alipay_bill"
+    folders = ("settlement",)
+    fields = FIELDS
+
+    def detect(self, src: SourceFile, head: str) -> bool:
+        text = norm(head[:400])
+        return text.startswith("#支付宝") or ("支付宝交易号" in head and "商家实收" in norm(head))
+
+    def extra_columns(self) -> list[tuple[str, str]]:
+        return [("account", "VARCHAR"), ("period_start", "TIMESTAMP"), ("period_end", "TIMESTAMP")]
+
+    def parse(self, src: SourceFile, key: object) -> Parsed:
+        name = src.display_name
+        lines = [line.rstrip("\r") for line in src.text.split("\n")]
+        folded = [norm(line) for line in lines]
+        account, start, end = _header_block(folded)
+        begin = next((i for i, s in enumerate(folded)
+                      if s.startswith("#-") and "业务明细列表" in s and "结束" not in s), None)
+        if begin is None:
+            raise IngestError(name, None, None, "start marker #-----业务明细列表----- is missing")
+        finish = next((i for i in range(begin + 1, len(folded))
+                       if folded[i].startswith("#-") and "结束" in folded[i]), None)
+        if finish is None:
+            raise IngestError(name, len(lines), None,
+                              "end marker #-----业务明细列表结束----- is missing: the bill is "
+                              "truncated")
+        table = read_delimited(name, "\n".join(lines[begin + 1 : finish]), begin + 2)
+        frame = cast_fields(table, FIELDS)
+        frame = frame.with_columns(pl.col("service_fee").abs())
+        _check_footer(name, folded, finish, frame)
+        frame = frame.with_columns(
+            pl.lit(account, dtype=pl.String).alias("account"),
+            pl.lit(start, dtype=pl.Datetime("us")).alias("period_start"),
+            pl.lit(end, dtype=pl.Datetime("us")).alias("period_end"),
+        )
+        scope = f"{account}|{start}..{end}" if account and start else None
+        return Parsed(self.name, frame, rows_read=len(table), scope_key=scope)
+
+
+def _header_block(folded: list[str]) -> tuple[str | None, object, object]:
+    account = start = end = None
+    for s in folded[:20]:
+        if s.startswith("#账号"):
+            found = _BRACKET.findall(s)
+            account = found[0].strip() if found else s.split(":", 1)[-1].strip()
+        elif s.startswith("#起始日期"):
+            found = _BRACKET.findall(s)
+            if len(found) >= 2:
+                start, end = (_to_datetime(found[0]), _to_datetime(found[1]))
+    return account, start, end
+
+
+def _to_datetime(text: str) -> object:
+    parsed = pl.Series([text.strip()]).str.to_datetime(strict=False)
+    return parsed[0]
+
+
+def _check_footer(name: str, folded: list[str], finish: int, frame: pl.DataFrame) -> None:
+    footers = {"交易": "#交易合计", "退款": "#退款合计"}
+    for biz, prefix in footers.items():
+        at = next((i for i in range(finish + 1, len(folded)) if folded[i].startswith(prefix)),
+                  None)
+        if at is None:
+            raise IngestError(name, finish + 1, None,
+                              f"footer line {prefix} is missing: the bill is truncated")
+        rows = frame.filter(pl.col("biz_type") == biz)
+        count = _COUNT.search(folded[at])
+        received = _RECEIVED.search(folded[at])
+        if count and int(count.group(1)) != rows.height:
+            raise IngestError(name, at + 1, prefix.lstrip("#"),
+                              f"footer says {count.group(1)}笔 but the rows hold {rows.height}")
+        if received:
+            stated = Decimal(received.group(1).replace(",", ""))
+            total = rows["merchant_received"].sum() if rows.height else 0
+            actual = Decimal(str(total))
+            # Some exports write refund totals unsigned.
+            if stated != actual and not (biz == "退款" and stated == -actual):
+                raise IngestError(name, at + 1, "商家实收",
+                                  f"footer says {stated} but the rows add up to {actual}")

@@ -1,0 +1,56 @@
+"""``bank_statement_cn``: a merchant's bank-account statement (GBK or UTF-8 CSV).
+
+余额 must chain in file order: each balance is the previous one plus credit minus debit.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import polars as pl
+
+from ingest.layouts.base import CsvLayout, fail_where
+from ingest.source import SourceFile
+from ingest.table import MONEY, Field
+
+
+class BankStatementCn(CsvLayout):
+    name = "bank_statement_cn"
+    table = "bank_statement_cn"
+    folders = ("bank",)
+    markers: ClassVar[frozenset[str]] = frozenset(
+        {"交易日期", "交易时间", "交易流水号", "摘要", "借方金额", "贷方金额", "余额"}
+    )
+    fields = (
+        Field("交易日期", "txn_date", kind="date", required=True),
+        Field("交易时间", "txn_clock", kind="time", required=True),
+        Field("交易流水号", "serial_no", required=True),
+        Field("摘要", "summary", free_text=True),
+        Field("借方金额", "debit", kind="money"),
+        Field("贷方金额", "credit", kind="money"),
+        Field("余额", "balance", kind="money", required=True),
+        Field("对方户名", "counterparty_name", free_text=True),
+        Field("对方账号", "counterparty_account", free_text=True),
+        Field("备注", "memo", free_text=True),
+    )
+
+    def dropped_columns(self) -> set[str]:
+        return {"txn_clock"}
+
+    def extra_columns(self) -> list[tuple[str, str]]:
+        return [("txn_time", "TIMESTAMP")]
+
+    def finish(self, src: SourceFile, frame: pl.DataFrame) -> pl.DataFrame:
+        name = src.display_name
+        zero = pl.lit(0, dtype=MONEY)
+        frame = frame.with_columns(
+            pl.col("debit").fill_null(zero), pl.col("credit").fill_null(zero)
+        )
+        fail_where(name, frame, (frame["debit"] < 0) | (frame["credit"] < 0), "借方金额",
+                   "debit and credit must not be negative")
+        expected = frame["balance"].shift(1) + frame["credit"] - frame["debit"]
+        broken = (frame["balance"] != expected).fill_null(False)
+        fail_where(name, frame, broken, "余额",
+                   "balance does not chain: previous balance + credit − debit differs")
+        txn_time = frame["txn_date"].dt.combine(frame["txn_clock"]).alias("txn_time")
+        return frame.drop("txn_clock").with_columns(txn_time)

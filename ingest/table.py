@@ -1,0 +1,348 @@
+"""Delimited text to typed polars frames, with the line of every row and precise errors.
+
+Two readers: a fast one (polars' multi-threaded CSV reader) for files without quote characters,
+which is every large export we know; and Python's csv module for quoted files, which are small.
+Both return string columns plus ``line_no``: the physical, 1-based line where the record starts.
+Then :func:`cast_fields` validates and types the columns and names the first bad line and field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from ingest.cardsafe import CardKey, protect_card_column, scrub_text_column
+from ingest.errors import IngestError
+
+MONEY = pl.Decimal(18, 2)
+MONEY5 = pl.Decimal(18, 5)
+AMOUNT4 = pl.Decimal(18, 4)
+RATE = pl.Decimal(24, 15)
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d")
+_DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+
+
+def norm(name: str) -> str:
+    """Header normalisation: NFKC folds full-width punctuation, then trim BOM, backtick, spaces."""
+    return unicodedata.normalize("NFKC", name).strip().lstrip("\ufeff").strip("`").strip()
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a raw layout.
+
+    kind: str | int | money (2 places) | money5 | amount4 | rate | percent | date | datetime |
+    time | card (becomes card_token + card_mask).
+    """
+
+    source: str
+    name: str
+    kind: str = "str"
+    required: bool = False
+    pattern: str | None = None  # the whole trimmed value must match
+    values: tuple[str, ...] | None = None
+    fmt: str | None = None  # date / time format when not the default
+    free_text: bool = False  # may hold anything: guard against card numbers
+    drop: bool = False  # personal data: checked for presence, never kept
+    aliases: tuple[str, ...] = ()
+
+    def matches(self, header: str) -> bool:
+        return header == norm(self.source) or header in {norm(a) for a in self.aliases}
+
+
+@dataclass
+class StringTable:
+    """Raw text cells: ``columns`` maps normalised header to a string Series."""
+
+    file: str
+    header: list[str]
+    header_line: int
+    frame: pl.DataFrame  # string columns c0..cN-1 plus line_no
+
+    def column(self, header_name: str) -> pl.Series | None:
+        try:
+            i = self.header.index(header_name)
+        except ValueError:
+            return None
+        return self.frame.get_column(f"c{i}")
+
+    @property
+    def line_no(self) -> pl.Series:
+        return self.frame.get_column("line_no")
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+
+def read_delimited(
+    file: str,
+    body: str,
+    first_line: int,
+    *,
+    sep: str = ",",
+    strip: str = " \t",
+    strip_backtick: bool = False,
+) -> StringTable:
+    """Read ``body`` (header line first) that starts at physical line ``first_line``."""
+    if '"' in body:
+        header, frame = _read_quoted(file, body, first_line, sep)
+    else:
+        header, frame = _read_fast(file, body, first_line, sep)
+    exprs = []
+    for name in frame.columns:
+        if name == "line_no":
+            continue
+        e = pl.col(name)
+        if strip_backtick:
+            e = e.str.strip_chars(strip).str.strip_prefix("`")
+        e = e.str.strip_chars(strip)
+        exprs.append(pl.when(e.str.len_bytes() == 0).then(None).otherwise(e).alias(name))
+    frame = frame.with_columns(exprs)
+    cells = [c for c in frame.columns if c != "line_no"]
+    # Blank lines come through as all-null rows: skip them, their line numbers stay counted.
+    if cells:
+        frame = frame.filter(~pl.all_horizontal(pl.col(c).is_null() for c in cells))
+    return StringTable(file=file, header=[norm(h) for h in header], header_line=first_line,
+                       frame=frame)
+
+
+def _split_header(line: str, sep: str) -> list[str]:
+    return next(csv.reader([line.rstrip("\r")], delimiter=sep))
+
+
+def _read_fast(file: str, body: str, first_line: int, sep: str) -> tuple[list[str], pl.DataFrame]:
+    nl = body.find("\n")
+    header_line = body if nl < 0 else body[:nl]
+    header = _split_header(header_line, sep)
+    rest = "" if nl < 0 else body[nl + 1 :]
+    ncols = len(header)
+    names = [f"c{i}" for i in range(ncols)]
+    if not rest.strip():
+        frame = pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
+        return header, frame.with_columns(pl.Series("line_no", [], dtype=pl.Int64))
+    data = rest.encode("utf-8")
+    try:
+        frame = pl.read_csv(
+            data,
+            has_header=False,
+            new_columns=names,
+            schema={n: pl.String for n in names},
+            separator=sep,
+            quote_char=None,
+            eol_char="\n",
+        )
+    except pl.exceptions.ComputeError:
+        _locate_field_count(file, rest, first_line + 1, ncols, sep)
+        raise IngestError(file, None, None, "the file is not valid delimited text") from None
+    # polars pads short rows with nulls: a separator count that is off points at one (or at a
+    # blank line, which is allowed).
+    if data.count(sep.encode()) != frame.height * (ncols - 1):
+        _locate_field_count(file, rest, first_line + 1, ncols, sep)
+    frame = frame.with_columns(
+        (pl.int_range(0, pl.len(), dtype=pl.Int64) + (first_line + 1)).alias("line_no")
+    )
+    # polars turns a trailing \r into part of the last cell for CRLF files only sometimes
+    last = names[-1]
+    frame = frame.with_columns(pl.col(last).str.strip_suffix("\r"))
+    return header, frame
+
+
+def _locate_field_count(file: str, rest: str, first_line: int, ncols: int, sep: str) -> None:
+    """Slow path: find the first line whose field count is wrong (blank lines are allowed)."""
+    lines = pl.Series("l", rest.split("\n"))
+    counts = lines.str.count_matches(sep, literal=True)
+    blank = lines.str.strip_chars("\r \t").str.len_bytes() == 0
+    wrong = (counts != ncols - 1) & ~blank
+    if wrong.any():
+        i = int(wrong.arg_true()[0])
+        raise IngestError(
+            file, first_line + i, None,
+            f"expected {ncols} fields, found {int(counts[i]) + 1}",
+        )
+
+
+def _read_quoted(
+    file: str, body: str, first_line: int, sep: str
+) -> tuple[list[str], pl.DataFrame]:
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=sep, strict=True)
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    prev_end = 0
+    header: list[str] | None = None
+    try:
+        for record in reader:
+            start = prev_end + 1
+            prev_end = reader.line_num
+            if header is None:
+                header = record
+                continue
+            if not record or (all(not c.strip() for c in record) and len(record) <= 1):
+                continue
+            if len(record) != len(header):
+                raise IngestError(
+                    file, first_line + start - 1, None,
+                    f"expected {len(header)} fields, found {len(record)}",
+                )
+            rows.append(record)
+            starts.append(first_line + start - 1)
+    except csv.Error as exc:
+        raise IngestError(file, first_line + reader.line_num - 1, None, f"bad CSV: {exc}") from None
+    if header is None:
+        raise IngestError(file, first_line, None, "no header line")
+    ncols = len(header)
+    cols = {f"c{i}": pl.Series([r[i] for r in rows], dtype=pl.String) for i in range(ncols)}
+    frame = pl.DataFrame(cols).with_columns(pl.Series("line_no", starts, dtype=pl.Int64))
+    return header, frame
+
+
+def require_columns(table: StringTable, fields: Sequence[Field]) -> dict[str, pl.Series | None]:
+    """Map each field to its column. A required field's column must be there; an optional
+    field's column may be absent (layout variants) and then reads as null."""
+    out: dict[str, pl.Series | None] = {}
+    for f in fields:
+        col = None
+        for i, h in enumerate(table.header):
+            if f.matches(h):
+                col = table.frame.get_column(f"c{i}")
+                break
+        if col is None and f.required:
+            raise IngestError(table.file, table.header_line, f.source, "column is missing")
+        out[f.name] = col
+    return out
+
+
+def _fail(file: str, line_no: pl.Series, bad: pl.Series, field: Field, why: str,
+          values: pl.Series | None = None) -> None:
+    i = int(bad.arg_true()[0])
+    shown = ""
+    if values is not None and field.kind != "card" and not field.drop:
+        v = values[i]
+        shown = f", got {v[:60]!r}" if v is not None else ""
+    raise IngestError(file, int(line_no[i]), field.source, f"{why}{shown}")
+
+
+def _parse_datetime(col: pl.Series, fmts: Sequence[str]) -> pl.Series:
+    out = None
+    for fmt in fmts:
+        parsed = col.str.strptime(pl.Datetime("us"), fmt, strict=False)
+        out = parsed if out is None else out.fill_null(parsed)
+    assert out is not None
+    return out
+
+
+def cast_fields(
+    table: StringTable, fields: Sequence[Field], key: CardKey | None = None
+) -> pl.DataFrame:
+    """Validate and type every field; raise on the first bad value with its line and field."""
+    cols = require_columns(table, fields)
+    n = len(table)
+    file, line_no = table.file, table.line_no
+    out: list[pl.Series] = []
+    for f in fields:
+        raw = cols[f.name]
+        if raw is None:
+            raw = pl.Series(f.name, [None] * n, dtype=pl.String)
+        present = raw.is_not_null()
+        if f.required and not present.all():
+            _fail(file, line_no, ~present, f, "value is required")
+        if f.drop:
+            continue
+        if f.values is not None:
+            bad = present & ~raw.is_in(list(f.values))
+            if bad.any():
+                _fail(file, line_no, bad, f, f"expected one of {', '.join(f.values)}", raw)
+        if f.pattern is not None:
+            bad = present & ~raw.str.contains(f"^(?:{f.pattern})$").fill_null(False)
+            if bad.any():
+                _fail(file, line_no, bad, f, "value has the wrong format", raw)
+        out.extend(_typed(file, line_no, f, raw, present, key))
+    return pl.DataFrame(out).with_columns(line_no.alias("line_no"))
+
+
+_NUMBER = {
+    "money": (r"[-+]?\d+(?:\.\d{1,2})?", MONEY, "an amount with at most 2 decimals"),
+    "money5": (r"[-+]?\d+(?:\.\d{1,5})?", MONEY5, "an amount with at most 5 decimals"),
+    "amount4": (r"[-+]?\d+(?:\.\d{1,4})?", AMOUNT4, "an amount with at most 4 decimals"),
+    "rate": (r"[-+]?\d+(?:\.\d{1,15})?", RATE, "a decimal number"),
+}
+
+
+def _typed(file: str, line_no: pl.Series, f: Field, raw: pl.Series, present: pl.Series,
+           key: CardKey | None) -> list[pl.Series]:
+    kind = f.kind
+    if kind == "str":
+        col = scrub_text_column(raw) if f.free_text else raw
+        return [col.alias(f.name)]
+    if kind in _NUMBER:
+        pattern, dtype, desc = _NUMBER[kind]
+        # Thousands separators go; ".91" (as some exports write it) becomes "0.91".
+        cleaned = raw.str.replace_all(",", "", literal=True).str.replace(r"^([-+]?)\.", "${1}0.")
+        bad = present & ~cleaned.str.contains(f"^{pattern}$").fill_null(False)
+        if bad.any():
+            _fail(file, line_no, bad, f, f"expected {desc}", raw)
+        return [cleaned.str.strip_prefix("+").cast(dtype).alias(f.name)]
+    if kind == "percent":
+        bad = present & ~raw.str.contains(r"^\d+(?:\.\d+)?%$").fill_null(False)
+        if bad.any():
+            _fail(file, line_no, bad, f, "expected a percentage like 0.60%", raw)
+        pct = raw.str.strip_suffix("%").cast(pl.Decimal(18, 8))
+        return [(pct / 100).cast(pl.Decimal(12, 8)).alias(f.name)]
+    if kind == "int":
+        typed = raw.cast(pl.Int64, strict=False)
+        bad = present & typed.is_null()
+        if bad.any():
+            _fail(file, line_no, bad, f, "expected a whole number", raw)
+        return [typed.alias(f.name)]
+    if kind in ("date", "datetime", "time"):
+        if kind == "date":
+            fmts = (f.fmt,) if f.fmt else _DATE_FORMATS
+            typed = None
+            for fmt in fmts:
+                parsed = raw.str.strptime(pl.Date, fmt, strict=False)
+                typed = parsed if typed is None else typed.fill_null(parsed)
+            assert typed is not None
+            desc = fmts[0]
+        elif kind == "time":
+            typed = raw.str.strptime(pl.Time, f.fmt or "%H:%M:%S", strict=False)
+            desc = f.fmt or "%H:%M:%S"
+        else:
+            fmts = (f.fmt,) if f.fmt else _DATETIME_FORMATS
+            typed = _parse_datetime(raw, fmts)
+            desc = fmts[0]
+        bad = present & typed.is_null()
+        if bad.any():
+            _fail(file, line_no, bad, f, f"expected a valid {kind} as {desc}", raw)
+        return [typed.alias(f.name)]
+    if kind == "card":
+        if key is None:
+            raise RuntimeError("a card column needs the card key")
+        token, mask, bad = protect_card_column(raw, key)
+        if bad.any():
+            _fail(file, line_no, bad, f, "not a card number or a masked card number")
+        return [token, mask]
+    raise ValueError(f"unknown field kind {kind!r}")
+
+
+def ddl_type(f: Field) -> list[tuple[str, str]]:
+    """The DuckDB column(s) a field becomes."""
+    if f.drop:
+        return []
+    return {
+        "str": [(f.name, "VARCHAR")],
+        "money": [(f.name, "DECIMAL(18,2)")],
+        "money5": [(f.name, "DECIMAL(18,5)")],
+        "amount4": [(f.name, "DECIMAL(18,4)")],
+        "rate": [(f.name, "DECIMAL(24,15)")],
+        "percent": [(f.name, "DECIMAL(12,8)")],
+        "int": [(f.name, "BIGINT")],
+        "date": [(f.name, "DATE")],
+        "datetime": [(f.name, "TIMESTAMP")],
+        "time": [(f.name, "TIME")],
+        "card": [("card_token", "VARCHAR"), ("card_mask", "VARCHAR")],
+    }[f.kind]

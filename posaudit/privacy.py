@@ -1,0 +1,83 @@
+"""Scanners for personal data that must never be stored: full card numbers and Chinese
+resident ID numbers. Used by the tests and by the data-quality checks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingest.cardsafe import looks_like_pan, mask_pan
+
+_DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
+_ID_NUMBER = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_number_valid(candidate: str) -> bool:
+    """ISO 7064 MOD 11-2 check of an 18-character resident ID number."""
+    total = sum(int(d) * w for d, w in zip(candidate[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == candidate[17].upper()
+
+
+def find_card_numbers(text: str) -> list[str]:
+    return [m.group() for m in _DIGIT_RUN.finditer(text) if looks_like_pan(m.group())]
+
+
+def find_id_numbers(text: str) -> list[str]:
+    return [m.group() for m in _ID_NUMBER.finditer(text) if id_number_valid(m.group())]
+
+
+@dataclass(frozen=True)
+class Finding:
+    where: str
+    kind: str
+    masked: str  # never the value itself
+
+
+def scan_text(where: str, text: str) -> list[Finding]:
+    found = [Finding(where, "card_number", mask_pan(v)) for v in find_card_numbers(text)]
+    found += [Finding(where, "id_number", v[:6] + "********" + v[-4:])
+              for v in find_id_numbers(text)]
+    return found
+
+
+def scan_duckdb(path: Path, extra_terms: Iterable[str] = ()) -> list[Finding]:
+    """Every text column of every table and view: card numbers, ID numbers, given terms."""
+    terms = [t for t in extra_terms if t]
+    findings: list[Finding] = []
+    with duckdb.connect(str(path), read_only=True) as con:
+        columns = con.execute(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+            "WHERE data_type IN ('VARCHAR', 'JSON') ORDER BY ALL"
+        ).fetchall()
+        for schema, table, column in columns:
+            where = f"{schema}.{table}.{column}"
+            values = con.execute(
+                f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM "{schema}"."{table}" '
+                f'WHERE regexp_matches(CAST("{column}" AS VARCHAR), \'\\d{{13}}\')'
+            ).fetchall()
+            for (value,) in values:
+                findings.extend(scan_text(where, value))
+            for term in terms:
+                hit = con.execute(
+                    f'SELECT count(*) FROM "{schema}"."{table}" '
+                    f'WHERE contains(CAST("{column}" AS VARCHAR), ?)', [term]
+                ).fetchone()
+                if hit and hit[0]:
+                    findings.append(Finding(where, "term", term[:1] + "…"))
+    return findings
+
+
+def scan_files(paths: Iterable[Path], extra_terms: Iterable[str] = ()) -> Iterator[Finding]:
+    terms = [t for t in extra_terms if t]
+    for path in paths:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        yield from scan_text(str(path), text)
+        for term in terms:
+            if term in text:
+                yield Finding(str(path), "term", term[:1] + "…")
