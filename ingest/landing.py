@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,9 +22,9 @@ import polars as pl
 
 from ingest.cardsafe import CardKey, scrub
 from ingest.errors import IngestError
-from ingest.layouts import LAYOUTS, Layout
+from ingest.layouts import LAYOUTS, Layout, Parsed
 from ingest.load import RAW, PendingBatch, ensure_schema, write_batch
-from ingest.source import SourceFile
+from ingest.source import ZIP_MAGIC, SourceFile
 
 log = logging.getLogger("posaudit.ingest")
 
@@ -120,6 +122,52 @@ def detect(src: SourceFile) -> Layout | None:
     return None
 
 
+@dataclass
+class _Work:
+    """One landing file after the (thread-safe) read, hash and parse, before any decision."""
+
+    path: Path
+    name: str
+    folder: str
+    size: int
+    mtime_ns: int
+    sha: str
+    layout: Layout | None = None
+    encoding: str | None = None
+    parsed: Parsed | None = None
+    error: IngestError | None = None
+
+
+def _prepare(path: Path, name: str, folder: str, mtime_ns: int, key: CardKey,
+             loaded_shas: frozenset[str]) -> _Work:
+    """Runs in a worker thread: no shared state is touched (polars and hashing release the
+    GIL, so two files are parsed while the main thread writes to DuckDB)."""
+    data = path.read_bytes()
+    work = _Work(path, name, folder, len(data), mtime_ns, hashlib.sha256(data).hexdigest())
+    if work.sha in loaded_shas:
+        return work  # a duplicate of a file loaded before: nothing to parse
+    try:
+        src = (SourceFile.open(path, name, folder) if data.startswith(ZIP_MAGIC)
+               else SourceFile(name=name, folder=folder, data=data))
+        work.layout = detect(src)
+        if work.layout is None:
+            head = src.head(200)
+            first = head.splitlines()[0][:80] if head.strip() else ""
+            raise IngestError(name, 1, None,
+                              f"layout not recognised from the content (first line {first!r})")
+        if folder not in work.layout.folders:
+            raise IngestError(name, None, None,
+                              f"a {work.layout.name} file belongs in "
+                              f"{'/'.join(work.layout.folders)}/, not in {folder}/")
+        work.encoding = src.encoding
+        work.parsed = work.layout.parse(src, key)
+    except IngestError as err:
+        work.error = err
+    except Exception as exc:  # a parser bug must not stop the other files
+        work.error = IngestError(name, None, None, f"unexpected {type(exc).__name__}: {exc}")
+    return work
+
+
 def ingest_landing(
     landing: Path,
     con: duckdb.DuckDBPyConnection,
@@ -127,6 +175,7 @@ def ingest_landing(
     *,
     run_id: str | None = None,
     progress: Callable[[str], None] | None = None,
+    workers: int = 2,
 ) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport(run_id=run_id or new_run_id())
@@ -137,71 +186,71 @@ def ingest_landing(
     report.ignored = sorted(
         p.name for p in landing.iterdir() if p.name not in FOLDERS and not p.name.startswith(".")
     )
+    loaded_shas = frozenset(known.loaded_sha)
     batch = PendingBatch()
-    for path, name, folder in landing_files(landing):
-        stat = path.stat()
-        if (name, stat.st_size, stat.st_mtime_ns) in known.by_stat:
+    pending: deque[Future[_Work]] = deque()
+
+    def settle(work: _Work) -> None:
+        nonlocal batch
+        if (work.name, work.sha) in known.by_name_sha:
             report.skipped_unchanged += 1
-            continue
-        data = path.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        if (name, sha) in known.by_name_sha:
-            report.skipped_unchanged += 1
-            continue
-        outcome = _one_file(path, name, folder, data, sha, stat, key, known, batch, report.run_id)
+            return
+        outcome = _decide(work, known, batch, report.run_id)
         report.outcomes.append(outcome)
         if progress:
-            progress(f"{outcome.status:<11} {name}" + (f"  ({outcome.error})" if outcome.error
-                                                          else ""))
+            note = f"  ({outcome.error})" if outcome.error else ""
+            progress(f"{outcome.status:<11} {work.name}{note}")
         if batch.rows >= FLUSH_ROWS:
             write_batch(con, batch)
             batch = PendingBatch()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
+        for path, name, folder in landing_files(landing):
+            stat = path.stat()
+            if (name, stat.st_size, stat.st_mtime_ns) in known.by_stat:
+                report.skipped_unchanged += 1
+                continue
+            pending.append(pool.submit(_prepare, path, name, folder, stat.st_mtime_ns, key,
+                                       loaded_shas))
+            # Decisions are taken in file order; keep only a few parsed files in memory.
+            while len(pending) > workers + 1:
+                settle(pending.popleft().result())
+        while pending:
+            settle(pending.popleft().result())
     write_batch(con, batch)
     report.seconds = time.perf_counter() - started
     log.info(scrub(report.summary()))
     return report
 
 
-def _one_file(
-    path: Path, name: str, folder: str, data: bytes, sha: str, stat: object, key: CardKey,
-    known: _Known, batch: PendingBatch, run_id: str,
-) -> FileOutcome:
+def _decide(work: _Work, known: _Known, batch: PendingBatch, run_id: str) -> FileOutcome:
+    """Main thread, in file order: DUPLICATE, QUARANTINED, or LOADED (superseding)."""
     now = datetime.now()
+    name, sha = work.name, work.sha
     file_id = file_id_for(name, sha)
     row: dict[str, object] = {
-        "file_id": file_id, "file_name": name, "folder": folder,
-        "size_bytes": len(data), "mtime_ns": getattr(stat, "st_mtime_ns", None), "sha256": sha,
+        "file_id": file_id, "file_name": name, "folder": work.folder,
+        "size_bytes": work.size, "mtime_ns": work.mtime_ns, "sha256": sha,
         "first_seen_at": now, "run_id": run_id,
+        "layout": work.layout.name if work.layout else None, "encoding": work.encoding,
     }
     known.by_name_sha.add((name, sha))
-    known.by_stat.add((name, len(data), int(row["mtime_ns"] or 0)))
+    known.by_stat.add((name, work.size, work.mtime_ns))
     if sha in known.loaded_sha:
         original, layout_name = known.loaded_sha[sha]
         row.update(status="DUPLICATE", layout=layout_name, duplicate_of=original,
                    rows_read=0, rows_loaded=0, rows_rejected=0)
         batch.manifest.append(row)
         return FileOutcome(name, "DUPLICATE", layout_name)
-    layout: Layout | None = None
-    try:
-        src = SourceFile(name=name, folder=folder, data=data)
-        src = SourceFile.open(path, name, folder) if data.startswith(b"PK\x03\x04") else src
-        layout = detect(src)
-        if layout is None:
-            first = src.head(200).splitlines()[0][:80] if src.head(200).strip() else ""
-            raise IngestError(name, 1, None,
-                              f"layout not recognised from the content (first line {first!r})")
-        row["layout"] = layout.name
-        if folder not in layout.folders:
-            raise IngestError(name, None, None,
-                              f"a {layout.name} file belongs in {'/'.join(layout.folders)}/, "
-                              f"not in {folder}/")
-        row["encoding"] = src.encoding
-        parsed = layout.parse(src, key)
-    except IngestError as err:
-        return _quarantine(batch, row, err)
-    except Exception as exc:  # a parser bug must not stop the other files
-        err = IngestError(name, None, None, f"unexpected {type(exc).__name__}: {exc}")
-        return _quarantine(batch, row, err)
+    if work.error is not None or work.parsed is None or work.layout is None:
+        err = work.error or IngestError(name, None, None, "content already seen, not parsed")
+        row.update(status="QUARANTINED", rows_loaded=0, error_line=err.line,
+                   error_field=err.field, error=str(err))
+        batch.manifest.append(row)
+        log.warning(str(err))
+        return FileOutcome(name, "QUARANTINED", work.layout.name if work.layout else None,
+                           error=str(err))
+    layout, parsed = work.layout, work.parsed
     frame = parsed.frame.with_columns(
         pl.lit(file_id).alias("file_id"), pl.col("line_no").cast(pl.Int32)
     )
@@ -218,13 +267,3 @@ def _one_file(
                loaded_at=now)
     batch.manifest.append(row)
     return FileOutcome(name, "LOADED", layout.name, rows_loaded=frame.height)
-
-
-def _quarantine(batch: PendingBatch, row: dict[str, object], err: IngestError) -> FileOutcome:
-    row.update(status="QUARANTINED", rows_loaded=0, error_line=err.line,
-               error_field=err.field, error=str(err))
-    row.setdefault("rows_read", None)
-    batch.manifest.append(row)
-    log.warning(str(err))
-    return FileOutcome(str(row["file_name"]), "QUARANTINED", row.get("layout"),  # type: ignore[arg-type]
-                       error=str(err))

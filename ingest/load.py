@@ -36,6 +36,9 @@ MANIFEST_COLUMNS: list[tuple[str, str]] = [
 ]
 
 
+TABLE_COLUMNS = {layout.table: [n for n, _ in layout.ddl()] for layout in LAYOUTS}
+
+
 def _create(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]]) -> None:
     cols = ", ".join(f'"{n}" {t}' for n, t in columns)
     con.execute(f"CREATE TABLE IF NOT EXISTS {RAW}.{table} ({cols})")
@@ -92,10 +95,13 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: PendingBatch) -> None:
                 [new_id, old_id],
             )
         for table, frames in batch.frames.items():
-            data = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
-            con.register("_batch", data.to_arrow())
-            con.execute(f"INSERT INTO {RAW}.{table} BY NAME SELECT * FROM _batch")
-            con.unregister("_batch")
+            columns = TABLE_COLUMNS[table]
+            names = ", ".join(f'"{c}"' for c in columns)
+            # A positional insert with the columns named: faster than BY NAME.
+            for frame in frames:
+                con.register("_batch", frame.select(columns).to_arrow())
+                con.execute(f"INSERT INTO {RAW}.{table} ({names}) SELECT * FROM _batch")
+                con.unregister("_batch")
         if batch.manifest:
             names = [n for n, _ in MANIFEST_COLUMNS]
             rows = pl.DataFrame(

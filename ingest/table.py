@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -82,54 +83,72 @@ class StringTable:
 
 def read_delimited(
     file: str,
-    body: str,
+    body: str | bytes,
     first_line: int,
     *,
     sep: str = ",",
     strip: str = " \t",
     strip_backtick: bool = False,
 ) -> StringTable:
-    """Read ``body`` (header line first) that starts at physical line ``first_line``."""
-    if '"' in body:
-        header, frame = _read_quoted(file, body, first_line, sep)
+    """Read ``body`` (header line first, text or UTF-8 bytes) that starts at physical line
+    ``first_line``. Cells are trimmed of ``strip`` (and a leading backtick if asked); empty
+    cells are null; blank lines are skipped but still counted."""
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    if b'"' in data:
+        header, frame = _read_quoted(file, data.decode("utf-8"), first_line, sep)
     else:
-        header, frame = _read_fast(file, body, first_line, sep)
-    exprs = []
-    for name in frame.columns:
-        if name == "line_no":
-            continue
-        e = pl.col(name)
-        if strip_backtick:
-            e = e.str.strip_chars(strip).str.strip_prefix("`")
-        e = e.str.strip_chars(strip)
-        exprs.append(pl.when(e.str.len_bytes() == 0).then(None).otherwise(e).alias(name))
-    frame = frame.with_columns(exprs)
+        header, frame = _read_fast(file, data, first_line, sep)
     cells = [c for c in frame.columns if c != "line_no"]
+    frame = _trim(frame, cells, strip, strip_backtick)
     # Blank lines come through as all-null rows: skip them, their line numbers stay counted.
-    if cells:
+    if cells and frame.height and frame.select(
+        pl.all_horizontal(pl.col(c).is_null() for c in cells).any()
+    ).item():
         frame = frame.filter(~pl.all_horizontal(pl.col(c).is_null() for c in cells))
     return StringTable(file=file, header=[norm(h) for h in header], header_line=first_line,
                        frame=frame)
+
+
+def _trim(frame: pl.DataFrame, cells: list[str], strip: str, strip_backtick: bool
+          ) -> pl.DataFrame:
+    """Trim padding (and a backtick prefix) only in the columns that have any: one parallel
+    pass to find them is far cheaper than rewriting every string column."""
+    if not cells or not frame.height:
+        return frame
+    pad = "[" + "".join("\\t" if c == "\t" else c for c in strip) + "]"
+    probe = f"^{pad}|{pad}$" + ("|^`" if strip_backtick else "")
+    flags = frame.select(pl.col(c).str.contains(probe).any() for c in cells).row(0)
+    exprs = []
+    for name, needed in zip(cells, flags, strict=True):
+        if not needed:
+            continue
+        e = pl.col(name).str.strip_chars(strip)
+        if strip_backtick:
+            e = e.str.strip_prefix("`").str.strip_chars(strip)
+        exprs.append(pl.when(e.str.len_bytes() == 0).then(None).otherwise(e).alias(name))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+_NON_BLANK = re.compile(rb"[^\r\n \t]")
 
 
 def _split_header(line: str, sep: str) -> list[str]:
     return next(csv.reader([line.rstrip("\r")], delimiter=sep))
 
 
-def _read_fast(file: str, body: str, first_line: int, sep: str) -> tuple[list[str], pl.DataFrame]:
-    nl = body.find("\n")
-    header_line = body if nl < 0 else body[:nl]
-    header = _split_header(header_line, sep)
-    rest = "" if nl < 0 else body[nl + 1 :]
+def _read_fast(file: str, data: bytes, first_line: int, sep: str
+               ) -> tuple[list[str], pl.DataFrame]:
+    nl = data.find(b"\n")
+    header = _split_header((data if nl < 0 else data[:nl]).decode("utf-8"), sep)
+    rest = b"" if nl < 0 else data[nl + 1 :]
     ncols = len(header)
     names = [f"c{i}" for i in range(ncols)]
-    if not rest.strip():
+    if _NON_BLANK.search(rest) is None:
         frame = pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
         return header, frame.with_columns(pl.Series("line_no", [], dtype=pl.Int64))
-    data = rest.encode("utf-8")
     try:
         frame = pl.read_csv(
-            data,
+            rest,
             has_header=False,
             new_columns=names,
             schema={n: pl.String for n in names},
@@ -142,20 +161,20 @@ def _read_fast(file: str, body: str, first_line: int, sep: str) -> tuple[list[st
         raise IngestError(file, None, None, "the file is not valid delimited text") from None
     # polars pads short rows with nulls: a separator count that is off points at one (or at a
     # blank line, which is allowed).
-    if data.count(sep.encode()) != frame.height * (ncols - 1):
+    if rest.count(sep.encode()) != frame.height * (ncols - 1):
         _locate_field_count(file, rest, first_line + 1, ncols, sep)
     frame = frame.with_columns(
         (pl.int_range(0, pl.len(), dtype=pl.Int64) + (first_line + 1)).alias("line_no")
     )
-    # polars turns a trailing \r into part of the last cell for CRLF files only sometimes
-    last = names[-1]
-    frame = frame.with_columns(pl.col(last).str.strip_suffix("\r"))
+    if b"\r" in rest:
+        last = names[-1]
+        frame = frame.with_columns(pl.col(last).str.strip_suffix("\r"))
     return header, frame
 
 
-def _locate_field_count(file: str, rest: str, first_line: int, ncols: int, sep: str) -> None:
+def _locate_field_count(file: str, rest: bytes, first_line: int, ncols: int, sep: str) -> None:
     """Slow path: find the first line whose field count is wrong (blank lines are allowed)."""
-    lines = pl.Series("l", rest.split("\n"))
+    lines = pl.Series("l", rest.decode("utf-8", errors="replace").split("\n"))
     counts = lines.str.count_matches(sep, literal=True)
     blank = lines.str.strip_chars("\r \t").str.len_bytes() == 0
     wrong = (counts != ncols - 1) & ~blank
@@ -196,7 +215,8 @@ def _read_quoted(
     if header is None:
         raise IngestError(file, first_line, None, "no header line")
     ncols = len(header)
-    cols = {f"c{i}": pl.Series([r[i] for r in rows], dtype=pl.String) for i in range(ncols)}
+    cols = {f"c{i}": pl.Series([r[i] or None for r in rows], dtype=pl.String)
+            for i in range(ncols)}
     frame = pl.DataFrame(cols).with_columns(pl.Series("line_no", starts, dtype=pl.Int64))
     return header, frame
 

@@ -89,14 +89,16 @@ class CsvLayout(Layout):
         return self.markers <= header_names(first_line(head), self.sep)
 
     def read(self, src: SourceFile) -> StringTable:
-        text = src.text
-        # The header is the first non-blank line; count what comes before it.
-        skipped = 0
-        while text.startswith(("\n", "\r\n")):
-            nl = text.index("\n")
-            text = text[nl + 1 :]
-            skipped += 1
-        return read_delimited(src.display_name, text, skipped + 1, sep=self.sep)
+        # UTF-8 files go to the reader as bytes (no decode/encode round trip); GBK as text.
+        if src.encoding == "utf-8":
+            body: str | bytes = src.data.removeprefix(b"\xef\xbb\xbf")
+            skipped = len(body) - len(body.lstrip(b"\r\n"))
+        else:
+            body = src.text
+            skipped = len(body) - len(body.lstrip("\r\n"))
+        # The header is the first non-blank line; count the lines before it.
+        first = 1 + body[:skipped].count("\n" if isinstance(body, str) else b"\n")  # type: ignore[arg-type]
+        return read_delimited(src.display_name, body[skipped:], first, sep=self.sep)
 
     def parse(self, src: SourceFile, key: CardKey) -> Parsed:
         table = self.read(src)
