@@ -8,6 +8,7 @@ fields end with a TAB. 服务费 is written negative by some exports: its absolu
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 
 import polars as pl
@@ -91,7 +92,7 @@ class AlipayBill(Layout):
         return Parsed(self.name, frame, rows_read=len(table), scope_key=scope)
 
 
-def _header_block(folded: list[str]) -> tuple[str | None, object, object]:
+def _header_block(folded: list[str]) -> tuple[str | None, datetime | None, datetime | None]:
     account = start = end = None
     for s in folded[:20]:
         if s.startswith("#账号"):
@@ -104,9 +105,15 @@ def _header_block(folded: list[str]) -> tuple[str | None, object, object]:
     return account, start, end
 
 
-def _to_datetime(text: str) -> object:
-    parsed = pl.Series([text.strip()]).str.to_datetime(strict=False)
-    return parsed[0]
+def _to_datetime(text: str) -> datetime | None:
+    """Header dates come as 2026-11-03 00:00:00 or 2026年11月03日 00:00:00; None if neither."""
+    cleaned = re.sub(r"[年月/]", "-", text.strip()).replace("日", "")
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y%m%d"):
+        try:
+            return datetime.strptime(cleaned.strip(), fmt)
+        except ValueError:
+            continue
+    return None
 
 
 def _check_footer(name: str, folded: list[str], finish: int, frame: pl.DataFrame) -> None:

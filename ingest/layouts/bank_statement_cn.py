@@ -52,5 +52,5 @@ class BankStatementCn(CsvLayout):
         broken = (frame["balance"] != expected).fill_null(False)
         fail_where(name, frame, broken, "余额",
                    "balance does not chain: previous balance + credit − debit differs")
-        txn_time = frame["txn_date"].dt.combine(frame["txn_clock"]).alias("txn_time")
-        return frame.drop("txn_clock").with_columns(txn_time)
+        txn_time = pl.col("txn_date").dt.combine(pl.col("txn_clock")).alias("txn_time")
+        return frame.with_columns(txn_time).drop("txn_clock")

@@ -76,8 +76,8 @@ class CnPosStatement(CsvLayout):
                    "结算金额", "does not equal 交易金额 − 手续费")
         fail_where(name, frame, (frame["txn_type"] == "退货") & (frame["amount"] > 0), "交易金额",
                    "a 退货 (refund) line must be negative")
-        txn_time = frame["txn_date"].dt.combine(frame["txn_clock"]).alias("txn_time")
-        return frame.drop("txn_clock", "txn_date").with_columns(txn_time)
+        txn_time = pl.col("txn_date").dt.combine(pl.col("txn_clock")).alias("txn_time")
+        return frame.with_columns(txn_time).drop("txn_clock", "txn_date")
 
     def scope(self, frame: pl.DataFrame) -> str | None:
         if frame.is_empty():

@@ -120,5 +120,5 @@ class PosJournalCn(CsvLayout):
         _check_amount(src, frame, "交易金额")
         fail_where(src.display_name, frame, ~frame["currency"].is_in(["156", "CNY"]), "币种",
                    "expected 156 or CNY")
-        txn_time = frame["txn_date"].dt.combine(frame["txn_clock"]).alias("txn_time")
-        return frame.drop("txn_date", "txn_clock").with_columns(txn_time)
+        txn_time = pl.col("txn_date").dt.combine(pl.col("txn_clock")).alias("txn_time")
+        return frame.with_columns(txn_time).drop("txn_date", "txn_clock")
