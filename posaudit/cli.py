@@ -72,6 +72,21 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from posaudit.evaluate import evaluate, render
+    from posaudit.warehouse import Warehouse
+
+    scores = evaluate(Warehouse.at(args.warehouse), Path(args.labels))
+    _say(render(scores))
+    failing = [s.exception_type for s in scores if not s.passes]
+    if failing:
+        _say(f"below the bar: {', '.join(failing)}")
+        return EXIT_WARN
+    _say("every type meets the bar (precision and recall >= 0.99, root cause >= 0.95, "
+         "exposure within 0.5%)")
+    return EXIT_OK
+
+
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from posaudit.warehouse import Warehouse
 
@@ -117,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--max-rows", type=int, default=50, help="rows shown in table output")
     q.add_argument("query")
     q.set_defaults(func=cmd_sql)
+
+    e = sub.add_parser("evaluate", help="score fct_exceptions against a labels.csv")
+    e.add_argument("--warehouse", required=True)
+    e.add_argument("--labels", required=True)
+    e.set_defaults(func=cmd_evaluate)
 
     d = sub.add_parser("dashboard", help="serve the Streamlit dashboards on the snapshot")
     d.add_argument("--warehouse", required=True)

@@ -7,7 +7,11 @@ renamed as (
         {{ surrogate_key(['file_id', 'line_no']) }} as bill_line_id,
         file_id,
         line_no,
-        account as merchant_id,
+        -- The header's account is the PID plus the account-type suffix 0156; payout memos
+        -- and contracts name the PID.
+        case when regexp_full_match(account, '2088\d{12}0156') then left(account, 16)
+             else account end as merchant_id,
+        account,
         alipay_trade_no,
         order_no,
         case biz_type when '退款' then 'REFUND' else 'SALE' end as txn_type,

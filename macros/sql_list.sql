@@ -1,0 +1,4 @@
+{#- A list of values as a SQL literal list: ('a', 'b'). -#}
+{% macro sql_list(values) -%}
+    ('{{ values | join("', '") }}')
+{%- endmacro %}

@@ -1,0 +1,36 @@
+{#- Fee contracts from reference/fee_contracts.csv over the seeded defaults. A contract's
+    specificity orders the choice: merchant number, then acquirer, then card type; at equal
+    specificity a reference file beats the defaults. -#}
+with reference_contracts as (
+    select
+        acquirer, merchant_id, channel_group, card_type, cast(rate as decimal(12, 8)) as rate,
+        fee_min, fee_cap, effective_from, effective_to,
+        coalesce(settlement_rule, 'T1') as settlement_rule,
+        d0_min_amount, d0_window, 1 as from_reference
+    from {{ ref('stg_reference__fee_contracts') }}
+),
+
+default_contracts as (
+    select
+        acquirer, merchant_id, channel_group, coalesce(card_type, '*') as card_type,
+        cast(rate as decimal(12, 8)) as rate, fee_min, fee_cap, effective_from, effective_to, settlement_rule, d0_min_amount,
+        d0_window, 0 as from_reference
+    from {{ ref('default_fee_contracts') }}
+),
+
+unioned as (
+    select * from reference_contracts
+    union all by name
+    select * from default_contracts
+)
+
+select
+    {{ surrogate_key(['acquirer', 'merchant_id', 'channel_group', 'card_type', 'effective_from', 'from_reference']) }}
+        as fee_contract_id,
+    *,
+    (merchant_id <> '*')::int * 8 + (acquirer <> '*')::int * 4 + (card_type <> '*')::int * 2
+        + from_reference as specificity,
+    cast(coalesce(split_part(d0_window, '-', 1), '00:00') || ':00' as time) as d0_from,
+    cast(case when coalesce(split_part(d0_window, '-', 2), '') in ('', '24:00') then '23:59:59.999999'
+              else split_part(d0_window, '-', 2) || ':00' end as time) as d0_until
+from unioned

@@ -1,0 +1,67 @@
+{#- Each journal line with what happened to it later at the terminal: a SALE with its VOID or
+    REVERSAL (same terminal and batch, orig_trace_no), with its REFUNDs (orig_rrn), a
+    PREAUTH_COMPLETE with its PREAUTH. -#}
+with txns as (
+    select * from {{ ref('int_transactions_unioned') }}
+),
+
+cancels as (
+    select
+        terminal_id,
+        batch_no,
+        orig_trace_no,
+        bool_or(txn_type = 'VOID' and is_approved) as is_voided,
+        bool_or(txn_type = 'REVERSAL') as is_reversed,
+        min(case when txn_type = 'VOID' and is_approved then txn_time end) as voided_at
+    from txns
+    where txn_type in ('VOID', 'REVERSAL') and orig_trace_no is not null
+    group by all
+),
+
+refunds as (
+    select
+        merchant_id,
+        orig_rrn,
+        count(*) as refund_count,
+        sum(amount) as refunded_amount,
+        min(txn_time) as first_refund_at
+    from txns
+    where txn_type = 'REFUND' and is_approved and orig_rrn is not null
+    group by all
+),
+
+preauths as (
+    select terminal_id, rrn, max(amount) as preauth_amount
+    from txns
+    where txn_type = 'PREAUTH' and is_approved and rrn is not null
+    group by all
+)
+
+select
+    txns.*,
+    coalesce(cancels.is_voided, false) as is_voided,
+    coalesce(cancels.is_reversed, false) as is_reversed,
+    cancels.voided_at,
+    coalesce(refunds.refund_count, 0) as refund_count,
+    coalesce(refunds.refunded_amount, 0) as refunded_amount,
+    refunds.first_refund_at,
+    preauths.preauth_amount,
+    -- What the acquirer should settle: approved money movements that nobody cancelled.
+    txns.txn_type in ('SALE', 'PREAUTH_COMPLETE', 'REFUND')
+        and txns.is_approved
+        and not coalesce(cancels.is_voided, false)
+        and not coalesce(cancels.is_reversed, false) as is_expected_in_settlement
+from txns
+left join cancels
+    on txns.txn_type in ('SALE', 'PREAUTH_COMPLETE')
+    and cancels.terminal_id = txns.terminal_id
+    and cancels.batch_no = txns.batch_no
+    and cancels.orig_trace_no = txns.trace_no
+left join refunds
+    on txns.txn_type in ('SALE', 'PREAUTH_COMPLETE')
+    and refunds.merchant_id = txns.merchant_id
+    and refunds.orig_rrn = txns.rrn
+left join preauths
+    on txns.txn_type = 'PREAUTH_COMPLETE'
+    and preauths.terminal_id = txns.terminal_id
+    and preauths.rrn = txns.orig_rrn

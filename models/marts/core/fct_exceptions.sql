@@ -1,0 +1,380 @@
+{#- Every definite exception of PRODUCT.md, one row each, with its keys, exposure, root cause
+    and the evidence behind the cause, and its recovery from later data. -#}
+with txns as (
+    select * from {{ ref('fct_transactions') }}
+),
+
+lines as (
+    select * from {{ ref('fct_settlement_lines') }}
+),
+
+sales as (
+    select * from txns where txn_type = 'SALE'
+),
+
+-- DUPLICATE_CHARGE: an approved SALE with the same card, amount and merchant as an earlier
+-- approved SALE within the window, neither voided nor reversed; the later one is the exception.
+charges as (
+    select *, coalesce(card_token, card_mask) as card_key
+    from sales
+    where is_approved and not is_voided and not is_reversed
+      and coalesce(card_token, card_mask) is not null
+),
+
+duplicate_charge as (
+    select
+        later.journal_line_id as source_id,
+        'DUPLICATE_CHARGE' as exception_type,
+        later.amount as exposure_amount,
+        'CUSTOMER_OVERCHARGED' as exposure_direction,
+        least(later.refunded_amount, later.amount) as recovered_amount,
+        'earlier sale ' || earlier.terminal_id || '/' || earlier.trace_no || ' at '
+            || strftime(earlier.txn_time, '%H:%M:%S') as detail
+    from charges as later
+    join charges as earlier
+        on earlier.merchant_id = later.merchant_id
+        and earlier.card_key = later.card_key
+        and earlier.amount = later.amount
+        and earlier.journal_line_id <> later.journal_line_id
+        and (earlier.txn_time < later.txn_time
+             or (earlier.txn_time = later.txn_time and earlier.journal_line_id < later.journal_line_id))
+        and later.txn_time - earlier.txn_time <= to_minutes({{ var('duplicate_window_minutes') }})
+    qualify row_number() over (partition by later.journal_line_id order by earlier.txn_time desc) = 1
+),
+
+amount_mismatch as (
+    select
+        journal_line_id as source_id,
+        'AMOUNT_MISMATCH' as exception_type,
+        abs(amount - abs(settled_gross_amount)) as exposure_amount,
+        case when abs(settled_gross_amount) < amount then 'MERCHANT_SHORT'
+             else 'CUSTOMER_OVERCHARGED' end as exposure_direction,
+        cast(0 as decimal(18, 2)) as recovered_amount,
+        'terminal ' || amount || ', settled ' || abs(settled_gross_amount) || ' (' || match_rule || ')'
+            as detail
+    from txns
+    where match_status = 'AMOUNT_MISMATCH'
+),
+
+missing_in_settlement as (
+    select
+        journal_line_id as source_id,
+        'MISSING_IN_SETTLEMENT' as exception_type,
+        amount as exposure_amount,
+        'MERCHANT_SHORT' as exposure_direction,
+        cast(0 as decimal(18, 2)) as recovered_amount,
+        'expected on ' || expected_settlement_date || ' from ' || coalesce(acquirer, '?')
+            || '; files cover through ' || settlement_covered_through as detail
+    from sales
+    where match_status = 'MISSING'
+),
+
+void_settled as (
+    select
+        journal_line_id as source_id,
+        'VOID_SETTLED' as exception_type,
+        amount as exposure_amount,
+        'CUSTOMER_OVERCHARGED' as exposure_direction,
+        cast(0 as decimal(18, 2)) as recovered_amount,
+        'voided at ' || strftime(voided_at, '%H:%M:%S') || ', settled on ' || settlement_date as detail
+    from sales
+    where is_voided and settlement_line_id is not null
+),
+
+one_sided as (
+    select
+        journal_line_id as source_id,
+        'ONE_SIDED' as exception_type,
+        amount as exposure_amount,
+        'CUSTOMER_OVERCHARGED' as exposure_direction,
+        cast(0 as decimal(18, 2)) as recovered_amount,
+        'terminal saw ' || coalesce('response ' || resp_code, 'no response')
+            || case when is_reversed then ', reversed' else '' end
+            || '; settled on ' || settlement_date as detail
+    from sales
+    where not is_voided and (is_unknown_outcome or is_reversed) and settlement_line_id is not null
+),
+
+late_settlement as (
+    select
+        journal_line_id as source_id,
+        'LATE_SETTLEMENT' as exception_type,
+        cast(0 as decimal(18, 2)) as exposure_amount,
+        'UNKNOWN' as exposure_direction,
+        cast(0 as decimal(18, 2)) as recovered_amount,
+        'promised ' || expected_settlement_date || ', settled ' || settlement_date || ' ('
+            || days_late || ' days late)' as detail
+    from txns
+    where is_expected_in_settlement and txn_type in ('SALE', 'PREAUTH_COMPLETE')
+      and settlement_date > expected_settlement_date
+),
+
+refunds as (
+    select r.*, o.journal_line_id as original_id, o.amount as original_amount,
+           sum(r.amount) over (partition by r.merchant_id, r.orig_rrn order by r.txn_time, r.journal_line_id
+                               rows unbounded preceding) as cumulative_refunded
+    from txns as r
+    left join (select * from txns where txn_type in ('SALE', 'PREAUTH_COMPLETE')) as o
+        on o.merchant_id = r.merchant_id and o.rrn = r.orig_rrn
+    where r.txn_type = 'REFUND' and r.is_approved
+),
+
+refund_exceeds_original as (
+    select
+        journal_line_id as source_id,
+        'REFUND_EXCEEDS_ORIGINAL' as exception_type,
+        case when original_id is null then amount
+             else least(amount, cumulative_refunded - original_amount) end as exposure_amount,
+        'MERCHANT_SHORT' as exposure_direction,
+        cast(0 as decimal(18, 2)) as recovered_amount,
+        case when original_id is null then 'no original sale with rrn ' || coalesce(orig_rrn, '(none)')
+             else 'refunds reach ' || cumulative_refunded || ' of an original ' || original_amount end
+            as detail
+    from refunds
+    where original_id is null or cumulative_refunded > original_amount
+),
+
+unmatched_settlement as (
+    select
+        settlement_line_id as source_id,
+        'UNMATCHED_SETTLEMENT' as exception_type,
+        abs(gross_amount) as exposure_amount,
+        'UNKNOWN' as exposure_direction,
+        cast(0 as decimal(18, 2)) as recovered_amount,
+        source_layout || ' line ' || line_no || ', ' || txn_type || ' ' || gross_amount as detail
+    from lines
+    where not is_matched
+),
+
+fee_mismatch as (
+    select
+        settlement_line_id as source_id,
+        'FEE_MISMATCH' as exception_type,
+        cast(abs(fee_difference) as decimal(18, 2)) as exposure_amount,
+        case when fee_difference > 0 then 'FEE_OVERCHARGE' else 'UNKNOWN' end as exposure_direction,
+        cast(0 as decimal(18, 2)) as recovered_amount,
+        'charged ' || fee_amount_exact || ', contract ' || expected_fee_amount || ' at rate '
+            || contract_rate as detail
+    from lines
+    where txn_type <> 'REFUND' and abs(fee_difference) > {{ var('fee_tolerance') }}
+),
+
+net_daily as (
+    select * from {{ ref('int_settlement_net_daily') }}
+),
+
+payouts as (
+    select * from {{ ref('int_bank_payouts') }}
+),
+
+deposits as (
+    select
+        coalesce(n.merchant_id, p.merchant_id) as merchant_id,
+        coalesce(n.settlement_date, p.settlement_date) as settlement_date,
+        n.acquirer,
+        coalesce(n.net_amount, 0) as net_amount,
+        p.payout_amount,
+        p.payout_id,
+        n.net_settlement_id,
+        bank.covered_through as bank_covered_through,
+        coverage.covered_through as settlement_covered_through
+    from net_daily as n
+    full outer join payouts as p
+        on p.merchant_id = n.merchant_id and p.settlement_date = n.settlement_date
+    left join {{ ref('int_bank_coverage') }} as bank
+        on bank.merchant_id = coalesce(n.merchant_id, p.merchant_id)
+    left join (
+        select merchant_id, max(covered_through) as covered_through
+        from {{ ref('int_settlement_coverage') }} group by merchant_id
+    ) as coverage on coverage.merchant_id = coalesce(n.merchant_id, p.merchant_id)
+),
+
+deposit_mismatch as (
+    select
+        coalesce(payout_id, net_settlement_id) as source_id,
+        'DEPOSIT_MISMATCH' as exception_type,
+        abs(payout_amount - net_amount) as exposure_amount,
+        case when payout_amount < net_amount then 'MERCHANT_SHORT' else 'UNKNOWN' end
+            as exposure_direction,
+        cast(0 as decimal(18, 2)) as recovered_amount,
+        'bank paid ' || payout_amount || ', net settlement ' || net_amount as detail,
+        *
+    from deposits
+    where payout_amount is not null and payout_amount <> net_amount
+      -- A payout for a day whose settlement files are not loaded cannot be judged yet.
+      and (net_settlement_id is not null or settlement_covered_through >= settlement_date)
+),
+
+missing_deposit as (
+    select
+        net_settlement_id as source_id,
+        'MISSING_DEPOSIT' as exception_type,
+        net_amount as exposure_amount,
+        'MERCHANT_SHORT' as exposure_direction,
+        cast(0 as decimal(18, 2)) as recovered_amount,
+        'net ' || net_amount || ' for ' || settlement_date || ', no payout; bank statements reach '
+            || bank_covered_through as detail,
+        *
+    from deposits
+    where payout_amount is null and net_amount > 0
+      and bank_covered_through >= settlement_date + {{ var('deposit_grace_days') }}
+),
+
+txn_exceptions as (
+    select * from duplicate_charge
+    union all select * from amount_mismatch
+    union all select * from missing_in_settlement
+    union all select * from void_settled
+    union all select * from one_sided
+    union all select * from late_settlement
+    union all select * from refund_exceeds_original
+),
+
+line_exceptions as (
+    select * from unmatched_settlement
+    union all select * from fee_mismatch
+),
+
+keyed as (
+    select
+        e.*,
+        t.merchant_id, t.store_id, t.terminal_id, t.batch_no, t.trace_no, t.rrn, t.order_no,
+        t.txn_time, t.business_date, t.amount, t.acquirer, t.channel,
+        t.journal_line_id, t.settlement_line_id
+    from txn_exceptions as e
+    join txns as t on t.journal_line_id = e.source_id
+    union all by name
+    select
+        e.*,
+        coalesce(t.merchant_id, l.merchant_id) as merchant_id,
+        t.store_id,
+        coalesce(t.terminal_id, l.terminal_id) as terminal_id,
+        coalesce(t.batch_no, l.batch_no) as batch_no,
+        coalesce(t.trace_no, l.trace_no) as trace_no,
+        coalesce(t.rrn, l.rrn) as rrn,
+        coalesce(t.order_no, l.order_no) as order_no,
+        coalesce(t.txn_time, l.txn_time) as txn_time,
+        coalesce(t.business_date, l.business_date) as business_date,
+        abs(l.gross_amount) as amount,
+        l.acquirer,
+        coalesce(t.channel, l.qr_channel, 'UNKNOWN') as channel,
+        l.journal_line_id,
+        l.settlement_line_id
+    from line_exceptions as e
+    join lines as l on l.settlement_line_id = e.source_id
+    left join txns as t on t.journal_line_id = l.journal_line_id
+    union all by name
+    select
+        source_id, exception_type, exposure_amount, exposure_direction, recovered_amount, detail,
+        merchant_id, acquirer, settlement_date as business_date,
+        coalesce(net_amount, payout_amount) as amount
+    from deposit_mismatch
+    union all by name
+    select
+        source_id, exception_type, exposure_amount, exposure_direction, recovered_amount, detail,
+        merchant_id, acquirer, settlement_date as business_date, net_amount as amount
+    from missing_deposit
+),
+
+{# Root-cause conditions, evaluated for every exception; the rules seed picks the cause. #}
+fault_events as (
+    select terminal_id, event_time, event_type
+    from {{ ref('stg_tms__terminal_events') }}
+    where event_type in {{ sql_list(var('fault_event_types')) }}
+),
+
+faults_nearby as (
+    select
+        k.exception_type, k.source_id,
+        list(f.event_type || ' ' || strftime(f.event_time, '%Y-%m-%d %H:%M:%S') order by f.event_time)
+            as events
+    from keyed as k
+    join fault_events as f
+        on f.terminal_id = k.terminal_id
+        and f.event_time >= k.txn_time - to_minutes({{ var('fault_minutes_before') }})
+        and f.event_time <= k.txn_time + to_minutes({{ var('fault_minutes_after') }})
+    group by all
+),
+
+sign_in_failures as (
+    select
+        k.exception_type, k.source_id,
+        list(f.event_type || ' ' || strftime(f.event_time, '%Y-%m-%d %H:%M:%S') order by f.event_time)
+            as events
+    from keyed as k
+    join {{ ref('stg_tms__terminal_events') }} as f
+        on f.terminal_id = k.terminal_id
+        and f.event_type in {{ sql_list(var('sign_in_failure_event_types')) }}
+        and f.event_date = k.business_date
+        and f.event_time <= k.txn_time
+    group by all
+),
+
+classified as (
+    select
+        k.*,
+        r.condition as root_cause_condition,
+        case r.condition
+            when 'fault_nearby' then fn.events is not null
+            when 'sign_in_failed_earlier_same_day' then sf.events is not null
+            else true
+        end as condition_met,
+        case r.condition
+            when 'fault_nearby' then fn.events
+            when 'sign_in_failed_earlier_same_day' then sf.events
+        end as evidence_events,
+        r.cause_when_true,
+        r.cause_when_false,
+        r.rule_text
+    from keyed as k
+    left join {{ ref('root_cause_rules') }} as r on r.exception_type = k.exception_type
+    left join faults_nearby as fn
+        on fn.exception_type = k.exception_type and fn.source_id = k.source_id
+    left join sign_in_failures as sf
+        on sf.exception_type = k.exception_type and sf.source_id = k.source_id
+),
+
+as_of as (
+    select max(business_date) as as_of_date from txns
+)
+
+select
+    {{ surrogate_key(['exception_type', 'source_id']) }} as exception_id,
+    exception_type,
+    merchant_id,
+    store_id,
+    terminal_id,
+    batch_no,
+    trace_no,
+    rrn,
+    order_no,
+    txn_time,
+    business_date,
+    acquirer,
+    channel,
+    amount,
+    exposure_amount,
+    exposure_direction,
+    coalesce(case when condition_met then cause_when_true else cause_when_false end, 'UNKNOWN')
+        as root_cause,
+    to_json({
+        'rule': rule_text,
+        'condition': root_cause_condition,
+        'condition_met': condition_met,
+        'events': coalesce(evidence_events, []::varchar[]),
+        'detail': detail
+    }) as root_cause_evidence,
+    detail,
+    current_timestamp as detected_at,
+    case
+        when exposure_amount > 0 and recovered_amount >= exposure_amount then 'RECOVERED'
+        when recovered_amount > 0 then 'PARTIALLY_RECOVERED'
+        else 'OPEN'
+    end as status,
+    recovered_amount,
+    greatest(exposure_amount - recovered_amount, 0) as net_loss,
+    datediff('day', business_date, (select as_of_date from as_of)) as age_days,
+    journal_line_id,
+    settlement_line_id,
+    source_id
+from classified

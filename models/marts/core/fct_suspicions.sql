@@ -1,0 +1,125 @@
+{#- Suspicion rules: scored hits for people to review (not definite exceptions).
+      CARD_TESTING        several declines on one card, then an approval, within 30 minutes
+      SPLIT_TICKET        several approved sales on one card and terminal within 10 minutes,
+                          each just under a round limit
+      OFF_HOURS           an approved sale in an hour when its terminal almost never trades
+      REFUND_OTHER_CARD   a refund to a card other than the original sale's
+      AMOUNT_OUTLIER      an amount far above the terminal's usual, like an extra zero -#}
+with txns as (
+    select *, coalesce(card_token, card_mask) as card_key
+    from {{ ref('fct_transactions') }}
+),
+
+card_testing as (
+    select
+        a.journal_line_id,
+        'CARD_TESTING' as suspicion_type,
+        least(100, 40 + 15 * count(*)) as score,
+        count(*) || ' declines on the card in the 30 minutes before this approval' as reason
+    from txns as a
+    join txns as d
+        on d.card_key = a.card_key and d.merchant_id = a.merchant_id
+        and not d.is_approved and d.txn_type = 'SALE'
+        and d.txn_time < a.txn_time and d.txn_time >= a.txn_time - interval 30 minutes
+    where a.is_approved and a.txn_type = 'SALE' and a.card_key is not null
+    group by a.journal_line_id
+    having count(*) >= 3
+),
+
+limits as (
+    select unnest([1000, 2000, 3000, 5000, 10000, 20000, 50000]) as round_limit
+),
+
+near_limit as (
+    select t.*, l.round_limit
+    from txns as t
+    join limits as l on t.amount < l.round_limit and t.amount >= l.round_limit * 0.9
+    where t.is_approved and t.txn_type = 'SALE' and t.card_key is not null
+),
+
+split_ticket as (
+    select
+        a.journal_line_id,
+        'SPLIT_TICKET' as suspicion_type,
+        least(100, 30 + 20 * count(*)) as score,
+        count(*) + 1 || ' sales on one card just under ' || a.round_limit || ' within 10 minutes'
+            as reason
+    from near_limit as a
+    join near_limit as b
+        on b.card_key = a.card_key and b.terminal_id = a.terminal_id
+        and b.round_limit = a.round_limit and b.journal_line_id <> a.journal_line_id
+        and abs(epoch(b.txn_time) - epoch(a.txn_time)) <= 600
+    group by a.journal_line_id, a.round_limit
+),
+
+hourly as (
+    select terminal_id, hr, n, sum(n) over (partition by terminal_id) as total
+    from (select terminal_id, hour(txn_time) as hr, count(*) as n from txns group by 1, 2)
+),
+
+off_hours as (
+    select
+        t.journal_line_id,
+        'OFF_HOURS' as suspicion_type,
+        60 as score,
+        'sale at ' || strftime(t.txn_time, '%H:%M') || '; this terminal trades '
+            || round(100.0 * h.n / h.total, 2) || '% of its volume in that hour' as reason
+    from txns as t
+    join hourly as h on h.terminal_id = t.terminal_id and h.hr = hour(t.txn_time)
+    where t.is_approved and t.txn_type = 'SALE' and h.total >= 200 and h.n * 200 < h.total
+),
+
+refund_other_card as (
+    select
+        r.journal_line_id,
+        'REFUND_OTHER_CARD' as suspicion_type,
+        80 as score,
+        'refund to ' || coalesce(r.card_mask, '?') || ', original paid with '
+            || coalesce(o.card_mask, '?') as reason
+    from txns as r
+    join txns as o
+        on o.merchant_id = r.merchant_id and o.rrn = r.orig_rrn
+        and o.txn_type in ('SALE', 'PREAUTH_COMPLETE')
+    where r.txn_type = 'REFUND' and r.card_key is not null and o.card_key is not null
+      and r.card_key <> o.card_key
+),
+
+terminal_medians as (
+    select terminal_id, median(amount) as median_amount, count(*) as n
+    from txns where txn_type = 'SALE' and is_approved
+    group by all
+),
+
+amount_outlier as (
+    select
+        t.journal_line_id,
+        'AMOUNT_OUTLIER' as suspicion_type,
+        case when t.amount % 10 = 0 then 70 else 50 end as score,
+        t.amount || ' is ' || round(t.amount / m.median_amount, 1) || '× the terminal median '
+            || m.median_amount || case when t.amount % 10 = 0 then ' (an extra zero?)' else '' end
+            as reason
+    from txns as t
+    join terminal_medians as m using (terminal_id)
+    where t.txn_type = 'SALE' and t.is_approved and m.n >= 30
+      and t.amount >= 20 * m.median_amount
+),
+
+hits as (
+    select * from card_testing
+    union all select journal_line_id, suspicion_type, score, reason from split_ticket
+    union all select * from off_hours
+    union all select * from refund_other_card
+    union all select * from amount_outlier
+)
+
+select
+    {{ surrogate_key(['hits.suspicion_type', 'hits.journal_line_id']) }} as suspicion_id,
+    hits.suspicion_type,
+    hits.score,
+    hits.reason,
+    t.merchant_id, t.store_id, t.terminal_id, t.batch_no, t.trace_no, t.rrn, t.order_no,
+    t.txn_time, t.business_date, t.amount, t.card_mask, t.operator_id,
+    hits.journal_line_id
+from hits
+join txns as t using (journal_line_id)
+qualify row_number() over (partition by hits.suspicion_type, hits.journal_line_id order by hits.score desc) = 1

@@ -1,0 +1,154 @@
+{#- One row per terminal journal line with its settlement match, the fee expected and charged,
+    settlement and deposit dates, response code and category, card token and mask.
+
+    match_status: MATCHED, AMOUNT_MISMATCH, SETTLED_NOT_EXPECTED (a voided, reversed or
+    unknown-outcome sale the acquirer settled), PENDING (expected, not yet due), MISSING
+    (expected and due, no settlement line), NOT_EXPECTED (declined, cancelled or
+    non-financial lines). -#}
+with txns as (
+    select * from {{ ref('int_transactions_paired') }}
+),
+
+matches as (
+    select * from {{ ref('int_transactions_matched') }}
+),
+
+lines as (
+    select * from {{ ref('fct_settlement_lines') }}
+),
+
+-- Where a terminal's payments of each channel settle, learnt from the matches: wallet QR may
+-- go to the wallet's own merchant number rather than the terminal's acquirer.
+routes as (
+    select terminal_id, journal_channel as channel, acquirer, merchant_id
+    from (
+        select t.terminal_id, t.channel as journal_channel, l.acquirer, l.merchant_id,
+               count(*) as n
+        from txns as t
+        join matches as m using (journal_line_id)
+        join lines as l using (settlement_line_id)
+        group by all
+    )
+    qualify row_number() over (partition by terminal_id, journal_channel order by n desc, acquirer) = 1
+),
+
+routed as (
+    select
+        txns.*,
+        coalesce(routes.acquirer, txns.terminal_acquirer) as expected_acquirer,
+        coalesce(routes.merchant_id, txns.merchant_id) as expected_merchant_id
+    from txns
+    left join routes on routes.terminal_id = txns.terminal_id and routes.channel = txns.channel
+),
+
+terms as (
+    {{ fee_terms('routed', 'journal_line_id', 'expected_acquirer', 'expected_merchant_id',
+                 'channel_group', 'card_type', 'business_date') }}
+),
+
+coverage as (
+    select * from {{ ref('int_settlement_coverage') }}
+),
+
+payouts as (
+    select * from {{ ref('int_bank_payouts') }}
+),
+
+joined as (
+    select
+        routed.*,
+        matches.settlement_line_id,
+        matches.match_rule,
+        matches.matched_on_keys,
+        lines.acquirer as settled_acquirer,
+        lines.merchant_id as settled_merchant_id,
+        lines.gross_amount as settled_gross_amount,
+        lines.fee_amount as fee_charged,
+        lines.net_amount as settled_net_amount,
+        lines.settlement_date,
+        coalesce(lines.expected_fee_amount,
+                 case when routed.txn_type in ('SALE', 'PREAUTH_COMPLETE')
+                      then {{ contract_fee('routed.amount', 'terms.rate', 'terms.fee_min', 'terms.fee_cap') }}
+                      else cast(0 as decimal(18, 2)) end) as fee_expected,
+        coalesce(lines.expected_settlement_date,
+                 {{ expected_settlement_date('routed.txn_time', 'routed.amount', 'terms.settlement_rule',
+                                             'terms.d0_min_amount', 'terms.d0_from', 'terms.d0_until') }})
+            as expected_settlement_date,
+        coverage.covered_through as settlement_covered_through,
+        payouts.credited_on as deposit_date
+    from routed
+    left join matches using (journal_line_id)
+    left join lines using (settlement_line_id)
+    left join terms on terms.row_id = routed.journal_line_id
+    left join coverage
+        on coverage.acquirer = coalesce(lines.acquirer, routed.expected_acquirer)
+        and coverage.merchant_id = coalesce(lines.merchant_id, routed.expected_merchant_id)
+    left join payouts
+        on payouts.merchant_id = lines.merchant_id and payouts.settlement_date = lines.settlement_date
+)
+
+select
+    journal_line_id,
+    source_layout,
+    merchant_id,
+    store_id,
+    store_name,
+    terminal_id,
+    batch_no,
+    trace_no,
+    rrn,
+    auth_code,
+    order_no,
+    txn_time,
+    business_date,
+    txn_type,
+    orig_trace_no,
+    orig_rrn,
+    channel,
+    channel_group,
+    card_token,
+    card_mask,
+    card_type,
+    amount,
+    currency,
+    resp_code,
+    resp_category,
+    is_approved,
+    is_unknown_outcome,
+    operator_id,
+    is_voided,
+    voided_at,
+    is_reversed,
+    refund_count,
+    refunded_amount,
+    is_expected_in_settlement,
+    expected_acquirer as acquirer,
+    expected_merchant_id as settlement_merchant_id,
+    settlement_line_id,
+    match_rule,
+    case
+        when settlement_line_id is not null and not is_expected_in_settlement
+            then 'SETTLED_NOT_EXPECTED'
+        when settlement_line_id is not null and abs(settled_gross_amount) <> amount
+            then 'AMOUNT_MISMATCH'
+        when settlement_line_id is not null then 'MATCHED'
+        when not is_expected_in_settlement then 'NOT_EXPECTED'
+        when settlement_covered_through is not null
+            and settlement_covered_through >= expected_settlement_date + {{ var('settlement_grace_days') }}
+            then 'MISSING'
+        else 'PENDING'
+    end as match_status,
+    settled_acquirer,
+    settled_merchant_id,
+    settled_gross_amount,
+    fee_expected,
+    fee_charged,
+    settled_net_amount,
+    expected_settlement_date,
+    settlement_date,
+    greatest(datediff('day', expected_settlement_date, settlement_date), 0) as days_late,
+    settlement_covered_through,
+    deposit_date,
+    file_id,
+    line_no
+from joined

@@ -1,0 +1,62 @@
+{#- Per day × merchant × store × terminal × channel × acquirer: transactions, approvals,
+    declines by response category, exceptions by type, and rates. -#}
+with txns as (
+    select * from {{ ref('fct_transactions') }}
+    where txn_type in ('SALE', 'PREAUTH', 'PREAUTH_COMPLETE', 'REFUND')
+),
+
+exceptions as (
+    select * from {{ ref('fct_exceptions') }} where terminal_id is not null
+),
+
+volume as (
+    select
+        business_date, merchant_id, store_id, terminal_id, channel, acquirer,
+        count(*) as transactions,
+        count(*) filter (where is_approved) as approvals,
+        count(*) filter (where not is_approved) as declines,
+        count(*) filter (where resp_category = 'cardholder_funds_limits') as declines_cardholder_funds_limits,
+        count(*) filter (where resp_category = 'cardholder_credentials') as declines_cardholder_credentials,
+        count(*) filter (where resp_category = 'issuer_policy_decline') as declines_issuer_policy,
+        count(*) filter (where resp_category = 'fraud_security') as declines_fraud_security,
+        count(*) filter (where resp_category = 'network_switch_unavailable' or resp_category = 'no_response')
+            as declines_network_or_timeout,
+        count(*) filter (where resp_category = 'merchant_terminal_config') as declines_merchant_terminal_config,
+        count(*) filter (where resp_category = 'terminal_key_session') as declines_terminal_key_session,
+        count(*) filter (where not is_approved and resp_category not in (
+            'cardholder_funds_limits', 'cardholder_credentials', 'issuer_policy_decline',
+            'fraud_security', 'network_switch_unavailable', 'no_response',
+            'merchant_terminal_config', 'terminal_key_session')) as declines_other,
+        sum(amount) filter (where is_approved) as approved_amount
+    from txns
+    group by all
+),
+
+exception_counts as (
+    select
+        business_date, merchant_id, store_id, terminal_id, channel, acquirer,
+        count(*) as exceptions,
+        {% for t in ['DUPLICATE_CHARGE', 'AMOUNT_MISMATCH', 'MISSING_IN_SETTLEMENT', 'UNMATCHED_SETTLEMENT', 'VOID_SETTLED', 'ONE_SIDED', 'FEE_MISMATCH', 'LATE_SETTLEMENT', 'REFUND_EXCEEDS_ORIGINAL'] %}
+        count(*) filter (where exception_type = '{{ t }}') as exceptions_{{ t | lower }},
+        {% endfor %}
+        sum(exposure_amount) as exposure_amount
+    from exceptions
+    group by all
+)
+
+select
+    {{ surrogate_key(['v.business_date', 'v.merchant_id', 'v.store_id', 'v.terminal_id', 'v.channel', 'v.acquirer']) }}
+        as error_rate_id,
+    v.*,
+    coalesce(e.exceptions, 0) as exceptions,
+    {% for t in ['DUPLICATE_CHARGE', 'AMOUNT_MISMATCH', 'MISSING_IN_SETTLEMENT', 'UNMATCHED_SETTLEMENT', 'VOID_SETTLED', 'ONE_SIDED', 'FEE_MISMATCH', 'LATE_SETTLEMENT', 'REFUND_EXCEEDS_ORIGINAL'] %}
+    coalesce(e.exceptions_{{ t | lower }}, 0) as exceptions_{{ t | lower }},
+    {% endfor %}
+    coalesce(e.exposure_amount, 0) as exposure_amount,
+    round(v.declines / nullif(v.transactions, 0), 6) as decline_rate,
+    round(coalesce(e.exceptions, 0) / nullif(v.transactions, 0), 6) as exception_rate
+from volume as v
+left join exception_counts as e
+    on e.business_date = v.business_date and e.merchant_id = v.merchant_id
+    and e.store_id is not distinct from v.store_id and e.terminal_id = v.terminal_id
+    and e.channel is not distinct from v.channel and e.acquirer is not distinct from v.acquirer
