@@ -87,6 +87,8 @@ class _Known:
             if status == "LOADED":
                 known.loaded_sha[sha] = (file_id, layout)
                 known.active_scope[(layout, scope)] = (file_id, sha)
+            elif status == "SUPERSEDED":  # replaced content arriving again must not come back
+                known.loaded_sha.setdefault(sha, (file_id, layout))
         return known
 
 
@@ -151,21 +153,32 @@ def _prepare(path: Path, name: str, folder: str, mtime_ns: int, key: CardKey,
                else SourceFile(name=name, folder=folder, data=data))
         work.layout = detect(src)
         if work.layout is None:
-            head = src.head(200)
-            first = head.splitlines()[0][:80] if head.strip() else ""
             raise IngestError(name, 1, None,
-                              f"layout not recognised from the content (first line {first!r})")
+                              f"layout not recognised from the content ({_describe(src)})")
         if folder not in work.layout.folders:
             raise IngestError(name, None, None,
                               f"a {work.layout.name} file belongs in "
                               f"{'/'.join(work.layout.folders)}/, not in {folder}/")
-        work.encoding = src.encoding
+        work.encoding = None if src.is_xlsx else src.encoding  # a workbook has no text encoding
         work.parsed = work.layout.parse(src, key)
     except IngestError as err:
         work.error = err
     except Exception as exc:  # a parser bug must not stop the other files
         work.error = IngestError(name, None, None, f"unexpected {type(exc).__name__}: {exc}")
     return work
+
+
+def _describe(src: SourceFile) -> str:
+    """What the first line looks like, without quoting data (it may be personal data)."""
+    head = src.head(400).lstrip("\ufeff")
+    lines = head.splitlines()
+    if not lines or not head.strip():
+        return "the file is empty"
+    first = lines[0]
+    fields = first.split(",")
+    looks_like_header = not any(ch.isdigit() for ch in first)
+    shown = ", ".join(f[:24] for f in fields[:4]) if looks_like_header else "data, not a header"
+    return f"first line has {len(fields)} comma-separated fields: {shown}"
 
 
 def ingest_landing(
@@ -258,7 +271,6 @@ def _decide(work: _Work, known: _Known, batch: PendingBatch, run_id: str) -> Fil
     previous = known.active_scope.get((layout.name, scope))
     if previous is not None:
         batch.superseded.append((layout.table, previous[0], file_id))
-        known.loaded_sha.pop(previous[1], None)
     known.active_scope[(layout.name, scope)] = (file_id, sha)
     known.loaded_sha[sha] = (file_id, layout.name)
     batch.add_rows(layout.table, frame)

@@ -87,13 +87,6 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: PendingBatch) -> None:
         return
     con.execute("BEGIN TRANSACTION")
     try:
-        for table, old_id, new_id in batch.superseded:
-            con.execute(f"DELETE FROM {RAW}.{table} WHERE file_id = ?", [old_id])
-            con.execute(
-                f"UPDATE {RAW}.file_manifest SET status = 'SUPERSEDED', superseded_by = ?, "
-                "rows_loaded = 0 WHERE file_id = ?",
-                [new_id, old_id],
-            )
         for table, frames in batch.frames.items():
             columns = TABLE_COLUMNS[table]
             names = ", ".join(f'"{c}"' for c in columns)
@@ -111,6 +104,14 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: PendingBatch) -> None:
             con.register("_manifest", rows.to_arrow())
             con.execute(f"INSERT INTO {RAW}.file_manifest BY NAME SELECT * FROM _manifest")
             con.unregister("_manifest")
+        # Last: the file a correction replaces may have been loaded in this very batch.
+        for table, old_id, new_id in batch.superseded:
+            con.execute(f"DELETE FROM {RAW}.{table} WHERE file_id = ?", [old_id])
+            con.execute(
+                f"UPDATE {RAW}.file_manifest SET status = 'SUPERSEDED', superseded_by = ?, "
+                "rows_loaded = 0 WHERE file_id = ?",
+                [new_id, old_id],
+            )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -40,7 +40,9 @@ class SourceFile:
                     name, None, None, f"zip holds {len(members)} files; expected exactly one"
                 )
             inner = archive.read(members[0])
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except IngestError:
+            raise
+        except Exception as exc:  # zipfile raises many types for a broken archive
             raise IngestError(name, None, None, f"unreadable zip archive: {exc}") from None
         return cls(name=name, folder=folder, data=inner, member=members[0].filename)
 
@@ -54,18 +56,24 @@ class SourceFile:
         try:
             self.data.decode("utf-8")
             return "utf-8"
-        except UnicodeDecodeError:
-            pass
+        except UnicodeDecodeError as exc:
+            utf8_error = exc
         try:
+            # Valid UTF-8 up to a character cut off at the very end: a truncated UTF-8 file,
+            # which GB18030 would sometimes read as garbage instead of rejecting.
+            if utf8_error.reason == "unexpected end of data":
+                raise utf8_error
             self.data.decode("gb18030")
             return "gbk"
         except UnicodeDecodeError as exc:
-            line = self.data.count(b"\n", 0, exc.start) + 1
+            # The decoder that got further is the file's encoding: name the line it broke on.
+            start = max(exc.start, utf8_error.start)
+            line = self.data.count(b"\n", 0, start) + 1
             raise IngestError(
                 self.display_name,
                 line,
                 None,
-                f"bytes are neither UTF-8 nor GBK at offset {exc.start} "
+                f"bytes are neither UTF-8 nor GBK at offset {start} "
                 "(truncated or corrupt file)",
             ) from None
 

@@ -139,13 +139,18 @@ def _split_header(line: str, sep: str) -> list[str]:
 def _read_fast(file: str, data: bytes, first_line: int, sep: str
                ) -> tuple[list[str], pl.DataFrame]:
     nl = data.find(b"\n")
-    header = _split_header((data if nl < 0 else data[:nl]).decode("utf-8"), sep)
+    try:
+        header = _split_header((data if nl < 0 else data[:nl]).decode("utf-8"), sep)
+    except csv.Error as exc:  # a stray carriage return inside the header line
+        raise IngestError(file, first_line, None, f"bad header line: {exc}") from None
     rest = b"" if nl < 0 else data[nl + 1 :]
     ncols = len(header)
     names = [f"c{i}" for i in range(ncols)]
     if _NON_BLANK.search(rest) is None:
         frame = pl.DataFrame({n: pl.Series([], dtype=pl.String) for n in names})
         return header, frame.with_columns(pl.Series("line_no", [], dtype=pl.Int64))
+    if not ncols:
+        raise IngestError(file, first_line, None, "the header line is empty")
     try:
         frame = pl.read_csv(
             rest,
@@ -156,7 +161,8 @@ def _read_fast(file: str, data: bytes, first_line: int, sep: str
             quote_char=None,
             eol_char="\n",
         )
-    except pl.exceptions.ComputeError:
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError):
+        # SchemaError: the first data line has more fields than the header
         _locate_field_count(file, rest, first_line + 1, ncols, sep)
         raise IngestError(file, None, None, "the file is not valid delimited text") from None
     # polars pads short rows with nulls: a separator count that is off points at one (or at a
@@ -306,13 +312,21 @@ def _typed(file: str, line_no: pl.Series, f: Field, raw: pl.Series, present: pl.
         bad = present & ~cleaned.str.contains(f"^{pattern}$").fill_null(False)
         if bad.any():
             _fail(file, line_no, bad, f, f"expected {desc}", raw)
-        return [cleaned.str.strip_prefix("+").cast(dtype).alias(f.name)]
+        typed = cleaned.str.strip_prefix("+").cast(dtype, strict=False)
+        bad = present & typed.is_null()
+        if bad.any():
+            _fail(file, line_no, bad, f, f"expected {desc}: the value is too large", raw)
+        return [typed.alias(f.name)]
     if kind == "percent":
         bad = present & ~raw.str.contains(r"^\d+(?:\.\d+)?%$").fill_null(False)
         if bad.any():
             _fail(file, line_no, bad, f, "expected a percentage like 0.60%", raw)
-        pct = raw.str.strip_suffix("%").cast(pl.Decimal(18, 8))
-        return [(pct / 100).cast(pl.Decimal(12, 8)).alias(f.name)]
+        pct = raw.str.strip_suffix("%").cast(pl.Decimal(18, 8), strict=False)
+        typed = (pct / 100).cast(pl.Decimal(12, 8), strict=False)
+        bad = present & typed.is_null()
+        if bad.any():
+            _fail(file, line_no, bad, f, "expected a percentage like 0.60%", raw)
+        return [typed.alias(f.name)]
     if kind == "int":
         typed = raw.cast(pl.Int64, strict=False)
         bad = present & typed.is_null()

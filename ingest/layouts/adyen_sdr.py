@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import polars as pl
 
+from ingest.cardsafe import scrub_text_column
 from ingest.errors import IngestError
 from ingest.layouts.base import Layout, Parsed, first_line, header_names
 from ingest.source import SourceFile
@@ -65,12 +66,17 @@ class AdyenSdr(Layout):
         name = src.display_name
         table = read_delimited(name, src.text, 1)
         frame = cast_fields(table, FIELDS)
-        extra = [(h, f"c{i}") for i, h in enumerate(table.header) if h not in _KNOWN and h]
+        unused = [(h, i) for i, h in enumerate(table.header) if h not in _KNOWN and h]
+        names = [h for h, _ in unused]
+        # A name that repeats gets its column number: JSON keys (and struct fields) are unique.
+        extra = [(h if names.count(h) == 1 else f"{h} (column {i + 1})", f"c{i}")
+                 for h, i in unused]
         if extra:
-            # Unused columns stay, as JSON, so that nothing the acquirer sent is lost.
-            packed = table.frame.select(
+            # Unused columns stay, as JSON, so that nothing the acquirer sent is lost; they are
+            # free text, so they get the card-number guard.
+            packed = scrub_text_column(table.frame.select(
                 pl.struct([pl.col(c).alias(h) for h, c in extra]).struct.json_encode()
-            ).to_series()
+            ).to_series())
         else:
             packed = pl.Series([None] * frame.height, dtype=pl.String)
         frame = frame.with_columns(packed.alias("extra_columns"))

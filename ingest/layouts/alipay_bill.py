@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
@@ -131,7 +131,11 @@ def _check_footer(name: str, folded: list[str], finish: int, frame: pl.DataFrame
             raise IngestError(name, at + 1, prefix.lstrip("#"),
                               f"footer says {count.group(1)}笔 but the rows hold {rows.height}")
         if received:
-            stated = Decimal(received.group(1).replace(",", ""))
+            try:
+                stated = Decimal(received.group(1).replace(",", ""))
+            except InvalidOperation:  # "1.082.00", "," and the like
+                raise IngestError(name, at + 1, "商家实收",
+                                  f"not a number: {received.group(1)[:30]!r}") from None
             total = rows["merchant_received"].sum() if rows.height else 0
             actual = Decimal(str(total))
             # Some exports write refund totals unsigned.

@@ -46,8 +46,9 @@ class BankStatementCn(CsvLayout):
         frame = frame.with_columns(
             pl.col("debit").fill_null(zero), pl.col("credit").fill_null(zero)
         )
-        fail_where(name, frame, (frame["debit"] < 0) | (frame["credit"] < 0), "借方金额",
-                   "debit and credit must not be negative")
+        for column, source in (("debit", "借方金额"), ("credit", "贷方金额")):
+            fail_where(name, frame, frame[column] < 0, source,
+                       "debit and credit must not be negative")
         expected = frame["balance"].shift(1) + frame["credit"] - frame["debit"]
         broken = (frame["balance"] != expected).fill_null(False)
         fail_where(name, frame, broken, "余额",

@@ -31,8 +31,8 @@ class Terminals(CsvLayout):
     )
 
     def finish(self, src: SourceFile, frame: pl.DataFrame) -> pl.DataFrame:
-        fail_where(src.display_name, frame, frame["terminal_id"].is_duplicated(), "terminal_id",
-                   "terminal listed twice")
+        fail_where(src.display_name, frame, ~frame["terminal_id"].is_first_distinct(),
+                   "terminal_id", "terminal listed twice")
         return frame
 
     def scope(self, frame: pl.DataFrame) -> str | None:

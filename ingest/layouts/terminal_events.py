@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 
 from ingest.errors import IngestError
@@ -44,6 +46,13 @@ class TerminalEvents(Layout):
         cells = {
             f"c{k}": text.str.json_path_match(f"$.{f.source}") for k, f in enumerate(FIELDS)
         }
+        # json_path_match gives null for broken JSON too: tell that apart from a missing key.
+        for k in cells["c0"].is_null().arg_true().to_list():
+            try:
+                json.loads(text[k])
+            except json.JSONDecodeError as exc:
+                raise IngestError(name, int(frame["i"][k]) + 1, None,
+                                  f"not valid JSON: {exc.msg}") from None
         table = StringTable(
             file=name, header=[f.source for f in FIELDS], header_line=0,
             frame=pl.DataFrame(cells).with_columns(

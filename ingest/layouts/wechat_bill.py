@@ -148,9 +148,11 @@ def _check_summary(name: str, lines: list[str], at: int, frame: pl.DataFrame,
             continue
         column = spec[title]
         try:
-            stated = Decimal(value.replace(",", "")) if value else Decimal(0)
+            stated: Decimal | None = Decimal(value.replace(",", "")) if value else Decimal(0)
         except InvalidOperation:
-            raise IngestError(name, values_at + 1, title, f"not a number: {value[:30]!r}") from None
+            stated = None
+        if stated is None or not stated.is_finite():  # NaN and sNaN parse, but are no amount
+            raise IngestError(name, values_at + 1, title, f"not a number: {value[:30]!r}")
         if column is None:
             actual = Decimal(frame.height)
         else:

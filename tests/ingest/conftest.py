@@ -1,0 +1,136 @@
+"""Fixtures for the ingest tests: a card key, a DuckDB file, a landing zone, parse helpers.
+
+The file builders and leak scanners live in ``rawfiles.py`` (importable from the test modules).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from rawfiles import Doc, sensitive_in
+
+from ingest.cardsafe import CardKey
+from ingest.errors import IngestError
+from ingest.landing import FOLDERS, detect
+from ingest.layouts import BY_NAME, Parsed
+from ingest.source import SourceFile
+
+
+@dataclass
+class Loaded:
+    layout: str
+    parsed: Parsed
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        return self.parsed.frame
+
+
+def open_source(tmp_path: Path, name: str, data: bytes, folder: str) -> SourceFile:
+    path = tmp_path / "src" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return SourceFile.open(path, name, folder)
+
+
+@pytest.fixture
+def card_key() -> CardKey:
+    return CardKey(b"k" * 32)
+
+
+@pytest.fixture
+def parse_file(tmp_path: Path, card_key: CardKey) -> Callable[..., Loaded]:
+    """Recognise a file from its content (any name) and parse it, as ingest does."""
+
+    def run(data: bytes | str | Doc, name: str = "file.csv", folder: str = "settlement",
+            expect: str | None = None) -> Loaded:
+        if isinstance(data, Doc):
+            data = data.data()
+        elif isinstance(data, str):
+            data = data.encode("utf-8")
+        src = open_source(tmp_path, name, data, folder)
+        layout = detect(src)
+        if layout is None:
+            raise AssertionError(f"{name}: no layout recognised")
+        if expect is not None:
+            assert layout.name == expect
+        parsed = layout.parse(src, card_key)
+        assert isinstance(parsed, Parsed)
+        return Loaded(layout.name, parsed)
+
+    return run
+
+
+@pytest.fixture
+def parse_as(tmp_path: Path, card_key: CardKey) -> Callable[..., Parsed]:
+    """Parse with a given layout, skipping detection (a file whose markers are damaged)."""
+
+    def run(layout: str, data: bytes | Doc, name: str = "file.csv",
+            folder: str = "settlement") -> Parsed:
+        if isinstance(data, Doc):
+            data = data.data()
+        return BY_NAME[layout].parse(open_source(tmp_path, name, data, folder), card_key)
+
+    return run
+
+
+@pytest.fixture
+def parse_error(parse_file: Callable[..., Loaded]) -> Callable[..., IngestError]:
+    """Parse and return the IngestError; fail if the file loads or anything else is raised."""
+
+    def run(data: bytes | str | Doc, name: str = "file.csv", folder: str = "settlement",
+            expect: str | None = None) -> IngestError:
+        with pytest.raises(IngestError) as info:
+            parse_file(data, name, folder, expect)
+        err = info.value
+        assert err.file, "an IngestError must name its file"
+        assert err.reason, "an IngestError must say why"
+        assert not sensitive_in(str(err)), f"sensitive data in the message: {err}"
+        return err
+
+    return run
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+class LandingZone:
+    """A landing zone on disk. Files get strictly increasing mtimes: ingest orders by them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._clock = 1_780_000_000 * 10**9
+        for folder in FOLDERS:
+            (root / folder).mkdir(parents=True, exist_ok=True)
+
+    def put(self, folder: str, name: str, content: bytes | str | Doc) -> str:
+        if isinstance(content, Doc):
+            content = content.data()
+        elif isinstance(content, str):
+            content = content.encode("utf-8")
+        path = self.root / folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        self._clock += 10**9
+        os.utime(path, ns=(self._clock, self._clock))
+        return f"{folder}/{name}"
+
+    def remove(self, rel: str) -> None:
+        (self.root / rel).unlink()
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> LandingZone:
+    return LandingZone(tmp_path / "landing")
