@@ -76,7 +76,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from posaudit.evaluate import evaluate, render
     from posaudit.warehouse import Warehouse
 
-    scores = evaluate(Warehouse.at(args.warehouse), Path(args.labels))
+    scores = evaluate(Warehouse.at(args.warehouse), Path(args.labels),
+                      exclude_recovered=args.exclude_recovered)
     _say(render(scores))
     failing = [s.exception_type for s in scores if not s.passes]
     if failing:
@@ -136,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="score fct_exceptions against a labels.csv")
     e.add_argument("--warehouse", required=True)
     e.add_argument("--labels", required=True)
+    e.add_argument("--exclude-recovered", action="store_true",
+                   help="leave out exceptions fully recovered by later data (labels of open items)")
     e.set_defaults(func=cmd_evaluate)
 
     d = sub.add_parser("dashboard", help="serve the Streamlit dashboards on the snapshot")

@@ -78,12 +78,16 @@ def load_labels(path: Path) -> pl.DataFrame:
     return _match_key(labels)
 
 
-def evaluate(warehouse: Warehouse, labels_path: Path) -> list[TypeScore]:
+def evaluate(warehouse: Warehouse, labels_path: Path, *,
+             exclude_recovered: bool = False) -> list[TypeScore]:
+    """Score fct_exceptions against labels. ``exclude_recovered`` leaves out exceptions that
+    later data fully recovered (for label sets that list only items still owed)."""
     labels = load_labels(labels_path)
+    where = "where status <> 'RECOVERED'" if exclude_recovered else ""
     detected = _match_key(query(warehouse, (
         "select exception_type, terminal_id, batch_no, trace_no, order_no, rrn, merchant_id, "
         "cast(business_date as varchar) as business_date, exposure_amount, root_cause "
-        "from fct_exceptions"
+        f"from fct_exceptions {where}"
     )))
     scores = []
     for etype in sorted(set(labels["exception_type"]) | set(detected["exception_type"])):
