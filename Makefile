@@ -32,7 +32,7 @@ test: lint
 	$(BIN)/python -m pytest -q
 
 bench: setup
-	$(BIN)/python benchmarks/ingest_vs_duckdb.py
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(DEMO) target logs .pytest_cache
