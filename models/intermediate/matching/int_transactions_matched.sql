@@ -21,80 +21,49 @@ lines as (
     from {{ ref('int_settlement_lines_unioned') }}
 ),
 
-rule_1 as (
-    select j.journal_line_id, l.settlement_line_id, 1 as rule_rank
-    from journal as j
-    join lines as l
-        on l.terminal_id = j.terminal_id and l.batch_no = j.batch_no
-        and l.trace_no = j.trace_no and l.family = j.family
-    qualify row_number() over (partition by j.journal_line_id order by l.settlement_line_id) = 1
-        and row_number() over (partition by l.settlement_line_id order by j.journal_line_id) = 1
-),
-
-journal_1 as (
-    select * from journal anti join rule_1 using (journal_line_id)
-),
-
-lines_1 as (
-    select * from lines anti join rule_1 using (settlement_line_id)
-),
-
-rule_2 as (
-    select j.journal_line_id, l.settlement_line_id, 2 as rule_rank
-    from journal_1 as j
-    join lines_1 as l on l.rrn = j.rrn and l.family = j.family
+{#- Each rule runs in passes over what is still unmatched: a pass keeps the pairs that are each
+    other's best candidate, so a later pass can pair the runners-up. -#}
+{%- set rules = [
+    (1, "l.terminal_id = j.terminal_id and l.batch_no = j.batch_no and l.trace_no = j.trace_no and l.family = j.family"),
+    (2, "l.rrn = j.rrn and l.family = j.family"),
+    (3, "l.order_no = j.order_no and l.family = j.family and (l.terminal_id is null or l.terminal_id = j.terminal_id)"),
+    (4, "l.terminal_id = j.terminal_id and l.family = j.family and abs(l.gross_amount) = j.amount and abs(epoch(l.txn_time) - epoch(j.txn_time)) <= " ~ var('match_window_seconds')),
+] -%}
+{%- set passes = 3 -%}
+{%- set ns = namespace(journal='journal', lines='lines', pairs=[]) -%}
+{%- for rank, condition in rules %}
+{%- for p in range(passes) %}
+{%- set step = 'r' ~ rank ~ '_' ~ p %}
+{{ step }} as (
+    select j.journal_line_id, l.settlement_line_id, {{ rank }} as rule_rank
+    from {{ ns.journal }} as j
+    join {{ ns.lines }} as l on {{ condition }}
     qualify row_number() over (
-            partition by j.journal_line_id order by abs(epoch(l.txn_time) - epoch(j.txn_time)), l.settlement_line_id) = 1
+            partition by j.journal_line_id
+            order by abs(epoch(l.txn_time) - epoch(j.txn_time)), l.settlement_line_id) = 1
         and row_number() over (
-            partition by l.settlement_line_id order by abs(epoch(l.txn_time) - epoch(j.txn_time)), j.journal_line_id) = 1
+            partition by l.settlement_line_id
+            order by abs(epoch(l.txn_time) - epoch(j.txn_time)), j.journal_line_id) = 1
 ),
 
-journal_2 as (
-    select * from journal_1 anti join rule_2 using (journal_line_id)
+{{ step }}_journal as (
+    select * from {{ ns.journal }} anti join {{ step }} using (journal_line_id)
 ),
 
-lines_2 as (
-    select * from lines_1 anti join rule_2 using (settlement_line_id)
+{{ step }}_lines as (
+    select * from {{ ns.lines }} anti join {{ step }} using (settlement_line_id)
 ),
 
-rule_3 as (
-    select j.journal_line_id, l.settlement_line_id, 3 as rule_rank
-    from journal_2 as j
-    join lines_2 as l
-        on l.order_no = j.order_no and l.family = j.family
-        and (l.terminal_id is null or l.terminal_id = j.terminal_id)
-    qualify row_number() over (
-            partition by j.journal_line_id order by abs(epoch(l.txn_time) - epoch(j.txn_time)), l.settlement_line_id) = 1
-        and row_number() over (
-            partition by l.settlement_line_id order by abs(epoch(l.txn_time) - epoch(j.txn_time)), j.journal_line_id) = 1
-),
-
-journal_3 as (
-    select * from journal_2 anti join rule_3 using (journal_line_id)
-),
-
-lines_3 as (
-    select * from lines_2 anti join rule_3 using (settlement_line_id)
-),
-
-rule_4 as (
-    select j.journal_line_id, l.settlement_line_id, 4 as rule_rank
-    from journal_3 as j
-    join lines_3 as l
-        on l.terminal_id = j.terminal_id and l.family = j.family
-        and abs(l.gross_amount) = j.amount
-        and abs(epoch(l.txn_time) - epoch(j.txn_time)) <= {{ var('match_window_seconds') }}
-    qualify row_number() over (
-            partition by j.journal_line_id order by abs(epoch(l.txn_time) - epoch(j.txn_time)), l.settlement_line_id) = 1
-        and row_number() over (
-            partition by l.settlement_line_id order by abs(epoch(l.txn_time) - epoch(j.txn_time)), j.journal_line_id) = 1
-),
+{%- set ns.journal = step ~ '_journal' %}
+{%- set ns.lines = step ~ '_lines' %}
+{%- do ns.pairs.append(step) %}
+{% endfor %}
+{%- endfor %}
 
 matched as (
-    select * from rule_1
-    union all select * from rule_2
-    union all select * from rule_3
-    union all select * from rule_4
+    {% for step in ns.pairs %}
+    select * from {{ step }}{% if not loop.last %} union all{% endif %}
+    {% endfor %}
 )
 
 select

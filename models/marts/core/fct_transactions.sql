@@ -68,6 +68,7 @@ joined as (
         lines.settlement_date,
         coalesce(lines.expected_fee_amount,
                  case when routed.txn_type in ('SALE', 'PREAUTH_COMPLETE')
+                       and routed.is_expected_in_settlement
                       then {{ contract_fee('routed.amount', 'terms.rate', 'terms.fee_min', 'terms.fee_cap') }}
                       else cast(0 as decimal(18, 2)) end) as fee_expected,
         coalesce(lines.expected_settlement_date,
@@ -146,7 +147,8 @@ select
     settled_net_amount,
     expected_settlement_date,
     settlement_date,
-    greatest(datediff('day', expected_settlement_date, settlement_date), 0) as days_late,
+    case when settlement_date is not null
+         then greatest(datediff('day', expected_settlement_date, settlement_date), 0) end as days_late,
     settlement_covered_through,
     deposit_date,
     file_id,

@@ -42,21 +42,41 @@ exception_counts as (
         sum(exposure_amount) as exposure_amount
     from exceptions
     group by all
+),
+
+-- Exceptions without terminal volume in the same cell (a settlement line no journal knows, a
+-- line settled by another acquirer) still count: the cells are the union of both sides.
+keys as (
+    select business_date, merchant_id, store_id, terminal_id, channel, acquirer from volume
+    union
+    select business_date, merchant_id, store_id, terminal_id, channel, acquirer
+    from exception_counts
 )
 
 select
-    {{ surrogate_key(['v.business_date', 'v.merchant_id', 'v.store_id', 'v.terminal_id', 'v.channel', 'v.acquirer']) }}
+    {{ surrogate_key(['k.business_date', 'k.merchant_id', 'k.store_id', 'k.terminal_id', 'k.channel', 'k.acquirer']) }}
         as error_rate_id,
-    v.*,
+    k.business_date, k.merchant_id, k.store_id, k.terminal_id, k.channel, k.acquirer,
+    coalesce(v.transactions, 0) as transactions,
+    coalesce(v.approvals, 0) as approvals,
+    coalesce(v.declines, 0) as declines,
+    {% for c in ['cardholder_funds_limits', 'cardholder_credentials', 'issuer_policy', 'fraud_security', 'network_or_timeout', 'merchant_terminal_config', 'terminal_key_session', 'other'] %}
+    coalesce(v.declines_{{ c }}, 0) as declines_{{ c }},
+    {% endfor %}
+    coalesce(v.approved_amount, 0) as approved_amount,
     coalesce(e.exceptions, 0) as exceptions,
     {% for t in ['DUPLICATE_CHARGE', 'AMOUNT_MISMATCH', 'MISSING_IN_SETTLEMENT', 'UNMATCHED_SETTLEMENT', 'VOID_SETTLED', 'ONE_SIDED', 'FEE_MISMATCH', 'LATE_SETTLEMENT', 'REFUND_EXCEEDS_ORIGINAL'] %}
     coalesce(e.exceptions_{{ t | lower }}, 0) as exceptions_{{ t | lower }},
     {% endfor %}
     coalesce(e.exposure_amount, 0) as exposure_amount,
-    round(v.declines / nullif(v.transactions, 0), 6) as decline_rate,
+    round(coalesce(v.declines, 0) / nullif(v.transactions, 0), 6) as decline_rate,
     round(coalesce(e.exceptions, 0) / nullif(v.transactions, 0), 6) as exception_rate
-from volume as v
+from keys as k
+left join volume as v
+    on v.business_date = k.business_date and v.merchant_id = k.merchant_id
+    and v.store_id is not distinct from k.store_id and v.terminal_id = k.terminal_id
+    and v.channel is not distinct from k.channel and v.acquirer is not distinct from k.acquirer
 left join exception_counts as e
-    on e.business_date = v.business_date and e.merchant_id = v.merchant_id
-    and e.store_id is not distinct from v.store_id and e.terminal_id = v.terminal_id
-    and e.channel is not distinct from v.channel and e.acquirer is not distinct from v.acquirer
+    on e.business_date = k.business_date and e.merchant_id = k.merchant_id
+    and e.store_id is not distinct from k.store_id and e.terminal_id = k.terminal_id
+    and e.channel is not distinct from k.channel and e.acquirer is not distinct from k.acquirer
