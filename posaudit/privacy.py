@@ -12,7 +12,8 @@ import duckdb
 
 from ingest.cardsafe import looks_like_pan, mask_pan
 
-_DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
+# A run right after a decimal point is the fraction of a number (timings), not a card.
+_DIGIT_RUN = re.compile(r"(?<![\d.])\d{13,19}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"

@@ -7,6 +7,7 @@ Exit codes (PRODUCT.md): 0 published, 1 published with warnings, 2 refused to pu
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import time
@@ -39,11 +40,17 @@ class RefreshResult:
     messages: list[str] = field(default_factory=list)
 
 
+def duckdb_config() -> dict[str, str]:
+    """The same bounds as dbt's profile, so ingest and build share one memory budget."""
+    return {"memory_limit": os.environ.get("POSAUDIT_MEMORY_LIMIT", "4GB"),
+            "preserve_insertion_order": "false"}
+
+
 def run_ingest(landing: Path, warehouse: Warehouse, run_id: str,
                progress: Callable[[str], None] | None = None) -> IngestReport:
     warehouse.ensure()
     key = load_card_key(warehouse.root)
-    with duckdb.connect(str(warehouse.build_db)) as con:
+    with duckdb.connect(str(warehouse.build_db), config=duckdb_config()) as con:
         report = ingest_landing(landing, con, key, run_id=run_id, progress=progress)
         con.execute("CHECKPOINT")
     return report
@@ -133,7 +140,7 @@ def _write_record(warehouse: Warehouse, result: RefreshResult, landing: Path,
     text = json.dumps(record, ensure_ascii=False, indent=2, default=str)
     (warehouse.runs_dir / f"{result.run_id}.json").write_text(text, encoding="utf-8")
     if into_build:
-        with duckdb.connect(str(warehouse.build_db)) as con:
+        with duckdb.connect(str(warehouse.build_db), config=duckdb_config()) as con:
             con.execute("CREATE SCHEMA IF NOT EXISTS audit")
             con.execute(
                 "CREATE TABLE IF NOT EXISTS audit.refresh_runs (run_id VARCHAR, started_at "

@@ -112,13 +112,6 @@ alipay_lines as (
     from {{ ref('stg_alipay__bill_lines') }}
 ),
 
-adyen_payout_dates as (
-    select merchant_id, batch_number, min(cast(txn_time as date)) as payout_date
-    from {{ ref('stg_adyen__settlement_lines') }}
-    where record_type = 'MerchantPayout'
-    group by all
-),
-
 adyen_lines as (
     select
         a.settlement_line_id,
@@ -147,7 +140,7 @@ adyen_lines as (
         a.file_id,
         a.line_no
     from {{ ref('stg_adyen__settlement_lines') }} as a
-    left join adyen_payout_dates as p
+    left join {{ ref('int_adyen_batches') }} as p
         on p.merchant_id = a.merchant_id and p.batch_number = a.batch_number
     where a.txn_type in ('SALE', 'REFUND')
 )

@@ -7,19 +7,12 @@ with line_net as (
     group by all
 ),
 
-adyen_payout_dates as (
-    select merchant_id, batch_number, min(cast(txn_time as date)) as payout_date
-    from {{ ref('stg_adyen__settlement_lines') }}
-    where record_type = 'MerchantPayout'
-    group by all
-),
-
 adyen_adjustments as (
     select 'ADYEN' as acquirer, a.merchant_id,
            coalesce(p.payout_date, a.booking_date, cast(a.txn_time as date)) as settlement_date,
            cast(sum(a.net_amount) as decimal(18, 2)) as net_amount
     from {{ ref('stg_adyen__settlement_lines') }} as a
-    left join adyen_payout_dates as p using (merchant_id, batch_number)
+    left join {{ ref('int_adyen_batches') }} as p using (merchant_id, batch_number)
     where a.txn_type in ('OTHER', 'CHARGEBACK')
     group by all
 ),
