@@ -140,7 +140,8 @@ def _write_record(warehouse: Warehouse, result: RefreshResult, landing: Path,
     text = json.dumps(record, ensure_ascii=False, indent=2, default=str)
     (warehouse.runs_dir / f"{result.run_id}.json").write_text(text, encoding="utf-8")
     if into_build:
-        with duckdb.connect(str(warehouse.build_db), config=duckdb_config()) as con:
+        # dbt (in this process) may still hold the database: connect as it did, no settings.
+        with duckdb.connect(str(warehouse.build_db)) as con:
             con.execute("CREATE SCHEMA IF NOT EXISTS audit")
             con.execute(
                 "CREATE TABLE IF NOT EXISTS audit.refresh_runs (run_id VARCHAR, started_at "

@@ -227,3 +227,29 @@ def test_independent_landing_zone_loads(layout_dir: str, tmp_path: Path) -> None
         assert layout == exp["layout"], name
         if status == "LOADED":
             assert loaded == exp["data_lines"], name
+
+
+def test_a_corrected_journal_replaces_its_lines_downstream(landing_copy: Path,
+                                                         tmp_path: Path) -> None:
+    """int_transactions_unioned is incremental: a corrected file's old lines must leave it and
+    every mart built on it, with nothing counted twice."""
+    warehouse = tmp_path / "wh"
+    run_cli("refresh", "--landing", str(landing_copy), "--warehouse", str(warehouse), check=True)
+    journal = next(p for p in sorted((landing_copy / "terminal").iterdir())
+                   if p.read_bytes().startswith(b"merchant_id,"))
+    with duckdb.connect(str(Warehouse.at(warehouse).current_snapshot()), read_only=True) as con:
+        before = con.execute("select count(*) from fct_transactions").fetchone()[0]  # type: ignore[index]
+        old_id = con.execute("select file_id from file_manifest where file_name = ?",
+                             [f"terminal/{journal.name}"]).fetchone()[0]  # type: ignore[index]
+    lines = journal.read_bytes().rstrip(b"\n").split(b"\n")
+    journal.write_bytes(b"\n".join(lines[:-1]) + b"\n")  # the correction drops one line
+    run_cli("refresh", "--landing", str(landing_copy), "--warehouse", str(warehouse), check=True)
+    with duckdb.connect(str(Warehouse.at(warehouse).current_snapshot()), read_only=True) as con:
+        after = con.execute("select count(*) from fct_transactions").fetchone()[0]  # type: ignore[index]
+        stale = con.execute("select count(*) from intermediate.int_transactions_unioned "
+                            "where file_id = ?", [old_id]).fetchone()[0]  # type: ignore[index]
+        status = con.execute("select status from file_manifest where file_id = ?",
+                             [old_id]).fetchone()[0]  # type: ignore[index]
+    assert status == "SUPERSEDED"
+    assert stale == 0
+    assert after == before - 1

@@ -1,8 +1,35 @@
-{#- Each journal line with what happened to it later at the terminal: a SALE with its VOID or
+{#- Each journal line with its terminal's store and acquirer, its response category, and what
+    happened to it later at the terminal: a SALE with its VOID or
     REVERSAL (same terminal and batch, orig_trace_no), with its REFUNDs (orig_rrn), a
     PREAUTH_COMPLETE with its PREAUTH. -#}
-with txns as (
+with journal as (
     select * from {{ ref('int_transactions_unioned') }}
+),
+
+terminals as (
+    select * from {{ ref('stg_reference__terminals') }}
+),
+
+response_codes as (
+    select * from {{ ref('int_response_codes_categorised') }}
+),
+
+txns as (
+    select
+        journal.*,
+        terminals.store_id,
+        terminals.store_name,
+        terminals.acquirer as terminal_acquirer,
+        coalesce(response_codes.category,
+                 case when journal.resp_code is null then 'no_response' else 'unknown_code' end)
+            as resp_category,
+        coalesce(response_codes.is_approved, false) as is_approved,
+        -- No response, or a timeout code: the terminal cannot know whether the host approved.
+        (journal.resp_code is null or journal.resp_code in {{ sql_list(var('timeout_codes')) }})
+            as is_unknown_outcome
+    from journal
+    left join terminals on terminals.terminal_id = journal.terminal_id
+    left join response_codes on response_codes.code = journal.resp_code
 ),
 
 cancels as (

@@ -1,29 +1,25 @@
-{#- Every terminal journal line in one vocabulary, with its terminal's store and acquirer. -#}
+{#- Every terminal journal line in one vocabulary, kept incrementally: a refresh appends the
+    lines of files it has not seen and drops the lines of files that were superseded since, so
+    its cost follows the new data, not the history. Anything that can change after a line
+    arrives (the terminal register, response-code categories) is joined downstream. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='journal_line_id',
+        incremental_strategy='delete+insert',
+        post_hook=[
+            "delete from {{ this }} where file_id not in (select file_id from {{ source('ingest', 'file_manifest') }} where status = 'LOADED')"
+        ]
+    )
+}}
+
 with journal as (
     select * from {{ ref('stg_pos_journal__v1_transactions') }}
     union all by name
     select * from {{ ref('stg_pos_journal__cn_transactions') }}
-),
-
-terminals as (
-    select * from {{ ref('stg_reference__terminals') }}
-),
-
-response_codes as (
-    select * from {{ ref('int_response_codes_categorised') }}
 )
 
-select
-    journal.*,
-    terminals.store_id,
-    terminals.store_name,
-    terminals.acquirer as terminal_acquirer,
-    coalesce(response_codes.category, case when journal.resp_code is null then 'no_response' else 'unknown_code' end)
-        as resp_category,
-    coalesce(response_codes.is_approved, false) as is_approved,
-    -- No response, or a timeout code: the terminal cannot know whether the host approved.
-    (journal.resp_code is null or journal.resp_code in {{ sql_list(var('timeout_codes')) }})
-        as is_unknown_outcome
-from journal
-left join terminals on terminals.terminal_id = journal.terminal_id
-left join response_codes on response_codes.code = journal.resp_code
+select * from journal
+{% if is_incremental() %}
+where file_id not in (select distinct file_id from {{ this }})
+{% endif %}
