@@ -51,11 +51,25 @@ acquirer_lines as (
     left join merchant_acquirer as m on m.merchant_id = s.merchant_id
 ),
 
-wechat_lines as (
+wallet_bill_lines as (
+    -- WeChat and Alipay bills share one shape once staged.
+    select bill_line_id, 'wechat_bill' as source_layout, 'WECHATPAY' as acquirer,
+           'QR_WECHAT' as qr_channel, merchant_id, terminal_id, order_no, txn_type, txn_time,
+           txn_date, gross_amount, fee_amount, fee_amount_exact, coalesce(currency, 'CNY') as currency,
+           file_id, line_no
+    from {{ ref('stg_wechat__bill_lines') }}
+    union all
+    select bill_line_id, 'alipay_bill', 'ALIPAY', 'QR_ALIPAY', merchant_id, terminal_id,
+           order_no, txn_type, txn_time, txn_date, gross_amount, fee_amount, fee_amount, 'CNY',
+           file_id, line_no
+    from {{ ref('stg_alipay__bill_lines') }}
+),
+
+wallet_lines as (
     select
         bill_line_id as settlement_line_id,
-        'wechat_bill' as source_layout,
-        'WECHATPAY' as acquirer,
+        source_layout,
+        acquirer,
         merchant_id,
         terminal_id,
         null as batch_no,
@@ -64,52 +78,23 @@ wechat_lines as (
         order_no,
         txn_type,
         'QR' as channel_group,
-        'QR_WECHAT' as qr_channel,
+        qr_channel,
         'UNKNOWN' as card_type,
         null as card_token,
         null as card_mask,
         txn_time,
         txn_date,
         gross_amount,
+        -- Refunds carry no fee.
         case when txn_type = 'REFUND' then 0 else fee_amount end as fee_amount,
         case when txn_type = 'REFUND' then 0 else fee_amount_exact end as fee_amount_exact,
         gross_amount - case when txn_type = 'REFUND' then 0 else fee_amount end as net_amount,
-        coalesce(currency, 'CNY') as currency,
+        currency,
         -- Wallet bills list one day; their funds arrive the next (T1).
         cast(txn_date + interval 1 day as date) as settlement_date,
         file_id,
         line_no
-    from {{ ref('stg_wechat__bill_lines') }}
-),
-
-alipay_lines as (
-    select
-        bill_line_id as settlement_line_id,
-        'alipay_bill' as source_layout,
-        'ALIPAY' as acquirer,
-        merchant_id,
-        terminal_id,
-        null as batch_no,
-        null as trace_no,
-        null as rrn,
-        order_no,
-        txn_type,
-        'QR' as channel_group,
-        'QR_ALIPAY' as qr_channel,
-        'UNKNOWN' as card_type,
-        null as card_token,
-        null as card_mask,
-        txn_time,
-        txn_date,
-        gross_amount,
-        case when txn_type = 'REFUND' then 0 else fee_amount end as fee_amount,
-        case when txn_type = 'REFUND' then 0 else fee_amount end as fee_amount_exact,
-        gross_amount - case when txn_type = 'REFUND' then 0 else fee_amount end as net_amount,
-        'CNY' as currency,
-        cast(txn_date + interval 1 day as date) as settlement_date,
-        file_id,
-        line_no
-    from {{ ref('stg_alipay__bill_lines') }}
+    from wallet_bill_lines
 ),
 
 adyen_lines as (
@@ -147,8 +132,6 @@ adyen_lines as (
 
 select * from acquirer_lines
 union all by name
-select * from wechat_lines
-union all by name
-select * from alipay_lines
+select * from wallet_lines
 union all by name
 select * from adyen_lines
