@@ -176,6 +176,7 @@ deposits as (
         n.acquirer,
         coalesce(n.net_amount, 0) as net_amount,
         p.payout_amount,
+        p.credited_on,
         p.payout_id,
         n.net_settlement_id,
         bank.covered_through as bank_covered_through,
@@ -207,18 +208,23 @@ deposit_mismatch as (
       and (net_settlement_id is not null or settlement_covered_through >= settlement_date)
 ),
 
+-- MISSING_DEPOSIT: no payout by the next day. A payout that arrives later still leaves the
+-- exception on record, recovered by what arrived.
 missing_deposit as (
     select
         net_settlement_id as source_id,
         'MISSING_DEPOSIT' as exception_type,
         net_amount as exposure_amount,
         'MERCHANT_SHORT' as exposure_direction,
-        cast(0 as decimal(18, 2)) as recovered_amount,
-        'net ' || net_amount || ' for ' || settlement_date || ', no payout; bank statements reach '
-            || bank_covered_through as detail,
+        least(coalesce(payout_amount, 0), net_amount) as recovered_amount,
+        'net ' || net_amount || ' for ' || settlement_date
+            || coalesce(', paid late on ' || credited_on, ', no payout')
+            || '; bank statements reach ' || bank_covered_through as detail,
         *
     from deposits
-    where payout_amount is null and net_amount > 0
+    where net_amount > 0
+      and (payout_amount is null
+           or credited_on > settlement_date + {{ var('deposit_grace_days') }})
       and bank_covered_through >= settlement_date + {{ var('deposit_grace_days') }}
 ),
 
@@ -269,7 +275,7 @@ keyed as (
     select
         source_id, exception_type, exposure_amount, exposure_direction, recovered_amount, detail,
         merchant_id, acquirer, settlement_date as business_date,
-        coalesce(net_amount, payout_amount) as amount
+        case when net_settlement_id is null then payout_amount else net_amount end as amount
     from deposit_mismatch
     union all by name
     select
