@@ -24,7 +24,7 @@ from ingest.cardsafe import CardKey, scrub
 from ingest.errors import IngestError
 from ingest.layouts import LAYOUTS, Layout, Parsed
 from ingest.load import RAW, PendingBatch, ensure_schema, write_batch
-from ingest.source import ZIP_MAGIC, SourceFile
+from ingest.source import SourceFile
 
 log = logging.getLogger("posaudit.ingest")
 
@@ -149,8 +149,7 @@ def _prepare(path: Path, name: str, folder: str, mtime_ns: int, key: CardKey,
     if work.sha in loaded_shas:
         return work  # a duplicate of a file loaded before: nothing to parse
     try:
-        src = (SourceFile.open(path, name, folder) if data.startswith(ZIP_MAGIC)
-               else SourceFile(name=name, folder=folder, data=data))
+        src = SourceFile.from_bytes(data, name, folder)
         work.layout = detect(src)
         if work.layout is None:
             raise IngestError(name, 1, None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -22,11 +22,14 @@ class SourceFile:
     data: bytes
     member: str | None = None  # the file inside a zip, when the landing file is a zip
     is_xlsx: bool = False
-    _line_starts: list[int] | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, path: Path, name: str, folder: str) -> SourceFile:
-        data = path.read_bytes()
+        return cls.from_bytes(path.read_bytes(), name, folder)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str, folder: str) -> SourceFile:
+        """A landing file from its bytes: a zip is opened and its single member read."""
         if not data.startswith(ZIP_MAGIC):
             return cls(name=name, folder=folder, data=data)
         try:
