@@ -39,7 +39,9 @@ def duckdb_read(landing: Path, database: str = ":memory:") -> tuple[float, int]:
     for path, name, folder in landing_files(landing):
         if path.suffix == ".zip":
             continue  # DuckDB cannot read inside a zip; ingest reads these few as well
-        src = SourceFile(name=name, folder=folder, data=path.read_bytes()[:65536])
+        with path.open("rb") as fh:  # the head is enough to recognise the layout
+            head = fh.read(65536)
+        src = SourceFile(name=name, folder=folder, data=head)
         layout = detect(src)
         encoding = "utf-8"
         try:
