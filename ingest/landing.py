@@ -3,6 +3,11 @@
 Idempotent by content: a file already recorded with the same name and SHA-256 is skipped; the
 same content under another name is a DUPLICATE; new content for a logical file already loaded
 (same layout and scope) SUPERSEDES it. A file loads whole or not at all.
+
+Files are parsed in worker threads and gathered into windows of about FLUSH_ROWS rows. Each
+window goes through the incoming data-quality checks (expectations/incoming.py: one validation
+per layout for all its files), then every file is decided in file order: a file that fails a
+check is QUARANTINED like one that does not parse, and the window is written in one transaction.
 """
 
 from __future__ import annotations
@@ -14,12 +19,22 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from expectations.config import DQConfig
+from expectations.core import WARNING, CheckResult, DQContext
+from expectations.incoming import (
+    FileFailure,
+    Prepared,
+    WindowFile,
+    prepare,
+    refusal,
+    validate_window,
+)
 from ingest.cardsafe import CardKey, scrub
 from ingest.errors import IngestError
 from ingest.layouts import LAYOUTS, Layout, Parsed
@@ -30,6 +45,8 @@ log = logging.getLogger("posaudit.ingest")
 
 FOLDERS = ("terminal", "settlement", "bank", "events", "reports", "reference")
 FLUSH_ROWS = 1_000_000
+# The manifest's error_check for a file that does not parse.
+PARSE_CHECK = "parse"
 
 
 @dataclass
@@ -39,6 +56,8 @@ class FileOutcome:
     layout: str | None
     rows_loaded: int = 0
     error: str | None = None
+    error_check: str | None = None
+    error_severity: str | None = None
 
 
 @dataclass
@@ -48,6 +67,10 @@ class IngestReport:
     skipped_unchanged: int = 0
     ignored: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Incoming checks: one summary per check per (window, layout) batch, one FAILED result per
+    # check and failing file; and the time they took.
+    checks: list[CheckResult] = field(default_factory=list)
+    check_seconds: float = 0.0
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -137,11 +160,24 @@ class _Work:
     layout: Layout | None = None
     encoding: str | None = None
     parsed: Parsed | None = None
+    prepared: Prepared | None = None  # the incoming checks' columns
     error: IngestError | None = None
+
+    @property
+    def rows(self) -> int:
+        return self.parsed.frame.height if self.parsed is not None else 0
+
+
+@dataclass(frozen=True)
+class _Checking:
+    """What the worker threads need to prepare the incoming checks (None: checks are off)."""
+
+    config: DQConfig
+    today: date
 
 
 def _prepare(path: Path, name: str, folder: str, mtime_ns: int, key: CardKey,
-             loaded_shas: frozenset[str]) -> _Work:
+             loaded_shas: frozenset[str], checking: _Checking | None = None) -> _Work:
     """Runs in a worker thread: no shared state is touched (polars and hashing release the
     GIL, so two files are parsed while the main thread writes to DuckDB)."""
     data = path.read_bytes()
@@ -159,7 +195,12 @@ def _prepare(path: Path, name: str, folder: str, mtime_ns: int, key: CardKey,
                               f"a {work.layout.name} file belongs in "
                               f"{'/'.join(work.layout.folders)}/, not in {folder}/")
         work.encoding = None if src.is_xlsx else src.encoding  # a workbook has no text encoding
-        work.parsed = work.layout.parse(src, key)
+        parsed = work.layout.parse(src, key)
+        # line_no as the raw tables store it, so that the type check sees what is loaded.
+        parsed.frame = parsed.frame.with_columns(pl.col("line_no").cast(pl.Int32))
+        if checking is not None:
+            work.prepared = prepare(work.layout, parsed, checking.config, checking.today)
+        work.parsed = parsed
     except IngestError as err:
         work.error = err
     except Exception as exc:  # a parser bug must not stop the other files
@@ -188,33 +229,67 @@ def ingest_landing(
     run_id: str | None = None,
     progress: Callable[[str], None] | None = None,
     workers: int = 2,
+    dq: DQContext | None = None,
+    config: DQConfig | None = None,
+    checks: bool = True,
 ) -> IngestReport:
+    """Load what is new in ``landing``. ``dq`` keeps the GX results (an in-memory project when
+    None); ``config`` is the data-quality policy (dq.yml when None). ``checks=False`` skips the
+    incoming checks: for measuring what they cost, never for loading data."""
     started = time.perf_counter()
     report = IngestReport(run_id=run_id or new_run_id())
     if not landing.is_dir():
         raise FileNotFoundError(f"landing zone {landing} does not exist")
+    checking: _Checking | None = None
+    if checks:
+        config = config or DQConfig.load()
+        dq = dq or DQContext()
+        checking = _Checking(config, date.today())
     ensure_schema(con)
     known = _Known.read(con)
     report.ignored = sorted(
         p.name for p in landing.iterdir() if p.name not in FOLDERS and not p.name.startswith(".")
     )
     loaded_shas = frozenset(known.loaded_sha)
-    batch = PendingBatch()
+    window: list[_Work] = []
+    window_rows = 0
+    windows = 0
     pending: deque[Future[_Work]] = deque()
 
+    def close_window() -> None:
+        """Check the window's files, decide them in file order, write them in one go."""
+        nonlocal windows, window_rows
+        if not window:
+            return
+        windows += 1
+        failures: dict[int, list[FileFailure]] = {}
+        if checking is not None and dq is not None:
+            at = [i for i, w in enumerate(window) if w.prepared is not None]
+            files = [_window_file(window[i]) for i in at]
+            checked = validate_window(files, dq, checking.config, window=windows)
+            failures = {at[k]: found for k, found in checked.failures.items()}
+            report.checks.extend(checked.results)
+            report.check_seconds += checked.seconds
+        batch = PendingBatch()
+        for i, work in enumerate(window):
+            outcome = _decide(work, known, batch, report.run_id, failures.get(i))
+            report.outcomes.append(outcome)
+            if progress:
+                note = f"  ({outcome.error})" if outcome.error else ""
+                progress(f"{outcome.status:<11} {work.name}{note}")
+        window.clear()
+        window_rows = 0
+        write_batch(con, batch)
+
     def settle(work: _Work) -> None:
-        nonlocal batch
+        nonlocal window_rows
         if (work.name, work.sha) in known.by_name_sha:
             report.skipped_unchanged += 1
             return
-        outcome = _decide(work, known, batch, report.run_id)
-        report.outcomes.append(outcome)
-        if progress:
-            note = f"  ({outcome.error})" if outcome.error else ""
-            progress(f"{outcome.status:<11} {work.name}{note}")
-        if batch.rows >= FLUSH_ROWS:
-            write_batch(con, batch)
-            batch = PendingBatch()
+        window.append(work)
+        window_rows += work.rows
+        if window_rows >= FLUSH_ROWS:
+            close_window()
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
         for path, name, folder in landing_files(landing):
@@ -223,20 +298,27 @@ def ingest_landing(
                 report.skipped_unchanged += 1
                 continue
             pending.append(pool.submit(_prepare, path, name, folder, stat.st_mtime_ns, key,
-                                       loaded_shas))
+                                       loaded_shas, checking))
             # Decisions are taken in file order; keep only a few parsed files in memory.
             while len(pending) > workers + 1:
                 settle(pending.popleft().result())
         while pending:
             settle(pending.popleft().result())
-    write_batch(con, batch)
+    close_window()
     report.seconds = time.perf_counter() - started
     log.info(scrub(report.summary()))
     return report
 
 
-def _decide(work: _Work, known: _Known, batch: PendingBatch, run_id: str) -> FileOutcome:
-    """Main thread, in file order: DUPLICATE, QUARANTINED, or LOADED (superseding)."""
+def _window_file(work: _Work) -> WindowFile:
+    assert work.layout is not None and work.prepared is not None
+    return WindowFile(work.name, work.layout, work.prepared)
+
+
+def _decide(work: _Work, known: _Known, batch: PendingBatch, run_id: str,
+            failures: list[FileFailure] | None = None) -> FileOutcome:
+    """Main thread, in file order: DUPLICATE, QUARANTINED (it does not parse, or ``failures``:
+    it fails incoming checks), or LOADED (superseding)."""
     now = datetime.now()
     name, sha = work.name, work.sha
     file_id = file_id_for(name, sha)
@@ -256,13 +338,14 @@ def _decide(work: _Work, known: _Known, batch: PendingBatch, run_id: str) -> Fil
         return FileOutcome(name, "DUPLICATE", layout_name)
     if work.error is not None or work.parsed is None or work.layout is None:
         err = work.error or IngestError(name, None, None, "content already seen, not parsed")
-        row.update(status="QUARANTINED", rows_loaded=0, error_line=err.line,
-                   error_field=err.field, error=str(err))
-        batch.manifest.append(row)
-        log.warning(str(err))
-        return FileOutcome(name, "QUARANTINED", work.layout.name if work.layout else None,
-                           error=str(err))
+        return _quarantine(work, row, batch, err, PARSE_CHECK, WARNING)
     layout, parsed = work.layout, work.parsed
+    if failures:
+        refused = refusal(failures)
+        row.update(rows_read=parsed.rows_read, rows_rejected=parsed.rows_read)
+        return _quarantine(work, row, batch,
+                           IngestError(name, refused.line, refused.field, refused.reason),
+                           refused.checks, refused.severity)
     frame = parsed.frame.with_columns(
         pl.lit(file_id).alias("file_id"), pl.col("line_no").cast(pl.Int32)
     )
@@ -278,3 +361,13 @@ def _decide(work: _Work, known: _Known, batch: PendingBatch, run_id: str) -> Fil
                loaded_at=now)
     batch.manifest.append(row)
     return FileOutcome(name, "LOADED", layout.name, rows_loaded=frame.height)
+
+
+def _quarantine(work: _Work, row: dict[str, object], batch: PendingBatch, err: IngestError,
+                check: str, severity: str) -> FileOutcome:
+    row.update(status="QUARANTINED", rows_loaded=0, error_line=err.line, error_field=err.field,
+               error=str(err), error_check=check, error_severity=severity)
+    batch.manifest.append(row)
+    log.warning(str(err))
+    return FileOutcome(work.name, "QUARANTINED", work.layout.name if work.layout else None,
+                       error=str(err), error_check=check, error_severity=severity)

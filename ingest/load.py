@@ -28,6 +28,8 @@ MANIFEST_COLUMNS: list[tuple[str, str]] = [
     ("error_line", "INTEGER"),
     ("error_field", "VARCHAR"),
     ("error", "VARCHAR"),
+    ("error_check", "VARCHAR"),  # failed incoming checks, comma-separated ('parse': unreadable)
+    ("error_severity", "VARCHAR"),  # critical or warning: the worst of them
     ("duplicate_of", "VARCHAR"),
     ("superseded_by", "VARCHAR"),
     ("first_seen_at", "TIMESTAMP"),

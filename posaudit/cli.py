@@ -40,12 +40,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    from expectations.config import DQConfig
     from posaudit.refresh import refresh
     from posaudit.warehouse import Warehouse
 
-    result = refresh(Path(args.landing), Warehouse.at(args.warehouse), progress=_say)
+    config = DQConfig.load(Path(args.dq_config) if args.dq_config else None)
+    result = refresh(Path(args.landing), Warehouse.at(args.warehouse), progress=_say,
+                     dq_config=config)
     for message in result.messages:
         _say(message)
+    if result.data_docs:
+        _say(f"data-quality report: {result.data_docs}")
     _say(f"refresh {result.run_id}: {result.outcome} (exit {result.exit_code}); "
          f"timings {result.timings}")
     return result.exit_code
@@ -122,9 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--warehouse", required=True)
     i.set_defaults(func=cmd_ingest)
 
-    r = sub.add_parser("refresh", help="ingest → dbt build → publish a snapshot")
+    r = sub.add_parser("refresh",
+                       help="ingest → dbt build → data-quality checks → publish a snapshot")
     r.add_argument("--landing", required=True)
     r.add_argument("--warehouse", required=True)
+    r.add_argument("--dq-config", help="data-quality policy file (default: $POSAUDIT_DQ_CONFIG "
+                                       "or the project's dq.yml)")
     r.set_defaults(func=cmd_refresh)
 
     q = sub.add_parser("sql", help="read-only SQL on the published snapshot")

@@ -8,6 +8,7 @@ W/
   CURRENT                 the id of the published snapshot (replaced atomically)
   runs/<run id>.json      one record per refresh
   dbt/                    dbt's target and logs for this warehouse
+  dq/gx/                  Great Expectations project: suites, validation results, Data Docs
 W.card-key                demo card key: beside the warehouse, never inside (see ingest.cardsafe)
 ```
 """
@@ -51,11 +52,19 @@ class Warehouse:
         return self.root / "dbt"
 
     @property
+    def dq_dir(self) -> Path:
+        return self.root / "dq"
+
+    @property
+    def data_docs_index(self) -> Path:
+        return self.dq_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+    @property
     def current_pointer(self) -> Path:
         return self.root / "CURRENT"
 
     def ensure(self) -> None:
-        for d in (self.root, self.snapshots_dir, self.runs_dir, self.dbt_dir):
+        for d in (self.root, self.snapshots_dir, self.runs_dir, self.dbt_dir, self.dq_dir):
             d.mkdir(parents=True, exist_ok=True)
 
     def current_snapshot(self) -> Path:

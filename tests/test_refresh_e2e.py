@@ -108,8 +108,13 @@ def test_bad_files_are_quarantined_and_the_rest_loads(built: Built, landing_copy
     (settlement / "untied_wechat_bill.csv").write_bytes(
         ("\ufeff" + head + "\n" + ",".join(fields) + "\r\n").encode("utf-8"))
 
+    # An untied bill is critical by default (it refuses publication: tests/test_data_quality_e2e);
+    # this test is about quarantine, so the policy here treats every incoming check as a warning.
+    policy = tmp_path / "dq.yml"
+    policy.write_text("incoming:\n  critical: []\n", encoding="utf-8")
     warehouse = tmp_path / "wh"
-    result = run_cli("refresh", "--landing", str(landing_copy), "--warehouse", str(warehouse))
+    result = run_cli("refresh", "--landing", str(landing_copy), "--warehouse", str(warehouse),
+                     "--dq-config", str(policy))
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
     snap = Warehouse.at(warehouse).current_snapshot()
     with duckdb.connect(str(snap), read_only=True) as con:
@@ -156,7 +161,10 @@ def test_no_card_number_name_or_id_anywhere(built: Built) -> None:
         findings = [f for f in scan_duckdb(db, extra_terms=names)
                     if not (f.kind == "term" and f.where.endswith(".reporter_name"))]
         assert findings == [], findings[:5]
-    logs = [p for p in wh.root.rglob("*") if p.is_file() and p.suffix in (".log", ".json")]
+    logs = [p for p in wh.root.rglob("*")
+            if p.is_file() and p.suffix in (".log", ".json", ".html", ".yml")]
+    # The data-quality results and their Data Docs are scanned too.
+    assert any(p.parent.name == "validations" or "validations" in p.parts for p in logs)
     assert logs
     assert list(scan_files(logs, extra_terms=names)) == []
 

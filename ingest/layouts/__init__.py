@@ -5,7 +5,7 @@ from __future__ import annotations
 from ingest.layouts.adyen_sdr import AdyenSdr
 from ingest.layouts.alipay_bill import AlipayBill
 from ingest.layouts.bank_statement_cn import BankStatementCn
-from ingest.layouts.base import Layout, Parsed
+from ingest.layouts.base import Control, Layout, Parsed
 from ingest.layouts.cn_pos_statement import CnPosStatement
 from ingest.layouts.error_report import ErrorReport
 from ingest.layouts.pos_journal import PosJournalCn, PosJournalV1
@@ -28,4 +28,4 @@ LAYOUTS: tuple[Layout, ...] = (
 )
 BY_NAME = {layout.name: layout for layout in LAYOUTS}
 
-__all__ = ["BY_NAME", "LAYOUTS", "Layout", "Parsed"]
+__all__ = ["BY_NAME", "LAYOUTS", "Control", "Layout", "Parsed"]

@@ -2,7 +2,8 @@
 
 The column set is configurable (30, 34, 49 columns exist): the columns posaudit uses are typed,
 every other column is kept in ``extra_columns`` as JSON. Per batch and net currency, the
-MerchantPayout row must equal the batch's net (credit − debit of the other rows).
+MerchantPayout row must equal the batch's net (credit − debit of the other rows): each payout
+becomes a :class:`Control` for the incoming checks (``summary_ties``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from decimal import Decimal
 import polars as pl
 
 from ingest.cardsafe import scrub_text_column
-from ingest.errors import IngestError
-from ingest.layouts.base import Layout, Parsed, first_line, header_names
+from ingest.layouts.base import Control, Layout, Parsed, first_line, header_names
 from ingest.source import SourceFile
 from ingest.table import Field, cast_fields, norm, read_delimited
 
@@ -80,34 +80,34 @@ class AdyenSdr(Layout):
         else:
             packed = pl.Series([None] * frame.height, dtype=pl.String)
         frame = frame.with_columns(packed.alias("extra_columns"))
-        _check_payouts(name, frame)
         scope = None
         if frame.height:
             accounts = ",".join(sorted(frame["merchant_account"].unique().to_list()))
             batches = ",".join(str(b) for b in sorted(frame["batch_number"].unique().to_list()))
             scope = f"{accounts}|batch {batches}"
-        return Parsed(self.name, frame, rows_read=len(table), scope_key=scope)
+        return Parsed(self.name, frame, rows_read=len(table), scope_key=scope,
+                      controls=_payout_controls(frame))
 
 
-def _check_payouts(name: str, frame: pl.DataFrame) -> None:
-    """Each MerchantPayout row equals the net of the rest of its batch in its net currency."""
+def _payout_controls(frame: pl.DataFrame) -> list[Control]:
+    """Each MerchantPayout row (debit − credit) beside the net of the rest of its batch in its
+    net currency."""
     zero = pl.lit(0, dtype=pl.Decimal(18, 4))
     net = pl.col("net_credit").fill_null(zero) - pl.col("net_debit").fill_null(zero)
     keys = ["merchant_account", "batch_number", "net_currency"]
     is_payout = pl.col("type") == "MerchantPayout"
     payouts = frame.filter(is_payout)
     if payouts.is_empty():
-        return
+        return []
     batch_net = (
         frame.filter(~is_payout).group_by(keys).agg(net.sum().alias("batch_net"))
     )
-    joined = payouts.join(batch_net, on=keys, how="left")
+    joined = payouts.join(batch_net, on=keys, how="left", maintain_order="left")
+    controls = []
     for row in joined.iter_rows(named=True):
         paid = (row["net_debit"] or Decimal(0)) - (row["net_credit"] or Decimal(0))
         expected = row["batch_net"] if row["batch_net"] is not None else Decimal(0)
-        if paid != expected:
-            raise IngestError(
-                name, row["line_no"], "Net Debit (NC)",
-                f"MerchantPayout of batch {row['batch_number']} is {row['net_currency']} "
-                f"{paid} but the batch nets to {expected}: the batch does not tie",
-            )
+        label = (f"MerchantPayout of batch {row['batch_number']} in {row['net_currency']} "
+                 "against the batch's net")
+        controls.append(Control(row["line_no"], "Net Debit (NC)", label, paid, expected))
+    return controls

@@ -1,8 +1,9 @@
 """``alipay_bill``: Alipay 业务明细 (GBK CSV, or a zip holding it).
 
 A ``#`` header block (account, period), a start marker, the detail header and rows, an end
-marker and ``#`` footer lines whose totals (交易合计, 退款合计) must tie to the rows. ID and text
-fields end with a TAB. 服务费 is written negative by some exports: its absolute value is the fee.
+marker and ``#`` footer lines whose totals (交易合计, 退款合计) must tie to the rows: they become
+:class:`Control` items for the incoming checks (``summary_ties``). ID and text fields end with a
+TAB. 服务费 is written negative by some exports: its absolute value is the fee.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 import polars as pl
 
 from ingest.errors import IngestError
-from ingest.layouts.base import Layout, Parsed
+from ingest.layouts.base import Control, Layout, Parsed
 from ingest.source import SourceFile
 from ingest.table import Field, cast_fields, norm, read_delimited
 
@@ -82,14 +83,15 @@ class AlipayBill(Layout):
         table = read_delimited(name, "\n".join(lines[begin + 1 : finish]), begin + 2)
         frame = cast_fields(table, FIELDS)
         frame = frame.with_columns(pl.col("service_fee").abs())
-        _check_footer(name, folded, finish, frame)
+        controls = _footer_controls(name, folded, finish, frame)
         frame = frame.with_columns(
             pl.lit(account, dtype=pl.String).alias("account"),
             pl.lit(start, dtype=pl.Datetime("us")).alias("period_start"),
             pl.lit(end, dtype=pl.Datetime("us")).alias("period_end"),
         )
         scope = f"{account}|{start}..{end}" if account and start else None
-        return Parsed(self.name, frame, rows_read=len(table), scope_key=scope)
+        return Parsed(self.name, frame, rows_read=len(table), scope_key=scope,
+                      controls=controls)
 
 
 def _header_block(folded: list[str]) -> tuple[str | None, datetime | None, datetime | None]:
@@ -116,20 +118,24 @@ def _to_datetime(text: str) -> datetime | None:
     return None
 
 
-def _check_footer(name: str, folded: list[str], finish: int, frame: pl.DataFrame) -> None:
+def _footer_controls(name: str, folded: list[str], finish: int, frame: pl.DataFrame
+                     ) -> list[Control]:
+    """The footer's count (笔) and 商家实收 total per business type, beside the rows'."""
     footers = {"交易": "#交易合计", "退款": "#退款合计"}
+    controls = []
     for biz, prefix in footers.items():
         at = next((i for i in range(finish + 1, len(folded)) if folded[i].startswith(prefix)),
                   None)
         if at is None:
             raise IngestError(name, finish + 1, None,
                               f"footer line {prefix} is missing: the bill is truncated")
+        title = prefix.lstrip("#")
         rows = frame.filter(pl.col("biz_type") == biz)
         count = _COUNT.search(folded[at])
         received = _RECEIVED.search(folded[at])
-        if count and int(count.group(1)) != rows.height:
-            raise IngestError(name, at + 1, prefix.lstrip("#"),
-                              f"footer says {count.group(1)}笔 but the rows hold {rows.height}")
+        if count:
+            controls.append(Control(at + 1, title, f"{biz} rows (笔)",
+                                    Decimal(count.group(1)), Decimal(rows.height)))
         if received:
             try:
                 stated = Decimal(received.group(1).replace(",", ""))
@@ -138,7 +144,9 @@ def _check_footer(name: str, folded: list[str], finish: int, frame: pl.DataFrame
                                   f"not a number: {received.group(1)[:30]!r}") from None
             total = rows["merchant_received"].sum() if rows.height else 0
             actual = Decimal(str(total))
-            # Some exports write refund totals unsigned.
-            if stated != actual and not (biz == "退款" and stated == -actual):
-                raise IngestError(name, at + 1, "商家实收",
-                                  f"footer says {stated} but the rows add up to {actual}")
+            label = f"sum of the {biz} rows' 商家实收"
+            # Some exports write refund totals unsigned: the rows' sum then ties negated.
+            if biz == "退款" and stated != actual and stated == -actual:
+                actual, label = -actual, label + " (written unsigned)"
+            controls.append(Control(at + 1, "商家实收", label, stated, actual))
+    return controls

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import ClassVar
 
 import polars as pl
@@ -13,6 +14,19 @@ from ingest.cardsafe import CardKey
 from ingest.errors import IngestError
 from ingest.source import SourceFile
 from ingest.table import Field, StringTable, cast_fields, ddl_type, norm, read_delimited
+
+
+@dataclass(frozen=True)
+class Control:
+    """A total a file states about itself (a summary row, a footer, a payout line) beside what
+    its lines add up to. Whether the two agree is a data-quality check, not a parse error:
+    the file is read either way and the check says what does not tie."""
+
+    line_no: int
+    field: str  # the file's own name for the total (应结订单总金额, Net Debit (NC))
+    label: str  # what is totalled, in words
+    stated: Decimal
+    actual: Decimal
 
 
 @dataclass
@@ -25,6 +39,7 @@ class Parsed:
     # The logical file this content belongs to; new content for the same scope supersedes the
     # old. None means "the file's own path".
     scope_key: str | None = None
+    controls: list[Control] = field(default_factory=list)
 
 
 class Layout(ABC):

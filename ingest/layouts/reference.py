@@ -1,4 +1,8 @@
-"""``reference/``: terminals.csv and fee_contracts.csv. A newer file replaces the older one."""
+"""``reference/``: terminals.csv and fee_contracts.csv. A newer file replaces the older one.
+
+A terminal listed twice is caught by the incoming checks (``keys_unique``), as a repeated line
+of any other file is.
+"""
 
 from __future__ import annotations
 
@@ -29,11 +33,6 @@ class Terminals(CsvLayout):
         Field("firmware", "firmware", free_text=True),
         Field("installed_on", "installed_on", kind="date"),
     )
-
-    def finish(self, src: SourceFile, frame: pl.DataFrame) -> pl.DataFrame:
-        fail_where(src.display_name, frame, ~frame["terminal_id"].is_first_distinct(),
-                   "terminal_id", "terminal listed twice")
-        return frame
 
     def scope(self, frame: pl.DataFrame) -> str | None:
         return "reference/terminals"

@@ -1,8 +1,9 @@
 """``wechat_bill``: the WeChat Pay trade bill (交易账单), current 27-column and legacy 24-column.
 
 Blocks: detail header, detail rows, summary header, summary row. Data fields carry a backtick
-prefix; empty IDs are written `` `0 ``. The summary must equal the sum of the detail rows, or
-the whole bill is rejected.
+prefix; empty IDs are written `` `0 ``. The summary must equal the sum of the detail rows: each
+summary total becomes a :class:`Control` that the incoming checks (``summary_ties``) hold to
+its rows; a summary that is missing or unreadable is a parse error.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 import polars as pl
 
 from ingest.errors import IngestError
-from ingest.layouts.base import Layout, Parsed, first_line, header_names
+from ingest.layouts.base import Control, Layout, Parsed, first_line, header_names
 from ingest.source import SourceFile
 from ingest.table import Field, StringTable, cast_fields, norm, read_delimited
 
@@ -113,10 +114,12 @@ class WechatBill(Layout):
                 pl.lit(None, dtype=pl.Decimal(18, 2)).alias("requested_refund_amount"),
                 pl.lit(None, dtype=pl.String).alias("fee_rate_note"),
             )
-        _check_summary(name, lines, summary_at, frame,
-                       SUMMARY_LEGACY if legacy else SUMMARY_CURRENT)
+        controls = _summary_controls(name, lines, summary_at, frame,
+                                     SUMMARY_LEGACY if legacy else SUMMARY_CURRENT,
+                                     {f.name: f.source for f in fields})
         frame = frame.with_columns(pl.lit("v24" if legacy else "v27").alias("bill_variant"))
-        return Parsed(self.name, frame, rows_read=len(table), scope_key=_scope(frame))
+        return Parsed(self.name, frame, rows_read=len(table), scope_key=_scope(frame),
+                      controls=controls)
 
 
 def _blank_zero_ids(table: StringTable, fields: tuple[Field, ...]) -> StringTable:
@@ -133,8 +136,9 @@ def _blank_zero_ids(table: StringTable, fields: tuple[Field, ...]) -> StringTabl
     return table
 
 
-def _check_summary(name: str, lines: list[str], at: int, frame: pl.DataFrame,
-                   spec: dict[str, str | None]) -> None:
+def _summary_controls(name: str, lines: list[str], at: int, frame: pl.DataFrame,
+                      spec: dict[str, str | None], sources: dict[str, str]) -> list[Control]:
+    """Each summary total beside the sum of its detail column (the row count for 总交易单数)."""
     header = [norm(h) for h in lines[at].split(",")]
     values_at = next((i for i in range(at + 1, len(lines)) if lines[i].strip()), None)
     if values_at is None:
@@ -143,6 +147,7 @@ def _check_summary(name: str, lines: list[str], at: int, frame: pl.DataFrame,
     if len(values) != len(header):
         raise IngestError(name, values_at + 1, None,
                           f"summary row has {len(values)} fields, its header {len(header)}")
+    controls = []
     for title, value in zip(header, values, strict=True):
         if title not in spec:
             continue
@@ -154,13 +159,13 @@ def _check_summary(name: str, lines: list[str], at: int, frame: pl.DataFrame,
         if stated is None or not stated.is_finite():  # NaN and sNaN parse, but are no amount
             raise IngestError(name, values_at + 1, title, f"not a number: {value[:30]!r}")
         if column is None:
-            actual = Decimal(frame.height)
+            actual, label = Decimal(frame.height), "detail rows"
         else:
             total = frame[column].sum() if column in frame.columns else None
             actual = Decimal(str(total)) if total is not None else Decimal(0)
-        if stated != actual:
-            raise IngestError(name, values_at + 1, title,
-                              f"summary says {stated} but the detail rows add up to {actual}")
+            label = f"sum of the detail rows' {sources.get(column, column)}"
+        controls.append(Control(values_at + 1, title, label, stated, actual))
+    return controls
 
 
 def _scope(frame: pl.DataFrame) -> str | None:

@@ -23,6 +23,7 @@ import duckdb
 
 from ingest.cardsafe import luhn_valid
 from ingest.errors import IngestError
+from ingest.layouts.base import Control, Parsed
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 
@@ -567,3 +568,9 @@ def assert_error(err: IngestError, line: int | None, field: str | None, *words: 
     assert (err.line, err.field) == (line, field), raise_info(err)
     for word in words:
         assert word in err.reason, raise_info(err)
+
+
+def untied(parsed: Parsed) -> list[Control]:
+    """The totals a file states that its lines do not add up to (the incoming summary_ties
+    check refuses such a file; the parser only reports them)."""
+    return [c for c in parsed.controls if c.stated != c.actual]

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import ADYEN_HEADER, PAN_VISA, Doc, adyen_sdr, assert_error
+from rawfiles import ADYEN_HEADER, PAN_VISA, Doc, adyen_sdr, assert_error, untied
 
 
 def _shuffled(doc: Doc, seed: int) -> Doc:
@@ -101,14 +101,22 @@ def test_one_payout_per_net_currency_ties(parse_file):
         assert payout["net_debit"][0] == net
 
 
-def test_payout_that_does_not_tie(parse_error):
+def test_payout_that_does_not_tie(parse_file):
+    # The report reads; the summary_ties check refuses it (tests/expectations/test_incoming.py).
     doc = adyen_sdr().set(5, "Net Debit (NC)", "300.00")
-    err = parse_error(doc)
-    assert_error(err, doc.line_of(5), "Net Debit (NC)", "does not tie")
-    assert "300.00" in err.reason and "292.99" in err.reason
+    [control] = untied(parse_file(doc).parsed)
+    assert (control.line_no, control.field) == (doc.line_of(5), "Net Debit (NC)")
+    assert (control.stated, control.actual) == (Decimal("300.00"), Decimal("292.99"))
     # the other currency is fine; the USD payout off by 0.0001 is caught too
     doc = adyen_sdr().set(6, "Net Debit (NC)", "19.4124")
-    assert_error(parse_error(doc), doc.line_of(6), "Net Debit (NC)", "USD")
+    [control] = untied(parse_file(doc).parsed)
+    assert control.line_no == doc.line_of(6) and "USD" in control.label
+    assert control.stated - control.actual == Decimal("0.0001")
+
+
+def test_payouts_that_tie_are_controls_too(parse_file):
+    parsed = parse_file(adyen_sdr()).parsed
+    assert len(parsed.controls) == 2 and untied(parsed) == []
 
 
 def test_amount_with_five_decimals(parse_error):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import TERMINAL, assert_error, wechat_bill, wechat_bill_legacy
+from rawfiles import TERMINAL, assert_error, untied, wechat_bill, wechat_bill_legacy
 
 
 def _summary_line(doc) -> int:
@@ -101,18 +101,31 @@ def test_legacy_24_column_variant(parse_file):
     ("应结订单总金额", "999.00"), ("退款总金额", "35.99"), ("手续费总金额", "0.77281"),
     ("订单总金额", "174.79"), ("申请退款总金额", "0.00"), ("总交易单数", "2"),
 ])
-def test_summary_that_does_not_tie_is_rejected(parse_error, title, value):
+def test_summary_that_does_not_tie_is_reported(parse_file, title, value):
+    # The bill reads; the summary_ties check refuses it (tests/expectations/test_incoming.py).
     doc = wechat_bill()
     doc.meta[title] = value
-    err = parse_error(doc)
-    assert_error(err, _summary_line(doc), title, "summary says")
-    assert str(Decimal(value)) in err.reason
+    [control] = untied(parse_file(doc).parsed)
+    assert (control.line_no, control.field) == (_summary_line(doc), title)
+    assert control.stated == Decimal(value)
 
 
-def test_legacy_summary_must_tie(parse_error):
+def test_summary_that_ties_has_one_control_per_total(parse_file):
+    controls = parse_file(wechat_bill()).parsed.controls
+    assert [c.field for c in controls] == [
+        "总交易单数", "应结订单总金额", "退款总金额", "充值券退款总金额", "手续费总金额",
+        "订单总金额", "申请退款总金额",
+    ]
+    assert untied(parse_file(wechat_bill()).parsed) == []
+    assert controls[0].actual == 3 and controls[1].actual == Decimal("164.80")
+
+
+def test_legacy_summary_must_tie(parse_file):
     doc = wechat_bill_legacy()
     doc.meta["总交易额"] = "164.81"
-    assert_error(parse_error(doc), _summary_line(doc), "总交易额", "164.80")
+    [control] = untied(parse_file(doc).parsed)
+    assert (control.line_no, control.field) == (_summary_line(doc), "总交易额")
+    assert (control.stated, control.actual) == (Decimal("164.81"), Decimal("164.80"))
 
 
 def test_summary_amount_that_is_not_a_number(parse_error):

@@ -26,6 +26,7 @@ from rawfiles import (
     zipped,
 )
 
+from expectations.core import DQContext
 from ingest.cardsafe import CardKey
 from ingest.errors import IngestError
 from ingest.landing import detect, ingest_landing
@@ -33,6 +34,8 @@ from ingest.layouts import BY_NAME
 from ingest.source import SourceFile
 
 KEY = CardKey(b"k" * 32)
+# One GX project for every example: its suites are built once.
+DQ = DQContext()
 
 # layout -> (folder, encoding, valid bytes)
 VALID: dict[str, tuple[str, str, bytes]] = {
@@ -166,10 +169,15 @@ def test_mangled_file_parses_or_raises_ingest_error(workdir, case):
         else:
             assert parsed.frame.height == parsed.rows_read or layout.name == "error_report"
             assert "line_no" in parsed.frame.columns
+            physical = data.count(b"\n") + 1
             if parsed.frame.height and not data.startswith(b"PK"):
-                physical = data.count(b"\n") + 1
                 assert parsed.frame["line_no"].min() >= 1
                 assert parsed.frame["line_no"].max() <= physical
+            # a stated total names the line it is on (a summary row, a footer, a payout line)
+            for control in parsed.controls:
+                assert control.field and control.label
+                if not data.startswith(b"PK"):
+                    assert 1 <= control.line_no <= physical, control
 
 
 @settings(SETTINGS, max_examples=50)
@@ -184,7 +192,7 @@ def test_mangled_file_loads_whole_or_not_at_all(case):
         (root / folder / "mangled.csv").write_bytes(data)
         con = duckdb.connect(str(Path(tmp) / "w.duckdb"))
         try:
-            report = ingest_landing(root, con, KEY)
+            report = ingest_landing(root, con, KEY, dq=DQ)
             outcomes = {o.file_name: o for o in report.outcomes}
             sibling = outcomes[f"{SIBLING[0]}/{SIBLING[1]}"]
             assert sibling.status == "LOADED" and sibling.rows_loaded == 5
@@ -210,6 +218,8 @@ def test_mangled_file_loads_whole_or_not_at_all(case):
                 assert stored == 0 and rows_loaded == 0
                 assert outcome.error and name in outcome.error
                 assert not sensitive_in(outcome.error)
+                # unreadable, or refused by named incoming checks
+                assert outcome.error_check and outcome.error_severity in ("critical", "warning")
                 if error_line is not None and not data.startswith(b"PK"):
                     assert 1 <= error_line <= data.count(b"\n") + 1
             else:

@@ -6,11 +6,12 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
+from rawfiles import untied
 
-from ingest.errors import IngestError
-from ingest.landing import detect
+from ingest.landing import detect, ingest_landing
 from ingest.source import SourceFile
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
@@ -61,13 +62,12 @@ def test_adyen_multicurrency_batch_ties(sample, card_key):
 
 
 def test_adyen_payout_mismatch(sample, card_key):
-    with pytest.raises(IngestError) as info:
-        _parse(sample("adyen_sdr_batch_payout_mismatch.csv"), card_key)
-    err = info.value
-    assert err.file == "adyen_sdr_batch_payout_mismatch.csv"
-    assert err.line == 3
-    assert err.field == "Net Debit (NC)"
-    assert "999.00" in err.reason and "24.82" in err.reason
+    # It reads; the payout that does not tie is a control the summary_ties check refuses.
+    _, parsed = _parse(sample("adyen_sdr_batch_payout_mismatch.csv"), card_key)
+    [control] = untied(parsed)
+    assert (control.line_no, control.field) == (3, "Net Debit (NC)")
+    assert (control.stated, control.actual) == (Decimal("999.00"), Decimal("24.82"))
+    assert "batch 9999" in control.label
 
 
 def test_adyen_49_columns_with_fx_and_metadata(sample, card_key):
@@ -85,12 +85,10 @@ def test_adyen_49_columns_with_fx_and_metadata(sample, card_key):
 
 
 def test_adyen_legacy_partial_batch_does_not_tie(sample, card_key):
-    with pytest.raises(IngestError) as info:
-        _parse(sample("adyen_sdr_legacy_refund_fee_payout.csv"), card_key)
-    err = info.value
-    assert err.field == "Net Debit (NC)"
-    assert err.line == 4
-    assert "does not tie" in err.reason
+    _, parsed = _parse(sample("adyen_sdr_legacy_refund_fee_payout.csv"), card_key)
+    [control] = untied(parsed)
+    assert (control.line_no, control.field) == (4, "Net Debit (NC)")
+    assert (control.stated, control.actual) == (Decimal("4.03"), Decimal("-2.80"))
 
 
 def test_wechatpay_v3_tradebill(sample, card_key):
@@ -113,3 +111,37 @@ def test_wechatpay_v3_tradebill(sample, card_key):
 ])
 def test_other_providers_are_not_recognised(sample, name):
     assert detect(sample(name)) is None
+
+
+# What ingest makes of the samples as a landing zone: the ones posaudit reads load, the payout
+# files that do not tie are refused by summary_ties (critical), other providers' files are not
+# recognised.
+EXPECTED = {
+    "adyen_sdr_batch_multicurrency_full.csv": ("LOADED", None, None),
+    "adyen_sdr_v2_49col_fx_metadata.csv": ("LOADED", None, None),
+    "wechatpay_v3_tradebill_ALL.csv": ("LOADED", None, None),
+    "adyen_sdr_batch_payout_mismatch.csv": ("QUARANTINED", "summary_ties", "critical"),
+    "adyen_sdr_legacy_refund_fee_payout.csv": ("QUARANTINED", "summary_ties", "critical"),
+    "adyen_payments_accounting_report_lifecycle.csv": ("QUARANTINED", "parse", "warning"),
+    "checkoutcom_settlement_breakdown.csv": ("QUARANTINED", "parse", "warning"),
+    "paypal_settlement_STL.csv": ("QUARANTINED", "parse", "warning"),
+    "stripe_dbt_balance_transaction_seed.csv": ("QUARANTINED", "parse", "warning"),
+    "stripe_payout_reconciliation_itemized.csv": ("QUARANTINED", "parse", "warning"),
+}
+
+
+def test_samples_as_a_landing_zone(sample, card_key, tmp_path):
+    landing = tmp_path / "landing" / "settlement"
+    landing.mkdir(parents=True)
+    for name in EXPECTED:
+        (landing / name).write_bytes(sample(name).data)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        ingest_landing(landing.parent, con, card_key)
+        rows = con.execute("select file_name, status, error_check, error_severity, error_line "
+                           "from raw.file_manifest").fetchall()
+    got = {name.removeprefix("settlement/"): (status, check, severity)
+           for name, status, check, severity, _ in rows}
+    assert got == EXPECTED
+    lines = {name: line for name, *_, line in rows}
+    assert lines["settlement/adyen_sdr_batch_payout_mismatch.csv"] == 3
+    assert lines["settlement/adyen_sdr_legacy_refund_fee_payout.csv"] == 4

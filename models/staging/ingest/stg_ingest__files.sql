@@ -18,6 +18,8 @@ select
     error_line,
     error_field,
     error,
+    error_check,
+    error_severity,
     duplicate_of,
     superseded_by,
     first_seen_at,

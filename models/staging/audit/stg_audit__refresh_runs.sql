@@ -1,0 +1,16 @@
+with source as (
+    select * from {{ source('audit', 'refresh_runs') }}
+)
+
+select
+    run_id,
+    started_at,
+    finished_at,
+    outcome,
+    exit_code,
+    snapshot_id,
+    timings,
+    versions,
+    checks,
+    record
+from source

@@ -1,0 +1,216 @@
+"""Every mart check passes on the built warehouse and fails, naming what, on a crafted break.
+
+Each test copies the published snapshot, breaks one thing with SQL, and runs the real GX
+suite on it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from expectations import marts
+from expectations.config import DQConfig
+from expectations.core import CRITICAL, WARNING, CheckResult, DQContext
+from posaudit.warehouse import Warehouse
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def dq() -> DQContext:
+    return DQContext()
+
+
+@pytest.fixture
+def snapshot_copy(built, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    source = Warehouse.at(built.warehouse).current_snapshot()
+    target = tmp_path / "copy.duckdb"
+    shutil.copyfile(source, target)
+    with duckdb.connect(str(target)) as con:
+        yield con
+
+
+def _failed(results: list[CheckResult], check: str) -> list[CheckResult]:
+    return [r for r in results if r.check == check and r.failed]
+
+
+def _suite(con: duckdb.DuckDBPyConnection, dq: DQContext, name: str,
+           params: list[object] | None = None) -> list[CheckResult]:
+    return marts._validate(con, dq, DQConfig(), marts.SUITES[name], batch="test",
+                           params=params or [])
+
+
+def test_every_mart_check_passes_on_the_built_warehouse(snapshot_copy, dq) -> None:
+    results = marts.run_mart_checks(snapshot_copy, dq, DQConfig())
+    failed = [r.describe() for r in results if r.failed]
+    assert failed == []
+    suites = {r.suite for r in results}
+    assert {"marts.row_counts", "marts.fct_exceptions", "marts.mart_reconciliation_daily",
+            "marts.reconciliation_ties", "marts.fct_transactions",
+            "marts.terminal_daily_controls", "marts.settlement_file_coverage"} <= suites
+    # fct_transactions is validated one business day at a time.
+    days = snapshot_copy.execute(
+        "select count(distinct business_date) from fct_transactions").fetchone()[0]
+    batches = {r.batch for r in results if r.suite == "marts.fct_transactions"}
+    assert len(batches) == days
+
+
+def test_negative_exposure_is_critical_and_names_the_exception(snapshot_copy, dq) -> None:
+    exception_id = snapshot_copy.execute(
+        "select exception_id from fct_exceptions order by exception_id limit 1").fetchone()[0]
+    snapshot_copy.execute(
+        "update fct_exceptions set exposure_amount = -5, recovered_amount = 0, net_loss = 0 "
+        "where exception_id = ?", [exception_id])
+    failed = _failed(_suite(snapshot_copy, dq, "marts.fct_exceptions"), "exposure_not_negative")
+    assert failed and all(r.severity == CRITICAL for r in failed)
+    assert any(exception_id in (r.detail or "") for r in failed)
+
+
+def test_net_loss_that_does_not_follow_from_exposure_fails(snapshot_copy, dq) -> None:
+    snapshot_copy.execute(
+        "update fct_exceptions set net_loss = net_loss + 1 where exception_id = "
+        "(select min(exception_id) from fct_exceptions)")
+    failed = _failed(_suite(snapshot_copy, dq, "marts.fct_exceptions"), "exposure_not_negative")
+    assert [r.field for r in failed if r.detail] == ["net_loss"]
+
+
+def test_exception_without_its_keys_fails(snapshot_copy, dq) -> None:
+    row = snapshot_copy.execute(
+        "select exception_id from fct_exceptions where exception_type = 'DUPLICATE_CHARGE' "
+        "and order_no is null limit 1").fetchone()
+    assert row, "the generated data has a card DUPLICATE_CHARGE"
+    snapshot_copy.execute("update fct_exceptions set terminal_id = null where exception_id = ?",
+                          [row[0]])
+    failed = _failed(_suite(snapshot_copy, dq, "marts.fct_exceptions"),
+                     "exception_keys_present")
+    assert any(r.field == "terminal_id" and row[0] in (r.detail or "") for r in failed)
+
+
+def test_duplicate_exception_id_fails(snapshot_copy, dq) -> None:
+    snapshot_copy.execute(
+        "insert into fct_exceptions select * from fct_exceptions order by exception_id limit 1")
+    failed = _failed(_suite(snapshot_copy, dq, "marts.fct_exceptions"),
+                     "exception_keys_present")
+    assert any(r.expected == "exception ids are unique" for r in failed)
+
+
+def test_deposit_exception_with_a_terminal_fails(snapshot_copy, dq) -> None:
+    snapshot_copy.execute(
+        "update fct_exceptions set terminal_id = 'T0000001' where exception_id = (select "
+        "min(exception_id) from fct_exceptions where exception_type = 'MISSING_DEPOSIT')")
+    failed = _failed(_suite(snapshot_copy, dq, "marts.fct_exceptions"),
+                     "exception_keys_present")
+    assert any("not a terminal" in r.expected for r in failed)
+
+
+def test_unexplained_residual_breaks_the_reconciliation_identity(snapshot_copy, dq) -> None:
+    snapshot_copy.execute(
+        "update mart_reconciliation_daily set unexplained_residual = 0.01 where "
+        "reconciliation_id = (select min(reconciliation_id) from mart_reconciliation_daily)")
+    failed = _failed(_suite(snapshot_copy, dq, "marts.mart_reconciliation_daily"),
+                     "reconciliation_identity")
+    assert failed and failed[0].severity == CRITICAL
+    assert any(r.field == "unexplained_residual" and r.detail for r in failed)
+
+
+def test_net_not_gross_minus_fee_breaks_the_reconciliation_identity(snapshot_copy, dq) -> None:
+    snapshot_copy.execute(
+        "update mart_reconciliation_daily set net_amount = net_amount - 1 where "
+        "reconciliation_id = (select min(reconciliation_id) from mart_reconciliation_daily "
+        "where settlement_lines > 0)")
+    failed = _failed(_suite(snapshot_copy, dq, "marts.mart_reconciliation_daily"),
+                     "reconciliation_identity")
+    assert any(r.field == "net_amount" for r in failed)
+
+
+def test_a_settlement_line_lost_from_the_mart_breaks_the_ties(snapshot_copy, dq) -> None:
+    day = snapshot_copy.execute(
+        "select min(settlement_date) from fct_settlement_lines").fetchone()[0]
+    snapshot_copy.execute(
+        "delete from fct_settlement_lines where settlement_line_id = (select "
+        "min(settlement_line_id) from fct_settlement_lines where settlement_date = ?)", [day])
+    failed = _failed(_suite(snapshot_copy, dq, "marts.reconciliation_ties"),
+                     "settlement_identity")
+    assert any(r.field == "settled_gross" and str(day) in (r.detail or "") for r in failed)
+
+
+def test_transaction_checks_fail_on_a_broken_day(snapshot_copy, dq) -> None:
+    day, line = snapshot_copy.execute(
+        "select business_date, journal_line_id from fct_transactions "
+        "where match_status = 'MATCHED' order by journal_line_id limit 1").fetchone()
+    snapshot_copy.execute(
+        "update fct_transactions set settlement_line_id = null, trace_no = null "
+        "where journal_line_id = ?", [line])
+    results = _suite(snapshot_copy, dq, "marts.fct_transactions", [day])
+    assert any(r.field == "trace_no" for r in _failed(results, "transaction_keys_present"))
+    assert any(r.field == "settlement_line_id"
+               for r in _failed(results, "match_status_consistent"))
+    other_day = snapshot_copy.execute(
+        "select max(business_date) from fct_transactions where business_date <> ?",
+        [day]).fetchone()[0]
+    assert not any(r.failed for r in _suite(snapshot_copy, dq, "marts.fct_transactions",
+                                             [other_day]))
+
+
+def test_shrunk_fact_against_the_previous_snapshot_is_critical(built, snapshot_copy,
+                                                               dq) -> None:
+    previous = Warehouse.at(built.warehouse).current_snapshot()
+    assert not _failed(marts.row_count_results(snapshot_copy, dq, DQConfig(), previous),
+                       "row_count_not_shrunk")
+    snapshot_copy.execute(
+        "delete from fct_transactions where journal_line_id in (select journal_line_id from "
+        "fct_transactions order by journal_line_id limit (select count(*) // 10 from "
+        "fct_transactions))")
+    failed = _failed(marts.row_count_results(snapshot_copy, dq, DQConfig(), previous),
+                     "row_count_not_shrunk")
+    assert failed and failed[0].severity == CRITICAL
+    assert any("fct_transactions" in (r.detail or "") for r in failed)
+    # Within the tolerance it passes: a correction may remove a few lines.
+    lenient = DQConfig(row_count_drop_tolerance=0.2)
+    assert not _failed(marts.row_count_results(snapshot_copy, dq, lenient, previous),
+                       "row_count_not_shrunk")
+
+
+def test_anomaly_checks_are_warnings_naming_terminal_and_day(snapshot_copy, dq) -> None:
+    terminal, day = snapshot_copy.execute(
+        "select terminal_id, business_date from mart_terminal_daily_controls "
+        "order by business_date desc, terminal_id limit 1").fetchone()
+    snapshot_copy.execute(
+        "update mart_terminal_daily_controls set is_volume_drop = true, is_out_of_control = true "
+        "where terminal_id = ? and business_date = ?", [terminal, day])
+    results = _suite(snapshot_copy, dq, "marts.terminal_daily_controls", [day, day])
+    for check in ("volume_within_baseline", "error_rate_in_control"):
+        failed = _failed(results, check)
+        assert failed and all(r.severity == WARNING for r in failed)
+        assert any(terminal in (r.detail or "") and str(day) in (r.detail or "")
+                   for r in failed)
+
+
+def test_missing_settlement_file_is_a_warning(snapshot_copy, dq) -> None:
+    acquirer, day = snapshot_copy.execute(
+        "select acquirer, settlement_date from mart_settlement_file_coverage "
+        "order by settlement_date, acquirer limit 1").fetchone()
+    snapshot_copy.execute(
+        "update mart_settlement_file_coverage set is_missing_file = true "
+        "where acquirer = ? and settlement_date = ?", [acquirer, day])
+    failed = _failed(_suite(snapshot_copy, dq, "marts.settlement_file_coverage", [day, day]),
+                     "settlement_file_present")
+    assert failed and all(r.severity == WARNING for r in failed)
+    assert any(acquirer in (r.detail or "") for r in failed)
+
+
+def test_severity_follows_the_policy_file(tmp_path: Path) -> None:
+    policy = tmp_path / "dq.yml"
+    policy.write_text("marts:\n  critical: [settlement_file_present]\n", encoding="utf-8")
+    config = DQConfig.load(policy)
+    assert config.marts_severity("settlement_file_present") == CRITICAL
+    assert config.marts_severity("exposure_not_negative") == WARNING
+    bad = tmp_path / "bad.yml"
+    bad.write_text("marts: [1, 2]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad\.yml"):
+        DQConfig.load(bad)
