@@ -23,7 +23,8 @@ class DQConfig:
     earliest_date: date = date(2000, 1, 1)
     marts_critical: frozenset[str] = frozenset({
         "row_count_not_shrunk", "exception_keys_present", "exposure_not_negative",
-        "reconciliation_identity", "settlement_identity",
+        "reconciliation_identity", "settlement_identity", "transaction_keys_present",
+        "match_status_consistent", "amount_positive",
     })
     row_count_drop_tolerance: float = 0.05
     facts_compared: tuple[str, ...] = ("fct_transactions", "fct_settlement_lines",
