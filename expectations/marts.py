@@ -254,6 +254,10 @@ def _coverage_checks(config: DQConfig) -> list[Check]:
 
 
 def _fmt(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "none"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".")
     return str(value)[:10] if hasattr(value, "isoformat") else str(value)
@@ -278,7 +282,7 @@ SUITES: dict[str, MartSuite] = {
                    "volume_ratio", "weekday_baseline"),
                   lambda r: (
                       f"terminal {r.get('terminal_id')} on {_fmt(r.get('business_date'))}: "
-                      f"{r.get('transactions')} transactions (weekday baseline "
+                      f"{_fmt(r.get('transactions'))} transactions (weekday baseline "
                       f"{_fmt(r.get('weekday_baseline'))}), error rate "
                       f"{_fmt(r.get('error_rate'))} (ucl {_fmt(r.get('ucl'))})")),
         MartSuite("marts.settlement_file_coverage", _COVERAGE_SQL, _coverage_checks,

@@ -1,8 +1,14 @@
-{#- Join each row of `rows` to the fee contract that governs it (most specific, newest) and
-    return the row's id with the contract's terms. `date_col` picks the effective contract. -#}
-{% macro fee_terms(rows, id_col, acquirer_col, merchant_col, channel_group_col, card_type_col, date_col) -%}
+{#- The fee contract that governs each distinct contract key of `rows` (acquirer, merchant,
+    channel group, card type, date): the most specific, newest effective one. Millions of rows
+    share a few thousand keys, so contracts are chosen per key and joined back with
+    `fee_terms_join`, never per row. -#}
+{% macro fee_terms(rows, acquirer_col, merchant_col, channel_group_col, card_type_col, date_col) -%}
     select
-        r.{{ id_col }} as row_id,
+        k.k_acquirer,
+        k.k_merchant_id,
+        k.k_channel_group,
+        k.k_card_type,
+        k.k_date,
         c.fee_contract_id,
         c.rate,
         c.fee_min,
@@ -11,17 +17,35 @@
         c.d0_min_amount,
         c.d0_from,
         c.d0_until
-    from {{ rows }} as r
+    from (
+        select distinct
+            {{ acquirer_col }} as k_acquirer,
+            {{ merchant_col }} as k_merchant_id,
+            {{ channel_group_col }} as k_channel_group,
+            {{ card_type_col }} as k_card_type,
+            {{ date_col }} as k_date
+        from {{ rows }}
+    ) as k
     join {{ ref('int_fee_contracts_unioned') }} as c
-        on (c.acquirer = '*' or c.acquirer = r.{{ acquirer_col }})
-        and (c.merchant_id = '*' or c.merchant_id = r.{{ merchant_col }})
-        and c.channel_group = r.{{ channel_group_col }}
-        and (c.card_type = '*' or c.card_type = r.{{ card_type_col }})
-        and r.{{ date_col }} >= c.effective_from
-        and (c.effective_to is null or r.{{ date_col }} <= c.effective_to)
+        on (c.acquirer = '*' or c.acquirer = k.k_acquirer)
+        and (c.merchant_id = '*' or c.merchant_id = k.k_merchant_id)
+        and c.channel_group = k.k_channel_group
+        and (c.card_type = '*' or c.card_type = k.k_card_type)
+        and k.k_date >= c.effective_from
+        and (c.effective_to is null or k.k_date <= c.effective_to)
     qualify row_number() over (
-        partition by r.{{ id_col }} order by c.specificity desc, c.effective_from desc
+        partition by k.k_acquirer, k.k_merchant_id, k.k_channel_group, k.k_card_type, k.k_date
+        order by c.specificity desc, c.effective_from desc
     ) = 1
+{%- endmacro %}
+
+{#- The join condition from a row of `rows_alias` to its terms in `terms_alias`. -#}
+{% macro fee_terms_join(terms_alias, rows_alias, acquirer_col, merchant_col, channel_group_col, card_type_col, date_col) -%}
+    {{ terms_alias }}.k_acquirer is not distinct from {{ rows_alias }}.{{ acquirer_col }}
+    and {{ terms_alias }}.k_merchant_id is not distinct from {{ rows_alias }}.{{ merchant_col }}
+    and {{ terms_alias }}.k_channel_group is not distinct from {{ rows_alias }}.{{ channel_group_col }}
+    and {{ terms_alias }}.k_card_type is not distinct from {{ rows_alias }}.{{ card_type_col }}
+    and {{ terms_alias }}.k_date is not distinct from {{ rows_alias }}.{{ date_col }}
 {%- endmacro %}
 
 {#- The contract fee on an amount: rate × |amount|, rounded half-up to the fen, then the

@@ -1,6 +1,6 @@
 {#- One normalised shape for every settlement line of every layout: acquirer statements,
     WeChat and Alipay bills, Adyen. Money is signed (refunds negative); net = gross − fee. -#}
-with terminals as (
+with terminals as not materialized (
     select * from {{ ref('stg_reference__terminals') }}
 ),
 

@@ -2,19 +2,19 @@
     happened to it later at the terminal: a SALE with its VOID or
     REVERSAL (same terminal and batch, orig_trace_no), with its REFUNDs (orig_rrn), a
     PREAUTH_COMPLETE with its PREAUTH. -#}
-with journal as (
+with journal as not materialized (
     select * from {{ ref('int_transactions_unioned') }}
 ),
 
-terminals as (
+terminals as not materialized (
     select * from {{ ref('stg_reference__terminals') }}
 ),
 
-response_codes as (
+response_codes as not materialized (
     select * from {{ ref('int_response_codes_categorised') }}
 ),
 
-txns as (
+txns as not materialized (
     select
         journal.*,
         terminals.store_id,

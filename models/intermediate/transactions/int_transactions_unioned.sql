@@ -13,7 +13,7 @@
     )
 }}
 
-with journal as (
+with journal as not materialized (
     select * from {{ ref('stg_pos_journal__v1_transactions') }}
     union all by name
     select * from {{ ref('stg_pos_journal__cn_transactions') }}

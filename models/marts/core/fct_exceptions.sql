@@ -1,20 +1,20 @@
 {#- Every definite exception of PRODUCT.md, one row each, with its keys, exposure, root cause
     and the evidence behind the cause, and its recovery from later data. -#}
-with txns as (
+with txns as not materialized (
     select * from {{ ref('fct_transactions') }}
 ),
 
-lines as (
+lines as not materialized (
     select * from {{ ref('fct_settlement_lines') }}
 ),
 
-sales as (
+sales as not materialized (
     select * from txns where txn_type = 'SALE'
 ),
 
 -- DUPLICATE_CHARGE: an approved SALE with the same card, amount and merchant as an earlier
 -- approved SALE within the window, neither voided nor reversed; the later one is the exception.
-charges as (
+charges as not materialized (
     select *, coalesce(card_token, card_mask) as card_key
     from sales
     where is_approved and not is_voided and not is_reversed
@@ -161,11 +161,11 @@ fee_mismatch as (
     where txn_type <> 'REFUND' and abs(fee_difference) > {{ var('fee_tolerance') }}
 ),
 
-net_daily as (
+net_daily as not materialized (
     select * from {{ ref('int_settlement_net_daily') }}
 ),
 
-payouts as (
+payouts as not materialized (
     select * from {{ ref('int_bank_payouts') }}
 ),
 

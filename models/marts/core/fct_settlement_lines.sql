@@ -1,10 +1,10 @@
 {#- One row per settlement line of every layout, normalised, with its terminal match, the
     contract fee on the settled amount and the promised settlement date. -#}
-with lines as (
+with lines as not materialized (
     select * from {{ ref('int_settlement_lines_unioned') }}
 ),
 
-matches as (
+matches as not materialized (
     select * from {{ ref('int_transactions_matched') }}
 ),
 
@@ -14,7 +14,7 @@ journal as (
     from {{ ref('int_transactions_paired') }}
 ),
 
-enriched as (
+enriched as not materialized (
     select
         lines.*,
         matches.journal_line_id,
@@ -33,8 +33,8 @@ enriched as (
 ),
 
 terms as (
-    {{ fee_terms('enriched', 'settlement_line_id', 'acquirer', 'merchant_id',
-                 'contract_channel_group', 'contract_card_type', 'business_date') }}
+    {{ fee_terms('enriched', 'acquirer', 'merchant_id', 'contract_channel_group',
+                 'contract_card_type', 'business_date') }}
 ),
 
 priced as (
@@ -49,7 +49,9 @@ priced as (
                                     'terms.settlement_rule', 'terms.d0_min_amount',
                                     'terms.d0_from', 'terms.d0_until') }} as expected_settlement_date
     from enriched
-    left join terms on terms.row_id = enriched.settlement_line_id
+    left join terms
+        on {{ fee_terms_join('terms', 'enriched', 'acquirer', 'merchant_id', 'contract_channel_group',
+                             'contract_card_type', 'business_date') }}
 )
 
 select

@@ -5,7 +5,7 @@
       OFF_HOURS           an approved sale in an hour when its terminal almost never trades
       REFUND_OTHER_CARD   a refund to a card other than the original sale's
       AMOUNT_OUTLIER      an amount far above the terminal's usual, like an extra zero -#}
-with txns as (
+with txns as not materialized (
     select *, coalesce(card_token, card_mask) as card_key
     from {{ ref('fct_transactions') }}
 ),

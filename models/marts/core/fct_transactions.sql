@@ -5,15 +5,15 @@
     unknown-outcome sale the acquirer settled), PENDING (expected, not yet due), MISSING
     (expected and due, no settlement line), NOT_EXPECTED (declined, cancelled or
     non-financial lines). -#}
-with txns as (
+with txns as not materialized (
     select * from {{ ref('int_transactions_paired') }}
 ),
 
-matches as (
+matches as not materialized (
     select * from {{ ref('int_transactions_matched') }}
 ),
 
-lines as (
+lines as not materialized (
     select * from {{ ref('fct_settlement_lines') }}
 ),
 
@@ -32,7 +32,7 @@ routes as (
     qualify row_number() over (partition by terminal_id, journal_channel order by n desc, acquirer) = 1
 ),
 
-routed as (
+routed as not materialized (
     select
         txns.*,
         coalesce(routes.acquirer, txns.terminal_acquirer) as expected_acquirer,
@@ -42,15 +42,15 @@ routed as (
 ),
 
 terms as (
-    {{ fee_terms('routed', 'journal_line_id', 'expected_acquirer', 'expected_merchant_id',
-                 'channel_group', 'card_type', 'business_date') }}
+    {{ fee_terms('routed', 'expected_acquirer', 'expected_merchant_id', 'channel_group',
+                 'card_type', 'business_date') }}
 ),
 
-coverage as (
+coverage as not materialized (
     select * from {{ ref('int_settlement_coverage') }}
 ),
 
-payouts as (
+payouts as not materialized (
     select * from {{ ref('int_bank_payouts') }}
 ),
 
@@ -80,7 +80,9 @@ joined as (
     from routed
     left join matches using (journal_line_id)
     left join lines using (settlement_line_id)
-    left join terms on terms.row_id = routed.journal_line_id
+    left join terms
+        on {{ fee_terms_join('terms', 'routed', 'expected_acquirer', 'expected_merchant_id',
+                             'channel_group', 'card_type', 'business_date') }}
     left join coverage
         on coverage.acquirer = coalesce(lines.acquirer, routed.expected_acquirer)
         and coverage.merchant_id = coalesce(lines.merchant_id, routed.expected_merchant_id)

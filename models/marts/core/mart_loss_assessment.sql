@@ -1,6 +1,6 @@
 {#- Exposure, recovered, written off and net loss by exception type, root cause, store,
     acquirer and month, with aging buckets. -#}
-with exceptions as (
+with exceptions as not materialized (
     select * from {{ ref('fct_exceptions') }}
 )
 

@@ -61,11 +61,11 @@ settlement_side as (
     group by all
 ),
 
-net_daily as (
+net_daily as not materialized (
     select * from {{ ref('int_settlement_net_daily') }}
 ),
 
-payouts as (
+payouts as not materialized (
     select * from {{ ref('int_bank_payouts') }}
 ),
 

@@ -1,5 +1,5 @@
 {#- Same shape as stg_pos_journal__v1_transactions: Chinese values mapped to one vocabulary. -#}
-with source as (
+with source as not materialized (
     select * from {{ source('pos_journal', 'pos_journal_cn') }}
 ),
 

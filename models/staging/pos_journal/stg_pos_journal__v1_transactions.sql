@@ -1,4 +1,4 @@
-with source as (
+with source as not materialized (
     select * from {{ source('pos_journal', 'pos_journal_v1') }}
 ),
 
