@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 DEMO   ?= demo
 PORT   ?= 8501
 
-.PHONY: setup demo refresh test lint bench clean
+.PHONY: setup demo refresh test lint bench bench-refresh browser-deps clean
 
 setup: $(VENV)/.installed
 
@@ -28,11 +28,23 @@ refresh: setup
 lint: setup
 	$(BIN)/ruff check .
 
-test: lint
+CHROMIUM ?= /usr/bin/chromium
+SUDO    := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+# The dashboards' browser test drives Debian's Chromium through Playwright; a browser is never
+# downloaded by a test tool.
+browser-deps: setup
+	@test -x $(CHROMIUM) || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver)
+
+test: lint browser-deps
 	$(BIN)/python -m pytest -q
 
 bench: setup
 	$(BIN)/python benchmarks/scale.py
+
+# PRODUCT.md's performance targets side by side (10M transactions; needs ~16 GB free for pandas).
+bench-refresh: setup
+	$(BIN)/python benchmarks/refresh.py
 
 clean:
 	rm -rf $(DEMO) target logs .pytest_cache

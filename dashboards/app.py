@@ -8,9 +8,20 @@ import streamlit as st
 # `streamlit run` puts this folder, not the project, on sys.path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from dashboards import i18n
+from dashboards.frame import language
+
+PAGES = [("views/overview.py", "page.overview", "overview"),
+         ("views/error_rates.py", "page.error_rates", "error-rates"),
+         ("views/root_cause.py", "page.root_cause", "root-cause"),
+         ("views/loss.py", "page.loss", "loss"),
+         ("views/reconciliation.py", "page.reconciliation", "reconciliation"),
+         ("views/exceptions.py", "page.exceptions", "exceptions"),
+         ("views/data_quality.py", "page.data_quality", "data-quality"),
+         ("views/sql.py", "page.sql", "sql")]
+
 st.set_page_config(page_title="posaudit", layout="wide")
-page = st.navigation([
-    st.Page("views/overview.py", title="Overview", default=True),
-    st.Page("views/files.py", title="Landing files", url_path="files"),
-])
+lang = language()
+page = st.navigation([st.Page(path, title=i18n.t(lang, key), url_path=url, default=i == 0)
+                      for i, (path, key, url) in enumerate(PAGES)])
 page.run()

@@ -14,9 +14,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from posaudit.warehouse import Warehouse
+from posaudit.warehouse import NoSnapshotError, Warehouse
 
 WAREHOUSE_ENV = "POSAUDIT_WAREHOUSE"
+# A publish can prune the snapshot just read from CURRENT before it is opened: read it again.
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -37,16 +39,39 @@ def current_snapshot() -> Snapshot:
     return Snapshot(snapshot_id=path.stem, path=str(path))
 
 
+# Pages and the analysts' SQL page share one connection per snapshot: no files, no network, a
+# memory ceiling, and a configuration nobody can SET away afterwards.
+CONFIG = {"enable_external_access": False, "memory_limit": os.environ.get(
+    "POSAUDIT_DASHBOARD_MEMORY", "2GB"), "lock_configuration": True}
+
+
 @st.cache_resource(max_entries=3)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(path, read_only=True)
-    con.execute("SET enable_external_access = false")
-    return con
+    return duckdb.connect(path, read_only=True, config=dict(CONFIG))
 
 
-def run(sql: str, params: list[object] | None = None) -> pd.DataFrame:
-    snap = current_snapshot()
-    cursor = _connection(snap.path).cursor()
+def _cursor() -> duckdb.DuckDBPyConnection:
+    for attempt in range(1, ATTEMPTS + 1):
+        snap = current_snapshot()
+        try:
+            return _connection(snap.path).cursor()
+        except (duckdb.IOException, NoSnapshotError):
+            if attempt == ATTEMPTS or warehouse().current_id() == snap.snapshot_id:
+                raise
+    raise AssertionError("unreachable")
+
+
+def cursor_on(snap: Snapshot) -> duckdb.DuckDBPyConnection:
+    """A cursor on one given snapshot, so that a whole page reads the same one."""
+    try:
+        return _connection(snap.path).cursor()
+    except (duckdb.IOException, NoSnapshotError):
+        return _cursor()  # pruned since the page started: the current one
+
+
+def run(sql: str, params: list[object] | None = None,
+        snap: Snapshot | None = None) -> pd.DataFrame:
+    cursor = cursor_on(snap) if snap is not None else _cursor()
     try:
         return cursor.execute(sql, params or []).df()
     finally:

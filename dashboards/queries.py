@@ -1,20 +1,318 @@
-"""Every SQL statement the dashboards run, in one place."""
+"""Every SQL statement the dashboards run, in one place.
+
+Templates with ``{where}`` take a predicate built by ``dashboards.filters`` from fixed column
+names and ``?`` placeholders only; values always travel as bound parameters. The ``*_COLS``
+maps say which filter applies to which column of a source (a filter a source cannot honour is
+reported on the page, not silently dropped).
+"""
 
 from __future__ import annotations
+
+# --- which filter applies to which column ----------------------------------------------------
+
+ERROR_RATE_COLS = {"period": "business_date", "merchant": "merchant_id", "store": "store_id",
+                   "terminal": "terminal_id", "acquirer": "acquirer", "channel": "channel"}
+TRANSACTION_COLS = ERROR_RATE_COLS
+EXCEPTION_COLS = {**ERROR_RATE_COLS, "type": "exception_type", "cause": "root_cause"}
+LOSS_COLS = {"period": "month", "store": "store_id", "acquirer": "acquirer",
+             "type": "exception_type", "cause": "root_cause"}
+RECONCILIATION_COLS = {"period": "settlement_date", "merchant": "merchant_id",
+                       "acquirer": "acquirer"}
+CONTROL_COLS = {"period": "business_date", "merchant": "merchant_id", "store": "store_id",
+                "terminal": "terminal_id"}
+
+# --- snapshot and filter options -------------------------------------------------------------
+
+TABLE_EXISTS = """
+    select count(*) > 0 as found from information_schema.tables
+    where table_schema = ? and table_name = ?
+"""
+
+DATE_RANGE = """
+    select min(business_date) as first, max(business_date) as last from main.mart_error_rates
+"""
+
+DIMENSION_VALUES = """
+    select distinct {column} as value from main.{table}
+    where {column} is not null order by 1
+"""
+
+# --- overview --------------------------------------------------------------------------------
+
+VOLUME_KPIS = """
+    select coalesce(sum(transactions), 0) as transactions, coalesce(sum(approvals), 0) as approvals,
+           coalesce(sum(declines), 0) as declines,
+           coalesce(sum(declines) / nullif(sum(transactions), 0), 0) as decline_rate,
+           coalesce(sum(approved_amount), 0) as approved_amount
+    from main.mart_error_rates where {where}
+"""
+
+EXCEPTION_KPIS = """
+    select count(*) as exceptions, coalesce(sum(exposure_amount), 0) as exposure_amount,
+           coalesce(sum(recovered_amount), 0) as recovered_amount,
+           coalesce(sum(net_loss), 0) as net_loss,
+           count(*) filter (where status in ('OPEN', 'PARTIALLY_RECOVERED')) as open_items
+    from main.fct_exceptions where {where}
+"""
+
+LAST_RUN = """
+    select run_id, started_at, finished_at, outcome, exit_code, snapshot_id, timings
+    from audit.refresh_runs order by started_at desc limit 1
+"""
+
+SNAPSHOT_RUN = """
+    select run_id, started_at, finished_at, outcome, exit_code, snapshot_id, timings, versions,
+           checks, record
+    from audit.refresh_runs where snapshot_id = ? order by started_at desc limit 1
+"""
+
+LATEST_RUN_RECORD = """
+    select run_id, started_at, finished_at, outcome, exit_code, snapshot_id, timings, versions,
+           checks, record
+    from audit.refresh_runs order by started_at desc limit 1
+"""
+
+DQ_STATUS = """
+    select severity, status, count(*) as results
+    from main.dq_check_results
+    where run_id = (select run_id from main.dq_check_results order by checked_at desc limit 1)
+    group by all order by severity, status
+"""
+
+DQ_LATEST_FAILURES = """
+    select suite, check_name, severity, status, observed, expected, file_name, line_no, detail
+    from main.dq_check_results
+    where run_id = (select run_id from main.dq_check_results order by checked_at desc limit 1)
+      and status <> 'PASSED'
+    order by severity, suite, check_name
+"""
+
+ALERTS_RECENT = "select * from main.alerts order by raised_at desc limit 50"
+
+ALERTS_BY_SEVERITY = "select severity, count(*) as alerts from main.alerts group by all order by 1"
+
+DAILY_TREND = """
+    select business_date, sum(transactions) as transactions, sum(declines) as declines,
+           sum(exceptions) as exceptions,
+           sum(declines) / nullif(sum(transactions), 0) as decline_rate,
+           sum(exceptions) / nullif(sum(transactions), 0) as exception_rate,
+           sum(exposure_amount) as exposure_amount
+    from main.mart_error_rates where {where} group by all order by business_date
+"""
+
+# --- error rates -----------------------------------------------------------------------------
+
+RATES_BY = """
+    select {dimension} as {dimension}, sum(transactions) as transactions,
+           sum(approvals) as approvals, sum(declines) as declines, sum(exceptions) as exceptions,
+           round(sum(declines) / nullif(sum(transactions), 0), 6) as decline_rate,
+           round(sum(exceptions) / nullif(sum(transactions), 0), 6) as exception_rate,
+           sum(exposure_amount) as exposure_amount
+    from main.mart_error_rates where {where} group by all
+    order by exception_rate desc nulls last, decline_rate desc nulls last
+"""
+
+# Hour of day needs the journal itself: a narrow scan (three columns) of fct_transactions.
+RATES_BY_HOUR = """
+    select hour(txn_time) as hour, count(*) as transactions,
+           count(*) filter (where not is_approved) as declines,
+           round(count(*) filter (where not is_approved) / count(*), 6) as decline_rate,
+           count(*) filter (where is_unknown_outcome) as unknown_outcomes
+    from main.fct_transactions
+    where txn_type in ('SALE', 'PREAUTH', 'PREAUTH_COMPLETE', 'REFUND') and {where}
+    group by all order by hour
+"""
+
+DECLINES_BY_CATEGORY = """
+    select sum(declines_cardholder_funds_limits) as cardholder_funds_limits,
+           sum(declines_cardholder_credentials) as cardholder_credentials,
+           sum(declines_issuer_policy) as issuer_policy,
+           sum(declines_fraud_security) as fraud_security,
+           sum(declines_network_or_timeout) as network_or_timeout,
+           sum(declines_merchant_terminal_config) as merchant_terminal_config,
+           sum(declines_terminal_key_session) as terminal_key_session,
+           sum(declines_other) as other
+    from main.mart_error_rates where {where}
+"""
+
+CONTROL_TERMINALS = """
+    select terminal_id, count(*) filter (where is_out_of_control) as out_of_control_days,
+           count(*) filter (where is_volume_drop) as volume_drop_days,
+           sum(transactions) as transactions, sum(errors) as errors
+    from main.mart_terminal_daily_controls where {where}
+    group by all order by out_of_control_days desc, errors desc, terminal_id
+"""
+
+CONTROL_CHART = """
+    select business_date, transactions, errors, error_rate, center_rate, lcl, ucl,
+           is_out_of_control, weekday_baseline, volume_ratio, is_volume_drop
+    from main.mart_terminal_daily_controls where {where} and terminal_id = ?
+    order by business_date
+"""
+
+OUT_OF_CONTROL_DAYS = """
+    select business_date, merchant_id, store_id, terminal_id, transactions, errors, error_rate,
+           center_rate, ucl, is_out_of_control, is_volume_drop, volume_ratio
+    from main.mart_terminal_daily_controls
+    where {where} and (is_out_of_control or is_volume_drop)
+    order by business_date desc, terminal_id
+"""
+
+# --- root cause and exceptions ---------------------------------------------------------------
+
+PARETO_BY_CAUSE = """
+    select root_cause, count(*) as exceptions, sum(exposure_amount) as exposure_amount,
+           sum(net_loss) as net_loss
+    from main.fct_exceptions where {where} group by all order by exceptions desc, root_cause
+"""
+
+PARETO_BY_CAUSE_TYPE = """
+    select root_cause, exception_type, count(*) as exceptions,
+           sum(exposure_amount) as exposure_amount, sum(net_loss) as net_loss
+    from main.fct_exceptions where {where} group by all order by exposure_amount desc
+"""
+
+EVIDENCE_SUMMARY = """
+    select root_cause, exception_type,
+           root_cause_evidence ->> 'condition' as condition,
+           root_cause_evidence ->> 'condition_met' as condition_met,
+           count(*) as exceptions
+    from main.fct_exceptions where {where} group by all order by exceptions desc
+"""
+
+EXCEPTION_TERMINALS = """
+    select terminal_id, count(*) as exceptions, sum(exposure_amount) as exposure_amount
+    from main.fct_exceptions where {where} and terminal_id is not null
+    group by all order by exceptions desc, terminal_id
+"""
+
+TERMINAL_EXCEPTIONS = """
+    select exception_id, exception_type, root_cause, txn_time, business_date, trace_no, amount,
+           exposure_amount, root_cause_evidence
+    from main.fct_exceptions where {where} and terminal_id = ? order by txn_time
+"""
+
+# Events from the staging view over the raw events (one terminal, a time window).
+TERMINAL_EVENTS = """
+    select event_time, event_type, is_fault
+    from staging.stg_tms__terminal_events
+    where terminal_id = ? and event_time between ? and ?
+    order by event_time
+"""
+
+EXCEPTIONS_LIST = """
+    select exception_id, exception_type, business_date, txn_time, merchant_id, store_id,
+           terminal_id, trace_no, rrn, order_no, acquirer, channel, amount, exposure_amount,
+           exposure_direction, root_cause, status, recovered_amount, net_loss, age_days, detail
+    from main.fct_exceptions where {where}
+    order by exposure_amount desc, business_date desc, exception_id
+    limit ?
+"""
+
+EXCEPTIONS_COUNT = "select count(*) as n from main.fct_exceptions where {where}"
+
+EXCEPTION = "select * from main.fct_exceptions where exception_id = ?"
+
+# business_date narrows the scan to the day's row groups on a large journal.
+TRANSACTION_SIDE = """
+    select * from main.fct_transactions where journal_line_id = ? and business_date = ?
+"""
+
+SETTLEMENT_SIDE = """
+    select * from main.fct_settlement_lines where settlement_line_id = ? and business_date = ?
+"""
+
+SETTLEMENT_BY_ID = "select * from main.fct_settlement_lines where settlement_line_id = ?"
+
+CASE_TABLES = """
+    select table_schema, table_name from information_schema.tables
+    where table_name in ('case_actions', 'cases') order by table_name
+"""
+
+CASE_HISTORY = """
+    select * from {table} where exception_id = ? order by 1
+"""
+
+# --- loss assessment -------------------------------------------------------------------------
+
+LOSS_BY = """
+    select {dimension} as {dimension}, sum(exceptions) as exceptions,
+           sum(exposure_amount) as exposure_amount, sum(recovered_amount) as recovered_amount,
+           sum(written_off_amount) as written_off_amount, sum(net_loss) as net_loss
+    from main.mart_loss_assessment where {where} group by all order by net_loss desc nulls last
+"""
+
+LOSS_TOTALS = """
+    select coalesce(sum(exceptions), 0) as exceptions,
+           coalesce(sum(exposure_amount), 0) as exposure_amount,
+           coalesce(sum(recovered_amount), 0) as recovered_amount,
+           coalesce(sum(written_off_amount), 0) as written_off_amount,
+           coalesce(sum(net_loss), 0) as net_loss
+    from main.mart_loss_assessment where {where}
+"""
+
+LOSS_AGING = """
+    select aging_bucket, sum(exceptions) as exceptions, sum(net_loss) as net_loss,
+           sum(exposure_amount) as exposure_amount
+    from main.mart_loss_assessment where {where} group by aging_bucket
+    order by list_position(['0-1', '2-7', '8-30', '>30'], aging_bucket)
+"""
+
+TOP_OPEN_ITEMS = """
+    select exception_id, exception_type, business_date, store_id, terminal_id, trace_no,
+           acquirer, exposure_amount, recovered_amount, net_loss, age_days, root_cause, status,
+           detail
+    from main.fct_exceptions
+    where {where} and status in ('OPEN', 'PARTIALLY_RECOVERED', 'INVESTIGATING', 'FUNDS_FROZEN')
+    order by net_loss desc, age_days desc limit 50
+"""
+
+# --- reconciliation --------------------------------------------------------------------------
+
+RECONCILIATION_DAILY = """
+    select settlement_date, sum(terminal_total) as terminal_total,
+           sum(settled_gross) as settled_gross, sum(fee_amount) as fee_amount,
+           sum(net_amount) as net_amount, sum(bank_deposit_amount) as bank_deposit_amount,
+           sum(deposit_difference) as deposit_difference,
+           sum(unexplained_residual) as unexplained_residual
+    from main.mart_reconciliation_daily where {where} group by all order by settlement_date
+"""
+
+RECONCILIATION_ROWS = """
+    select settlement_date, acquirer, merchant_id, terminal_transactions, terminal_total,
+           settlement_lines, settled_gross, fee_amount, expected_fee_amount, net_amount,
+           missing_amount, pending_amount, settled_later_amount, settled_from_earlier_amount,
+           amount_differences, settled_not_expected_amount, unmatched_settlement_amount,
+           batch_adjustment_amount, bank_deposit_amount, bank_deposit_date, deposit_difference,
+           unexplained_residual
+    from main.mart_reconciliation_daily where {where}
+    order by settlement_date, acquirer, merchant_id
+"""
+
+# --- data quality ----------------------------------------------------------------------------
+
+DQ_RUNS = """
+    select run_id, min(checked_at) as checked_at, count(*) as results,
+           count(*) filter (where status = 'FAILED') as failed,
+           count(*) filter (where status = 'FAILED' and severity = 'critical') as critical_failed,
+           count(*) filter (where status = 'ERROR') as errors
+    from main.dq_check_results group by all order by checked_at desc
+"""
+
+DQ_RESULTS = """
+    select checked_at, run_id, suite, check_name, severity, status, observed, expected, batch,
+           file_name, line_no, field, detail
+    from main.dq_check_results order by checked_at desc, suite, check_name
+"""
 
 FILES_BY_STATUS = """
     select status, count(*) as files, coalesce(sum(rows_loaded), 0) as rows_loaded
     from main.file_manifest group by status order by status
 """
 
-FILES_BY_LAYOUT = """
-    select coalesce(layout, '(unrecognised)') as layout, status, count(*) as files,
-           coalesce(sum(rows_loaded), 0) as rows_loaded
-    from main.file_manifest group by all order by layout, status
-"""
-
 QUARANTINED_FILES = """
-    select file_name, layout, error_line, error_field, error, first_seen_at
+    select file_name, layout, error_line, error_field, error, error_check, error_severity,
+           first_seen_at
     from main.file_manifest where status = 'QUARANTINED' order by file_name
 """
 
@@ -24,7 +322,33 @@ MANIFEST = """
     from main.file_manifest order by file_name
 """
 
-LAST_RUN = """
-    select run_id, started_at, finished_at, outcome, exit_code, timings
-    from audit.refresh_runs order by started_at desc limit 1
+# --- workpaper -------------------------------------------------------------------------------
+
+WORKPAPER_EXCEPTIONS = """
+    select exception_id, exception_type, business_date, txn_time, merchant_id, store_id,
+           terminal_id, batch_no, trace_no, rrn, order_no, acquirer, channel, amount,
+           exposure_amount, exposure_direction, root_cause, root_cause_evidence, detail, status,
+           recovered_amount, net_loss, age_days
+    from main.fct_exceptions where {where} order by business_date, exception_type, exception_id
 """
+
+WORKPAPER_LOSS_BY_TYPE = """
+    select exception_type, sum(exceptions) as exceptions, sum(exposure_amount) as exposure_amount,
+           sum(recovered_amount) as recovered_amount,
+           sum(written_off_amount) as written_off_amount, sum(net_loss) as net_loss
+    from main.mart_loss_assessment where {where} group by all order by net_loss desc
+"""
+
+WORKPAPER_DQ = """
+    select run_id, checked_at, suite, check_name, severity, status, observed, expected, batch,
+           file_name, line_no, detail
+    from main.dq_check_results
+    where run_id = (select run_id from main.dq_check_results order by checked_at desc limit 1)
+    order by status, severity, suite, check_name
+"""
+
+TABLE_COLUMNS = """
+    select column_name from information_schema.columns where table_schema = ? and table_name = ?
+"""
+
+TRANSACTION_BY_ID = "select * from main.fct_transactions where journal_line_id = ?"

@@ -9,12 +9,23 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posaudit.refresh import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_WARN
+
+if TYPE_CHECKING:
+    from posaudit.progress import Console
 
 
 def _say(message: str) -> None:
     print(message, flush=True)
+
+
+def _console() -> Console:
+    """A progress bar on a terminal, timestamped lines elsewhere ($POSAUDIT_PROGRESS)."""
+    from posaudit.progress import Console
+
+    return Console.for_stream(sys.stdout)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -24,36 +35,104 @@ def cmd_generate(args: argparse.Namespace) -> int:
         out=Path(args.out), seed=args.seed, days=args.days, terminals=args.terminals,
         transactions=args.transactions, start=args.start, per_type=args.per_type,
     )
-    summary = generate(config, progress=_say)
-    _say(f"landing zone written to {args.out}: {summary.as_dict()}")
+    say = _console()
+    summary = generate(config, progress=say)
+    say(f"landing zone written to {args.out}: {summary.as_dict()}")
     return EXIT_OK
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.landing import new_run_id
-    from posaudit.refresh import run_ingest
+    from posaudit.refresh import ingest
     from posaudit.warehouse import Warehouse
 
-    report = run_ingest(Path(args.landing), Warehouse.at(args.warehouse), new_run_id(), _say)
-    _say(report.summary())
+    say = _console()
+    report = ingest(Path(args.landing), Warehouse.at(args.warehouse), say)
+    say(report.summary())
     return EXIT_WARN if report.count("QUARANTINED") else EXIT_OK
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from expectations.config import DQConfig
+    from posaudit.alerts_config import AlertsConfig
     from posaudit.refresh import refresh
-    from posaudit.warehouse import Warehouse
+    from posaudit.warehouse import Warehouse, keep_from
 
     config = DQConfig.load(Path(args.dq_config) if args.dq_config else None)
-    result = refresh(Path(args.landing), Warehouse.at(args.warehouse), progress=_say,
-                     dq_config=config)
+    # Loaded before any work: a bad alerts file is a usage error (exit 3), not a silent run.
+    alerts = AlertsConfig.load(Path(args.alerts_config) if args.alerts_config else None)
+    keep = keep_from(args.keep)
+    say = _console()
+    result = refresh(Path(args.landing), Warehouse.at(args.warehouse), progress=say,
+                     dq_config=config, keep=keep,
+                     rebuild_from_snapshot=args.rebuild_from_snapshot, alerts_config=alerts)
     for message in result.messages:
-        _say(message)
+        say(message)
     if result.data_docs:
-        _say(f"data-quality report: {result.data_docs}")
-    _say(f"refresh {result.run_id}: {result.outcome} (exit {result.exit_code}); "
-         f"timings {result.timings}")
+        say(f"data-quality report: {result.data_docs}")
+    say(f"refresh {result.run_id}: {result.outcome} (exit {result.exit_code}); "
+        f"timings {result.timings}")
     return result.exit_code
+
+
+def cmd_snapshots(args: argparse.Namespace) -> int:
+    import json
+
+    from posaudit.warehouse import Warehouse
+
+    warehouse = Warehouse.at(args.warehouse)
+    if args.current_path:
+        print(warehouse.current_snapshot())
+        return EXIT_OK
+    snaps = warehouse.list_snapshots()
+    if args.json:
+        print(json.dumps([{
+            "snapshot_id": s.snapshot_id, "current": s.current, "path": str(s.path),
+            "created_at": s.created_at, "size_bytes": s.size_bytes, "outcome": s.outcome,
+            "facts": s.facts,
+        } for s in snaps], indent=2, default=str))
+        return EXIT_OK
+    if not snaps:
+        print(f"{warehouse.root} has no snapshots yet: run `posaudit refresh` first")
+        return EXIT_OK
+    print(f"  {'snapshot':<22} {'created':<20} {'size':>9}  {'outcome':<24} "
+          f"{'transactions':>12} {'exceptions':>10}")
+    for s in snaps:
+        facts = s.facts
+        created = s.created_at[:19].replace("T", " ")
+        print(f"{'*' if s.current else ' '} {s.snapshot_id:<22} {created:<20} "
+              f"{_size(s.size_bytes):>9}  {s.outcome or '?':<24} "
+              f"{_count(facts.get('fct_transactions')):>12} "
+              f"{_count(facts.get('fct_exceptions')):>10}")
+    print(f"* current: {warehouse.current_link} -> {warehouse.current_snapshot()}")
+    return EXIT_OK
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def _count(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else "-"
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from posaudit.lock import WarehouseLock
+    from posaudit.recovery import recover
+    from posaudit.run_record import verify_readable
+    from posaudit.warehouse import Warehouse
+
+    warehouse = Warehouse.at(args.warehouse)
+    with WarehouseLock.acquire(warehouse.lock_path, "rollback") as lock:
+        recover(warehouse, _console(), lock)
+        was, now = warehouse.rollback(args.to, verify=verify_readable)
+    print(f"rolled back: readers now open snapshot {now} (was {was}); recorded in "
+          f"{warehouse.publications_log}. The next refresh or ingest first makes the build "
+          f"database a copy of {now}, then loads from the landing zone what came after it.")
+    return EXIT_OK
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -133,7 +212,28 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--warehouse", required=True)
     r.add_argument("--dq-config", help="data-quality policy file (default: $POSAUDIT_DQ_CONFIG "
                                        "or the project's dq.yml)")
+    r.add_argument("--alerts-config", help="alerting policy file (default: "
+                                           "$POSAUDIT_ALERTS_CONFIG or the project's alerts.yml)")
+    r.add_argument("--keep", type=int, default=None,
+                   help="published snapshots to keep (default: $POSAUDIT_KEEP_SNAPSHOTS or 5; "
+                        "the current one and the one before it are always kept)")
+    r.add_argument("--rebuild-from-snapshot", action="store_true",
+                   help="first make the build database a copy of the current snapshot "
+                        "(automatic on the first refresh after a rollback)")
     r.set_defaults(func=cmd_refresh)
+
+    s = sub.add_parser("snapshots", help="list the published snapshots (* marks the current one)")
+    s.add_argument("--warehouse", required=True)
+    s.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    s.add_argument("--current-path", action="store_true",
+                   help="print only the current snapshot's path (for any DuckDB client)")
+    s.set_defaults(func=cmd_snapshots)
+
+    b = sub.add_parser("rollback", help="publish an earlier snapshot again")
+    b.add_argument("--warehouse", required=True)
+    b.add_argument("--to", metavar="SNAPSHOT_ID",
+                   help="the snapshot to publish (default: the one before the current one)")
+    b.set_defaults(func=cmd_rollback)
 
     q = sub.add_parser("sql", help="read-only SQL on the published snapshot")
     q.add_argument("--warehouse", required=True)
@@ -161,8 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from posaudit.lock import WarehouseBusyError
+
     try:
         return int(args.func(args))
+    except WarehouseBusyError as exc:
+        # A usage error, not a failed run: the other writer is doing the work.
+        print(f"posaudit {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except (FileNotFoundError, NotADirectoryError, ValueError) as exc:
         from ingest.cardsafe import scrub
 
@@ -173,6 +279,19 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"posaudit {args.command}: {scrub(str(exc))}", file=sys.stderr)
         return EXIT_REFUSED if args.command == "refresh" else EXIT_USAGE
+    except Exception as exc:
+        if args.command != "refresh":
+            raise
+        # Python's own exit status for a crash is 1, which here means "published with
+        # warnings": a refresh that crashed published nothing, so it says 2.
+        import traceback
+
+        from ingest.cardsafe import scrub
+
+        print(scrub(traceback.format_exc()), file=sys.stderr)
+        print(f"posaudit refresh: stopped by {type(exc).__name__}: {scrub(str(exc))}; "
+              "the last snapshot stays published", file=sys.stderr)
+        return EXIT_REFUSED
 
 
 if __name__ == "__main__":

@@ -1,22 +1,30 @@
-"""``posaudit refresh``: ingest (with incoming checks) → dbt build → mart checks → publish,
-with a run record.
+"""``posaudit refresh``: prepare → ingest (with incoming checks) → dbt build → mart checks →
+publish, with a run record; and ``posaudit ingest``: prepare → ingest. Both hold the
+warehouse lock (posaudit.lock) from start to end; ``prepare`` is posaudit.recovery.
 
 Exit codes (PRODUCT.md): 0 published, 1 published with warnings, 2 refused to publish,
-3 usage or input error.
+3 usage or input error (a warehouse locked by another writer is one).
+
+Crash safety: readers only ever open published snapshots, and a snapshot is published by
+renaming a finished, verified copy into place and then swapping the CURRENT pointer. Ingest
+commits each window's rows with their manifest rows, and dbt rebuilds every model from the raw
+tables, so a refresh killed at any point is completed by the next one: ``prepare`` sweeps
+half-written files, settles the dead run's record and, after a rollback, puts the build
+database back on the snapshot readers see (posaudit.recovery).
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
-import platform
-import subprocess
+import re
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -27,11 +35,33 @@ from expectations.marts import run_mart_checks
 from expectations.store import ensure_table, write_results
 from ingest.cardsafe import load_card_key, scrub
 from ingest.landing import IngestReport, ingest_landing, new_run_id
-from posaudit.dbt_runner import DbtOutcome, project_dir, run_dbt
-from posaudit.warehouse import NoSnapshotError, Warehouse
+from posaudit.alerts import raise_alerts
+from posaudit.alerts import summary as alerts_summary
+from posaudit.alerts_config import AlertsConfig
+from posaudit.alerts_store import ensure_table as ensure_alerts_table
+from posaudit.dbt_runner import DbtOutcome, run_dbt
+from posaudit.lock import WarehouseLock
+from posaudit.progress import Console, Step, as_console, following
+from posaudit.recovery import prepare
+from posaudit.run_record import (
+    FAILED,
+    INTERRUPTED,
+    PUBLISHED,
+    PUBLISHED_WITH_WARNINGS,
+    REFUSED,
+    RUNNING,
+    ensure_runs_table,
+    manifest_rows,
+    store_in_build,
+    verify_published_copy,
+    versions,
+)
+from posaudit.warehouse import DEFAULT_KEEP, NoSnapshotError, Warehouse, write_json
 
 EXIT_OK, EXIT_WARN, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 3
-PACKAGES = ("duckdb", "polars", "dbt-core", "dbt-duckdb", "great-expectations", "streamlit")
+
+# Shown on the terminal when a run is refused or warns; all of them are in dq_check_results.
+SHOWN_FAILURES = 20
 
 
 @dataclass
@@ -46,6 +76,15 @@ class RefreshResult:
     checks: list[CheckResult] = field(default_factory=list)
     data_docs: Path | None = None
     messages: list[str] = field(default_factory=list)
+    # Every landing file this run decided: its manifest row (size, SHA-256, rows, status).
+    files: list[dict[str, Any]] = field(default_factory=list)
+    # Cheap figures of the built marts, for `posaudit snapshots`.
+    facts: dict[str, Any] = field(default_factory=dict)
+    # What the run found and repaired before it started (posaudit.refresh.prepare).
+    recovery: dict[str, Any] = field(default_factory=dict)
+    published_at: str | None = None
+    # Python, packages and git commit: looked up once per run.
+    versions: dict[str, Any] = field(default_factory=dict)
 
 
 def duckdb_config() -> dict[str, str]:
@@ -57,79 +96,166 @@ def duckdb_config() -> dict[str, str]:
 def run_ingest(landing: Path, warehouse: Warehouse, run_id: str,
                progress: Callable[[str], None] | None = None, *,
                dq: DQContext | None = None, config: DQConfig | None = None) -> IngestReport:
+    """Load the landing zone into the build database (the caller holds the lock)."""
     warehouse.ensure()
     key = load_card_key(warehouse.root)
     with duckdb.connect(str(warehouse.build_db), config=duckdb_config()) as con:
         report = ingest_landing(landing, con, key, run_id=run_id, progress=progress,
                                 dq=dq, config=config)
         ensure_table(con)
-        _ensure_runs_table(con)
+        ensure_runs_table(con)
+        ensure_alerts_table(con)  # the alerts view's source, before dbt build
         con.execute("CHECKPOINT")
     return report
 
 
-# Shown on the terminal when a run is refused or warns; all of them are in dq_check_results.
-SHOWN_FAILURES = 20
+def ingest(landing: Path, warehouse: Warehouse,
+           progress: Callable[[str], None] | None = None) -> IngestReport:
+    """``posaudit ingest``: prepare the warehouse, then load new landing files, under the lock."""
+    console = as_console(progress)
+    _require_landing(landing)
+    warehouse.ensure()
+    run_id = new_run_id()
+    with WarehouseLock.acquire(warehouse.lock_path, "ingest", run_id) as lock:
+        prepare(warehouse, console, lock)
+        lock.at_step("ingest")
+        with console.step("ingest", unit="files") as step:
+            return run_ingest(landing, warehouse, run_id, _ingest_lines(step))
+
+
+# --- the refresh, step by step -----------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    landing: Path
+    warehouse: Warehouse
+    console: Console
+    config: DQConfig
+    result: RefreshResult
+    started: datetime
+    lock: WarehouseLock
+    dq: DQContext | None = None
+    alerts: AlertsConfig | None = None
+
+    @contextlib.contextmanager
+    def step(self, name: str, *, unit: str = "", quiet: bool = False) -> Iterator[Step]:
+        """One step: named in the lock file, shown on the console, timed in the record."""
+        self.lock.at_step(name)
+        t = time.perf_counter()
+        try:
+            with self.console.step(name, unit=unit, quiet=quiet) as shown:
+                yield shown
+        finally:
+            self.result.timings[name.replace(" ", "_")] = round(time.perf_counter() - t, 3)
+        # Kept current on disk (still RUNNING), so a killed run's record says how far it got.
+        write_json(self.warehouse.run_record_path(self.result.run_id), _record(self, interim=True))
 
 
 def refresh(landing: Path, warehouse: Warehouse,
             progress: Callable[[str], None] | None = None, *,
-            dq_config: DQConfig | None = None) -> RefreshResult:
-    say = progress or (lambda _m: None)
+            dq_config: DQConfig | None = None, keep: int = DEFAULT_KEEP,
+            rebuild_from_snapshot: bool = False,
+            alerts_config: AlertsConfig | None = None) -> RefreshResult:
+    """Ingest, build, check and publish; keep the newest ``keep`` snapshots.
+    ``rebuild_from_snapshot``: first make the build database a copy of the current snapshot
+    (done anyway on the first refresh after a rollback)."""
+    console = as_console(progress)
     config = dq_config or DQConfig.load()
-    run_id = new_run_id()
-    timings: dict[str, float] = {}
-    result = RefreshResult(run_id=run_id, exit_code=EXIT_REFUSED, outcome="FAILED",
-                           snapshot_id=None, timings=timings)
-    started = datetime.now()
+    alerts = alerts_config or AlertsConfig.load()
+    _require_landing(landing)
     warehouse.ensure()
-    dq = DQContext(warehouse.dq_dir)
+    run_id = new_run_id()
+    result = RefreshResult(run_id=run_id, exit_code=EXIT_REFUSED, outcome=RUNNING,
+                           snapshot_id=None)
+    with WarehouseLock.acquire(warehouse.lock_path, "refresh", run_id) as lock:
+        run = _Run(landing, warehouse, console, config, result, datetime.now(), lock,
+                   alerts=alerts)
+        try:
+            _prepare(run, rebuild_from_snapshot)
+            _ingest(run)
+            built = _build(run)
+            publishable = _check(run, built)
+            _alert(run)  # before publication, so that the snapshot carries the alerts
+            if publishable:
+                _publish(run, keep)
+            else:
+                _refuse(run)
+        except BaseException as exc:
+            _abandon(run, exc)
+            if not isinstance(exc, KeyboardInterrupt):  # whoever pressed Ctrl-C knows
+                with contextlib.suppress(Exception):
+                    _alert(run)
+            raise
+    return result
 
-    t = time.perf_counter()
-    result.ingest = run_ingest(landing, warehouse, run_id, progress, dq=dq, config=config)
-    timings["ingest"] = round(time.perf_counter() - t, 3)
-    result.checks.extend(result.ingest.checks)
-    say(result.ingest.summary())
 
+def _prepare(run: _Run, rebuild: bool) -> None:
     t = time.perf_counter()
-    # Unit tests check the models' logic, not the data: CI runs them (tests/), refreshes don't.
-    result.dbt = run_dbt(warehouse, ["build", "--exclude-resource-type", "unit_test"])
-    timings["dbt_build"] = round(time.perf_counter() - t, 3)
-    if not result.dbt.success:
-        failed = ", ".join(str(n["name"]) for n in result.dbt.failures) or result.dbt.error
-        result.messages.append(f"dbt build failed ({failed}): the last snapshot stays published")
-        result.outcome = "REFUSED"
-        _finish_checks(warehouse, result, dq, landing)
-        _write_record(warehouse, result, landing, started, config, into_build=True)
-        return result
+    run.result.recovery = prepare(run.warehouse, run.console, run.lock, rebuild=rebuild)
+    run.dq = DQContext(run.warehouse.dq_dir)
+    run.result.timings["prepare"] = round(time.perf_counter() - t, 3)
+    # From here until the run settles, its record says RUNNING: if the process dies, the next
+    # writer finds it so and marks it INTERRUPTED.
+    write_json(run.warehouse.run_record_path(run.result.run_id), _record(run, interim=True))
 
-    t = time.perf_counter()
-    say("checking the marts")
-    # dbt (in this process) may still hold the database: connect as it did, no settings.
-    with duckdb.connect(str(warehouse.build_db)) as con:
-        result.checks += run_mart_checks(con, dq, config, run_id=run_id,
-                                         previous=_previous_snapshot(warehouse), progress=say)
-        result.checks += outstanding_quarantines(con, landing, run_id)
-    timings["checks"] = round(time.perf_counter() - t, 3)
-    timings["checks_total"] = round(timings["checks"] + result.ingest.check_seconds, 3)
+
+def _ingest(run: _Run) -> None:
+    with run.step("ingest", unit="files") as step:
+        report = run_ingest(run.landing, run.warehouse, run.result.run_id, _ingest_lines(step),
+                            dq=run.dq, config=run.config)
+    run.result.ingest = report
+    run.result.checks.extend(report.checks)
+    run.result.files = _input_files(run.warehouse, run.result.run_id)
+    run.console(report.summary())
+
+
+def _build(run: _Run) -> bool:
+    result = run.result
+    log = run.warehouse.dbt_dir / "logs" / "dbt.log"
+    with run.step("dbt build", unit="nodes", quiet=True) as step, \
+            following(log, _dbt_lines(step)):
+        # Unit tests check the models' logic, not the data: CI runs them (tests/), refreshes
+        # don't. dbt's own console output is replaced by the step's progress.
+        result.dbt = run_dbt(run.warehouse, ["build", "--exclude-resource-type", "unit_test"],
+                             quiet=True)
+    if result.dbt.success:
+        return True
+    failed = ", ".join(str(n["name"]) for n in result.dbt.failures) or result.dbt.error
+    result.messages.append(f"dbt build failed ({failed}): the last snapshot stays published")
+    result.outcome = REFUSED
+    return False
+
+
+def _check(run: _Run, built: bool) -> bool:
+    """Mart checks (after a good build); every result stored. True: publish."""
+    result, wh = run.result, run.warehouse
+    assert run.dq is not None and result.ingest is not None
+    if built:
+        # dbt (in this process) may still hold the database: connect as it did, no settings.
+        with run.step("checks") as step, duckdb.connect(str(wh.build_db)) as con:
+            result.checks += run_mart_checks(con, run.dq, run.config, run_id=result.run_id,
+                                             previous=_previous_snapshot(wh), progress=step)
+            result.checks += outstanding_quarantines(con, run.landing, result.run_id)
+            result.facts = _facts(con)
+        result.timings["checks_total"] = round(
+            result.timings["checks"] + result.ingest.check_seconds, 3)
+    _finish_checks(wh, result, run.dq, run.landing)
+    if not built:
+        return False
     gate = decide(result.checks)
-    _finish_checks(warehouse, result, dq, landing)
-
     if gate.refused:
-        result.outcome = "REFUSED"
-        result.exit_code = EXIT_REFUSED
+        result.outcome = REFUSED
         result.messages.append(
             f"refused to publish: {len(gate.critical)} critical data-quality failure(s); "
             "readers keep the last published snapshot"
         )
         result.messages += _shown(gate.critical)
-        _write_record(warehouse, result, landing, started, config, into_build=True)
-        return result
-
+        return False
     quarantined = result.ingest.count("QUARANTINED")
-    warned = quarantined or result.dbt.warnings or gate.has_warnings
+    warned = bool(quarantined or (result.dbt and result.dbt.warnings) or gate.has_warnings)
     result.exit_code = EXIT_WARN if warned else EXIT_OK
-    result.outcome = "PUBLISHED_WITH_WARNINGS" if warned else "PUBLISHED"
+    result.outcome = PUBLISHED_WITH_WARNINGS if warned else PUBLISHED
     if quarantined:
         result.messages.append(
             f"{quarantined} file(s) quarantined: see file_manifest where status = 'QUARANTINED'"
@@ -137,13 +263,97 @@ def refresh(landing: Path, warehouse: Warehouse,
     if gate.has_warnings:
         result.messages.append(f"{len(gate.warnings)} data-quality warning(s):")
         result.messages += _shown(gate.warnings)
-    result.snapshot_id = run_id
-    _write_record(warehouse, result, landing, started, config, into_build=True)
-    t = time.perf_counter()
-    warehouse.publish(run_id)
-    timings["publish"] = round(time.perf_counter() - t, 3)
-    _write_record(warehouse, result, landing, started, config)
-    return result
+    return True
+
+
+def _alert(run: _Run) -> None:
+    """This run's alerts (alerts.yml): stored in the build database and delivered. A rule or
+    a delivery that fails becomes a message, never a failed refresh."""
+    assert run.alerts is not None
+    with run.step("alerts", quiet=True):
+        raised = raise_alerts(run.warehouse.build_db, run.result, run.alerts,
+                              warn=run.result.messages.append)
+    if raised:
+        run.console(alerts_summary(raised))
+
+
+def _publish(run: _Run, keep: int) -> None:
+    result, wh = run.result, run.warehouse
+    result.snapshot_id = result.run_id
+    # The snapshot carries its own run record (refresh_runs is a view over audit.refresh_runs).
+    record = _record(run)
+    store_in_build(wh, record)
+    with run.step("publish") as step:
+        step.advance(f"copying the build database to snapshots/{result.run_id}.duckdb")
+        done = wh.publish(result.run_id, keep=keep, record=record,
+                          verify=lambda path: verify_published_copy(path, result.run_id))
+    result.published_at = datetime.now().isoformat(timespec="milliseconds")
+    if done.pruned:
+        run.console(f"removed {len(done.pruned)} old snapshot(s), keeping {keep}: "
+                    + ", ".join(done.pruned))
+    final = _record(run)
+    write_json(wh.run_record_path(result.run_id), final)
+    write_json(wh.snapshot_record_path(result.run_id), final)
+
+
+def _refuse(run: _Run) -> None:
+    run.result.exit_code = EXIT_REFUSED
+    record = _record(run)
+    store_in_build(run.warehouse, record)
+    write_json(run.warehouse.run_record_path(run.result.run_id), record)
+
+
+def _abandon(run: _Run, exc: BaseException) -> None:
+    """Record a run stopped by an error or Ctrl-C (a killed one is settled by the next run)."""
+    result, wh = run.result, run.warehouse
+    if wh.current_id() != result.run_id:
+        result.outcome = INTERRUPTED if isinstance(exc, KeyboardInterrupt) else FAILED
+        result.snapshot_id = None
+        result.exit_code = EXIT_REFUSED
+    result.messages.append(f"stopped by {type(exc).__name__}: {exc}")
+    record = _record(run)
+    with contextlib.suppress(Exception):
+        write_json(wh.run_record_path(result.run_id), record)
+    with contextlib.suppress(Exception):  # the database may be what failed
+        store_in_build(wh, record)
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+def _ingest_lines(step: Step) -> Callable[[str], None]:
+    """Ingest says one line per file decided; a quarantined file stays on screen."""
+
+    def on_line(message: str) -> None:
+        step.advance(message.split("  (")[0] if step.console.live else message)
+        if message.startswith("QUARANTINED") and step.console.live:
+            step.log(message)
+
+    return on_line
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DBT_NODE = re.compile(r"\]: (\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b\s*(.*)")
+_DBT_NOISE = re.compile(r"\s*\.{2,}.*$")
+
+
+def _dbt_lines(step: Step) -> Callable[[str], None]:
+    """dbt's log file says `N of M STATUS …` as each node finishes."""
+
+    def on_line(line: str) -> None:
+        m = _DBT_NODE.search(_ANSI.sub("", line))
+        if not m:
+            return
+        _, total, status, rest = m.groups()
+        what = _DBT_NOISE.sub("", rest)
+        step.advance(f"{status} {what}", total=int(total))
+        if status in ("WARN", "ERROR", "FAIL"):
+            step.log(f"{status} {what}")
+
+    return on_line
+
+
+# --- reading the build ---------------------------------------------------------------------------
 
 
 def _previous_snapshot(warehouse: Warehouse) -> Path | None:
@@ -151,6 +361,38 @@ def _previous_snapshot(warehouse: Warehouse) -> Path | None:
         return warehouse.current_snapshot()
     except NoSnapshotError:
         return None
+
+
+def _input_files(warehouse: Warehouse, run_id: str) -> list[dict[str, Any]]:
+    with duckdb.connect(str(warehouse.build_db)) as con:
+        return manifest_rows(con, run_id)
+
+
+FACTS = {
+    "fct_transactions": "SELECT count(*) FROM main.fct_transactions",
+    "fct_exceptions": "SELECT count(*) FROM main.fct_exceptions",
+    "exposure_amount": "SELECT sum(exposure_amount) FROM main.fct_exceptions",
+    "files_loaded": "SELECT count(*) FROM main.file_manifest WHERE status = 'LOADED'",
+}
+
+
+def _facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, sql in FACTS.items():
+        try:
+            row = con.execute(sql).fetchone()
+        except duckdb.Error:  # a mart that a model change renamed: the listing just omits it
+            continue
+        out[name] = row[0] if row else None
+    return out
+
+
+# --- checks and the run record ---------------------------------------------------------------
+
+
+def _require_landing(landing: Path) -> None:
+    if not landing.is_dir():
+        raise FileNotFoundError(f"landing zone {landing} does not exist")
 
 
 def _shown(failures: list[CheckResult]) -> list[str]:
@@ -176,23 +418,6 @@ def _finish_checks(warehouse: Warehouse, result: RefreshResult, dq: DQContext,
     result.timings["data_docs"] = round(time.perf_counter() - t, 3)
 
 
-def _versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for pkg in ("posaudit", *PACKAGES):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    try:
-        out["git_commit"] = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=project_dir(), capture_output=True, text=True,
-            timeout=5,
-        ).stdout.strip() or "unknown"
-    except (OSError, subprocess.SubprocessError, FileNotFoundError):
-        out["git_commit"] = "unknown"
-    return out
-
-
 def _checks_summary(results: list[CheckResult]) -> dict[str, object]:
     counts: dict[str, int] = {}
     for r in results:
@@ -204,60 +429,51 @@ def _checks_summary(results: list[CheckResult]) -> dict[str, object]:
     }
 
 
-def _record(result: RefreshResult, landing: Path, started: datetime,
-            config: DQConfig) -> dict[str, object]:
+def _dbt_summary(dbt: DbtOutcome | None) -> dict[str, Any] | None:
+    if dbt is None:
+        return None
+    statuses: dict[str, int] = {}
+    for n in dbt.nodes:
+        statuses[str(n["status"])] = statuses.get(str(n["status"]), 0) + 1
+    return {"success": dbt.success, "error": dbt.error and scrub(dbt.error),
+            "nodes": len(dbt.nodes), "statuses": statuses}
+
+
+def _record(run: _Run, *, interim: bool = False) -> dict[str, Any]:
+    """The run record; ``interim``: as it stands while the run goes on (outcome RUNNING)."""
+    result = run.result
     ingest = result.ingest
+    timings = dict(result.timings)
+    timings["total"] = round((datetime.now() - run.started).total_seconds(), 3)
+    outcome = RUNNING if interim else result.outcome
+    result.versions = result.versions or versions()
     return {
         "run_id": result.run_id,
-        "started_at": started.isoformat(timespec="seconds"),
-        "finished_at": datetime.now().isoformat(timespec="seconds"),
-        "landing": str(landing),
-        "outcome": result.outcome,
-        "exit_code": result.exit_code,
-        "snapshot_id": result.snapshot_id,
-        "timings": result.timings,
-        "versions": _versions(),
-        "files": [asdict(o) for o in ingest.outcomes] if ingest else [],
+        "started_at": run.started.isoformat(timespec="milliseconds"),
+        "finished_at": (None if outcome == RUNNING
+                        else datetime.now().isoformat(timespec="milliseconds")),
+        "published_at": result.published_at,
+        "landing": str(run.landing),
+        "warehouse": str(run.warehouse.root),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "user": run.lock.holder.user,
+        "outcome": outcome,
+        "exit_code": None if outcome == RUNNING else result.exit_code,
+        "snapshot_id": None if interim else result.snapshot_id,
+        "timings": timings,
+        "versions": result.versions,
+        "files": result.files,
         "files_unchanged": ingest.skipped_unchanged if ingest else 0,
+        "ignored": ingest.ignored if ingest else [],
         "dbt": result.dbt.nodes if result.dbt else [],
+        "dbt_summary": _dbt_summary(result.dbt),
         "data_quality": {
-            "config": config.source,
+            "config": run.config.source,
             "data_docs": str(result.data_docs) if result.data_docs else None,
             **_checks_summary(result.checks),
         },
+        "facts": result.facts,
+        "recovery": result.recovery,
         "messages": [scrub(m) for m in result.messages],
     }
-
-
-RUNS_TABLE = "audit.refresh_runs"
-
-
-def _ensure_runs_table(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE SCHEMA IF NOT EXISTS audit")
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (run_id VARCHAR, started_at TIMESTAMP, "
-        "finished_at TIMESTAMP, outcome VARCHAR, exit_code INTEGER, snapshot_id VARCHAR, "
-        "timings JSON, versions JSON, record JSON)"
-    )
-    con.execute(f"ALTER TABLE {RUNS_TABLE} ADD COLUMN IF NOT EXISTS checks JSON")
-
-
-def _write_record(warehouse: Warehouse, result: RefreshResult, landing: Path,
-                  started: datetime, config: DQConfig, *, into_build: bool = False) -> None:
-    record = _record(result, landing, started, config)
-    text = json.dumps(record, ensure_ascii=False, indent=2, default=str)
-    (warehouse.runs_dir / f"{result.run_id}.json").write_text(text, encoding="utf-8")
-    if into_build:
-        # dbt (in this process) may still hold the database: connect as it did, no settings.
-        with duckdb.connect(str(warehouse.build_db)) as con:
-            _ensure_runs_table(con)
-            con.execute(
-                f"INSERT INTO {RUNS_TABLE} BY NAME SELECT ? AS run_id, ? AS started_at, "
-                "? AS finished_at, ? AS outcome, ? AS exit_code, ? AS snapshot_id, "
-                "?::JSON AS timings, ?::JSON AS versions, ?::JSON AS record, ?::JSON AS checks",
-                [record["run_id"], record["started_at"], record["finished_at"],
-                 record["outcome"], record["exit_code"], record["snapshot_id"],
-                 json.dumps(record["timings"]), json.dumps(record["versions"]), text,
-                 json.dumps(record["data_quality"], default=str)],
-            )
-            con.execute("CHECKPOINT")

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import polars as pl
 
-from posaudit.warehouse import Warehouse
+from posaudit.warehouse import NoSnapshotError, Warehouse
+
+# A publish switches CURRENT and may then prune the snapshot a reader had just been pointed
+# at; each retry reads the pointer again and lands on the new snapshot.
+ATTEMPTS = 3
+
+
+def open_current(warehouse: Warehouse) -> tuple[Path, duckdb.DuckDBPyConnection]:
+    """The current snapshot's path and a read-only connection to it."""
+    for attempt in range(1, ATTEMPTS + 1):
+        named = warehouse.current_id()
+        try:
+            path = warehouse.current_snapshot()
+            return path, duckdb.connect(str(path), read_only=True)
+        except (duckdb.IOException, NoSnapshotError):
+            if attempt == ATTEMPTS or warehouse.current_id() == named:
+                raise  # no publish under our feet: a real problem
+    raise AssertionError("unreachable")
 
 
 def connect_snapshot(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(warehouse.current_snapshot()), read_only=True)
+    _, con = open_current(warehouse)
     # Analysts query the warehouse, not the machine: no files, no extensions, no network.
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")

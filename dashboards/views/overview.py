@@ -1,26 +1,92 @@
-"""Overview: what the published snapshot holds and how the last refresh went."""
+"""Overview: the period's KPIs, the last refresh, data-quality status and alerts."""
 
+import duckdb
 import streamlit as st
 
-from dashboards import queries
-from dashboards.connection import current_snapshot, run
+from dashboards import charts, data, queries, workpaper
+from dashboards.connection import run
+from dashboards.frame import start
+from dashboards.widgets import table
 
-snap = current_snapshot()
-st.title("posaudit · Overview")
-st.caption(f"Snapshot {snap.snapshot_id}")
+page = start("page.overview")
+t = page.t
 
-last = run(queries.LAST_RUN)
-if not last.empty:
-    row = last.iloc[0]
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Last refresh", str(row["outcome"]))
-    c2.metric("Finished", str(row["finished_at"])[:19])
-    c3.metric("Exit code", int(row["exit_code"]))
+volume = page.fetch(queries.VOLUME_KPIS, queries.ERROR_RATE_COLS).iloc[0]
+kpis = page.fetch(queries.EXCEPTION_KPIS, queries.EXCEPTION_COLS).iloc[0]
+row1 = st.columns(4)
+row1[0].metric(t("kpi.transactions"), f"{int(volume['transactions']):,}")
+row1[1].metric(t("kpi.decline_rate"), f"{float(volume['decline_rate']):.2%}")
+row1[2].metric(t("kpi.exceptions"), f"{int(kpis['exceptions']):,}")
+row1[3].metric(t("kpi.open_items"), f"{int(kpis['open_items']):,}")
+row2 = st.columns(4)
+row2[0].metric(t("kpi.exposure"), f"{float(kpis['exposure_amount']):,.2f}")
+row2[1].metric(t("kpi.recovered"), f"{float(kpis['recovered_amount']):,.2f}")
+row2[2].metric(t("kpi.net_loss"), f"{float(kpis['net_loss']):,.2f}")
+row2[3].metric(t("kpi.approved_amount"), f"{float(volume['approved_amount']):,.2f}")
+page.note_ignored(queries.ERROR_RATE_COLS, "filters.ignored_volume")
 
-by_status = run(queries.FILES_BY_STATUS)
-cols = st.columns(max(len(by_status), 1))
-for col, (_, r) in zip(cols, by_status.iterrows(), strict=False):
-    col.metric(f"Files {r['status']}", int(r["files"]), f"{int(r['rows_loaded']):,} rows")
+trend = page.fetch(queries.DAILY_TREND, queries.ERROR_RATE_COLS)
+if not trend.empty:
+    left, right = st.columns(2)
+    left.altair_chart(charts.trend(trend, "business_date", "transactions",
+                                   t("chart.daily_transactions")), width="stretch")
+    right.altair_chart(charts.trend(trend, "business_date", "exception_rate",
+                                    t("chart.daily_exception_rate"), fmt=".3%"), width="stretch")
 
-st.subheader("Files by layout")
-st.dataframe(run(queries.FILES_BY_LAYOUT), hide_index=True, width="stretch")
+st.subheader(t("overview.refresh"))
+last = page.query(queries.LAST_RUN)
+if last.empty:
+    st.info(t("overview.no_runs"))
+else:
+    run_row = last.iloc[0]
+    cols = st.columns(3)
+    cols[0].metric(t("kpi.last_refresh"), str(run_row["outcome"]))
+    cols[1].metric(t("kpi.finished"), str(run_row["finished_at"])[:19])
+    cols[2].metric(t("kpi.exit_code"), int(run_row["exit_code"]))
+
+st.subheader(t("overview.dq"))
+dq = page.query(queries.DQ_STATUS)
+if dq.empty:
+    st.info(t("dq.none"))
+else:
+    failed = dq[dq["status"] != "PASSED"]
+    critical = int(failed[failed["severity"] == "critical"]["results"].sum())
+    warnings = int(failed[failed["severity"] != "critical"]["results"].sum())
+    cols = st.columns(3)
+    cols[0].metric(t("kpi.dq_results"), int(dq["results"].sum()))
+    cols[1].metric(t("kpi.dq_critical"), critical)
+    cols[2].metric(t("kpi.dq_warnings"), warnings)
+    if critical:
+        st.error(t("dq.critical_failed", n=critical))
+    elif warnings:
+        st.warning(t("dq.warnings", n=warnings))
+    else:
+        st.success(t("dq.all_passed"))
+
+st.subheader(t("overview.alerts"))
+if not data.has_table(page.snap, "main", "alerts"):
+    st.caption(t("alerts.absent"))
+else:
+    try:
+        by_severity = page.query(queries.ALERTS_BY_SEVERITY)
+        recent = page.query(queries.ALERTS_RECENT)
+    except duckdb.Error as exc:  # an alerts view of another shape must not break the page
+        st.caption(t("alerts.unreadable", error=str(exc).splitlines()[0]))
+    else:
+        if by_severity.empty:
+            st.success(t("alerts.none"))
+        else:
+            cols = st.columns(max(len(by_severity), 1))
+            for col, (_, r) in zip(cols, by_severity.iterrows(), strict=False):
+                col.metric(t("alerts.severity", severity=r["severity"]), int(r["alerts"]))
+            table(page, recent, "alerts")
+
+st.subheader(t("overview.workpaper"))
+st.caption(t("workpaper.help"))
+snap, filters = page.snap, page.filters
+st.download_button(
+    t("workpaper.download"),
+    data=lambda: workpaper.build(lambda sql, params: run(sql, params, snap), snap.snapshot_id,
+                                 filters),
+    file_name=f"posaudit-workpaper-{snap.snapshot_id}.xlsx", key="workpaper",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")

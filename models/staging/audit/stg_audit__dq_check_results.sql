@@ -1,4 +1,4 @@
-with source as (
+with source as not materialized (
     select * from {{ source('audit', 'dq_check_results') }}
 )
 

@@ -1,4 +1,4 @@
-with source as (
+with source as not materialized (
     select * from {{ source('audit', 'refresh_runs') }}
 )
 

@@ -1,0 +1,589 @@
+"""posaudit refresh, side by side with DuckDB alone and a pandas script, in one run.
+
+    python benchmarks/refresh.py [--transactions 10000000] [--days 100] [--terminals 600]
+                                 [--landing DIR] [--skip-pandas] [--keep] [--out FILE]
+                                 [--work DIR]
+
+1. Landing zone: generates D + 1 days (N × (D + 1) / D transactions, ending yesterday, so that
+   the incoming date checks accept every line) with ``posaudit generate``, or copies
+   ``--landing`` (a generated zone, D + 1 days long), then splits it into the first D days and
+   the extra day E (the zone's last business day):
+     terminal/, events/    files named with day E;
+     settlement/           files for settlement date E − 1 (acquirer statements are named by
+                           settlement date; a wallet bill by its business day, settling the next
+                           day; an Adyen report by the payout row of its batch);
+     bank/                 each statement that reaches day E is cut in two: its lines before E
+                           stay (renamed to end on E − 1), the lines of day E become a new
+                           statement file for that day alone;
+     reports/, reference/  stay with the first D days.
+   The first D days then have exactly the coverage a D-day zone has: journals to E − 1,
+   settlement files to E − 2, bank statements to E − 1.
+2. Full refresh of the first D days: ``posaudit refresh`` as a subprocess (wall seconds, peak
+   RSS, step timings from the run record).
+3. DuckDB alone reading the same raw files into memory (``duckdb_read`` of scale.py), in a
+   subprocess.
+4. The pandas baseline (pandas_baseline.py) on the same landing zone, in a subprocess; its
+   exceptions (count, exposure and root causes by type) beside posaudit's fct_exceptions.
+5. Incremental refresh: the extra day's files copied in, ``posaudit refresh`` again.
+
+Peak RSS of a subprocess is the larger of wait4's ru_maxrss (the largest single process among
+it and its waited-for children) and the process tree's summed RSS sampled every 0.2 s. Before
+each measurement the landing files are read once, so that no side pays for the disk. Prints
+the JSON and saves it (default benchmarks/results/refresh-<date>.json), with the machine,
+versions, every figure and each PRODUCT.md target as pass/fail beside the measured number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+POSAUDIT = [sys.executable, "-m", "posaudit.cli"]
+MIB = 2**20
+# PRODUCT.md's performance targets (6 GB read as 6 × 10⁹ bytes: the stricter reading).
+TARGET_FULL_S = 60.0
+TARGET_PEAK_MIB = 6e9 / MIB
+TARGET_VS_DUCKDB = 6.0
+TARGET_INCREMENTAL_S = 10.0
+TARGET_SPEEDUP = 5.0
+TARGET_MEMORY_SHARE = 0.25
+TARGET_SCALE = 10_000_000
+_NAME_DATE = re.compile(r"(?<!\d)(20\d{2})-?(\d{2})-?(\d{2})(?!\d)")
+_BANK_NAME = re.compile(r"^(?P<stem>.*)_(?P<a>\d{8})_(?P<b>\d{8})(?P<ext>\.[A-Za-z]+)$")
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- measuring a subprocess ------------------------------------------------------------------
+
+
+def _tree_rss(root: int) -> int:
+    """Summed RSS (bytes) of ``root`` and its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        # The command name may hold spaces: the fields after its closing parenthesis are fixed.
+        fields = stat[stat.rfind(b")") + 2:].split()
+        parents[int(entry)] = int(fields[1])
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    total = 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/statm") as fh:
+                total += int(fh.read().split()[1]) * page
+        except OSError:
+            continue
+    return total
+
+
+def measure(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``cmd`` (output to ``log``); wall seconds, exit code and peak RSS in MiB."""
+    peak = [0]
+    with log.open("wb") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+                                env=env or os.environ.copy())
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.wait(0.2):
+                peak[0] = max(peak[0], _tree_rss(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        stop.set()
+        sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    maxrss = usage.ru_maxrss * 1024  # KiB on Linux
+    return {
+        "seconds": round(seconds, 2),
+        "exit_code": proc.returncode,
+        "peak_rss_mib": round(max(maxrss, peak[0]) / MIB),
+        "ru_maxrss_mib": round(maxrss / MIB),
+        "tree_rss_sampled_mib": round(peak[0] / MIB),
+        "log": str(log),
+    }
+
+
+def warm(folder: Path) -> None:
+    """Read every file once so that the page cache, not the disk, serves the measured runs."""
+    for p in folder.rglob("*"):
+        if p.is_file():
+            with p.open("rb") as fh:
+                while fh.read(1 << 24):
+                    pass
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+# --- the landing zone and its split ----------------------------------------------------------
+
+
+def _name_day(name: str) -> date | None:
+    found = _NAME_DATE.findall(name)
+    if not found:
+        return None
+    y, m, d = found[-1]
+    return date(int(y), int(m), int(d))
+
+
+def _adyen_payout_day(data: bytes) -> date | None:
+    """The day of a batch's MerchantPayout row (its settlement date), else its latest row."""
+    rows = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+    payout, latest = None, None
+    for row in rows:
+        created = (row.get("Creation Date") or "")[:10]
+        if not created:
+            continue
+        day = date.fromisoformat(created)
+        latest = max(latest, day) if latest else day
+        if row.get("Type") == "MerchantPayout":
+            payout = min(payout, day) if payout else day
+    return payout or latest
+
+
+def _settlement_day(path: Path) -> tuple[str, date | None]:
+    """(layout, settlement date) of a settlement file."""
+    from ingest.landing import detect
+    from ingest.source import SourceFile
+
+    src = SourceFile.from_bytes(path.read_bytes(), path.name, "settlement")
+    layout = detect(src)
+    name = layout.name if layout else "unknown"
+    if name == "adyen_sdr":
+        return name, _adyen_payout_day(src.data)
+    day = _name_day(path.name)
+    if name in ("wechat_bill", "alipay_bill") and day is not None:
+        return name, day + timedelta(days=1)  # a bill lists one day; it settles the next
+    return name, day
+
+
+def _split_bank(path: Path, extra: date, extra_dir: Path) -> str:
+    """Cut a statement that reaches day ``extra``: earlier lines stay, that day's lines move.
+    Never writes into ``path`` itself (it may be a hard link to the caller's zone)."""
+    data = path.read_bytes()
+    lines = data.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.strip())
+    header, body = lines[start], lines[start + 1:]
+    mark = extra.isoformat().encode()
+    late = [line for line in body if line[:10] == mark]
+    if not late:
+        return "kept"
+    early = [line for line in body if line.strip() and line[:10] < mark]
+    shape = _BANK_NAME.match(path.name)
+    ymd = extra.strftime("%Y%m%d")
+    if shape:
+        early_name = (f"{shape['stem']}_{shape['a']}_"
+                      f"{(extra - timedelta(days=1)).strftime('%Y%m%d')}{shape['ext']}")
+        late_name = f"{shape['stem']}_{ymd}_{ymd}{shape['ext']}"
+    else:
+        early_name, late_name = path.name, f"{path.stem}_{ymd}{path.suffix}"
+    extra_dir.mkdir(parents=True, exist_ok=True)
+    (extra_dir / late_name).write_bytes(header + b"".join(late))
+    path.unlink()
+    if not early:
+        return "moved"
+    (path.parent / early_name).write_bytes(header + b"".join(early))
+    return "cut"
+
+
+def split(landing: Path, extra_root: Path) -> dict[str, Any]:
+    """Move the extra day's files from ``landing`` to ``extra_root`` (same folders)."""
+    journal_days = [d for p in (landing / "terminal").iterdir() if p.is_file()
+                    and (d := _name_day(p.name)) is not None]
+    if not journal_days:
+        raise SystemExit(f"{landing}/terminal holds no dated journal file")
+    extra = max(journal_days)
+    settle = extra - timedelta(days=1)
+    moved: dict[str, int] = {}
+    bank: dict[str, int] = {}
+
+    def move(p: Path, kind: str) -> None:
+        target = extra_root / p.relative_to(landing)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(p, target)
+        moved[kind] = moved.get(kind, 0) + 1
+
+    for folder in ("terminal", "events"):
+        for p in sorted((landing / folder).glob("*")):
+            if p.is_file() and _name_day(p.name) == extra:
+                move(p, folder)
+    for p in sorted((landing / "settlement").glob("*")):
+        if p.is_file():
+            layout, day = _settlement_day(p)
+            if day == settle:
+                move(p, layout)
+    for p in sorted((landing / "bank").glob("*")):
+        if p.is_file():
+            what = _split_bank(p, extra, extra_root / "bank")
+            bank[what] = bank.get(what, 0) + 1
+    return {
+        "first_day": min(journal_days).isoformat(),
+        "extra_day": extra.isoformat(),
+        "days_before_extra": (extra - min(journal_days)).days,
+        "extra_settlement_date": settle.isoformat(),
+        "files_moved_to_extra_day": dict(sorted(moved.items())),
+        "bank_statements": dict(sorted(bank.items())),
+        "rule": "terminal/ and events/ named with the extra day E; settlement files for "
+                "settlement date E-1 (statements by name, bills by business day + 1, Adyen by "
+                "payout row); bank statements cut at E; reports/ and reference/ stay",
+    }
+
+
+def copy_tree(src: Path, dst: Path) -> None:
+    """Hard links where the file system allows (the split never writes through them)."""
+    for p in src.rglob("*"):
+        target = dst / p.relative_to(src)
+        if p.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(p, target)
+        except OSError:
+            shutil.copy2(p, target)
+
+
+def add_files(src: Path, dst: Path) -> int:
+    """Deliver the extra day: fresh copies, so their times say they arrived last."""
+    n = 0
+    for p in src.rglob("*"):
+        if p.is_file():
+            target = dst / p.relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(p, target)
+            n += 1
+    return n
+
+
+def folder_size(folder: Path) -> dict[str, int]:
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return {"files": len(files), "bytes": sum(p.stat().st_size for p in files)}
+
+
+# --- posaudit side ---------------------------------------------------------------------------
+
+
+def refresh(landing: Path, warehouse: Path, log: Path) -> dict[str, Any]:
+    runs = warehouse / "runs"
+    before = set(runs.glob("*.json")) if runs.is_dir() else set()
+    result = measure([*POSAUDIT, "refresh", "--landing", str(landing), "--warehouse",
+                      str(warehouse)], log)
+    new = sorted(set(runs.glob("*.json")) - before) if runs.is_dir() else []
+    if new:
+        record = json.loads(new[-1].read_text(encoding="utf-8"))
+        result["run_id"] = record.get("run_id")
+        result["outcome"] = record.get("outcome")
+        result["steps"] = record.get("timings")
+        rows: dict[str, int] = {}
+        statuses: dict[str, int] = {}
+        for f in record.get("files", []):
+            statuses[f.get("status") or "?"] = statuses.get(f.get("status") or "?", 0) + 1
+            if f.get("status") == "LOADED":
+                layout = f.get("layout") or "?"
+                rows[layout] = rows.get(layout, 0) + int(f.get("rows_loaded") or 0)
+        result["files_by_status"] = dict(sorted(statuses.items()))
+        result["rows_loaded"] = dict(sorted(rows.items()))
+        result["journal_rows_loaded"] = rows.get("pos_journal_v1", 0) + rows.get(
+            "pos_journal_cn", 0)
+    return result
+
+
+def exceptions_of(warehouse: Path) -> dict[str, dict[str, Any]]:
+    """fct_exceptions by type: counts, exposure (yuan) and counts by root cause."""
+    out = subprocess.run(
+        [*POSAUDIT, "sql", "--warehouse", str(warehouse), "--csv",
+         "select exception_type, root_cause, count(*) as n, sum(exposure_amount) as e "
+         "from fct_exceptions group by all order by 1, 2"],
+        cwd=ROOT, capture_output=True, text=True, check=True)
+    counts: dict[str, int] = {}
+    exposure: dict[str, float] = {}
+    causes: dict[str, int] = {}
+    for row in csv.DictReader(io.StringIO(out.stdout)):
+        kind = row["exception_type"]
+        counts[kind] = counts.get(kind, 0) + int(row["n"])
+        exposure[kind] = round(exposure.get(kind, 0.0) + float(row["e"] or 0), 2)
+        causes[f"{kind}/{row['root_cause']}"] = int(row["n"])
+    return {"exceptions": counts, "exposure_by_type": exposure, "root_causes": causes}
+
+
+def compare(ours: dict[str, dict[str, Any]], theirs: dict[str, Any]) -> dict[str, Any]:
+    """posaudit's exceptions beside the pandas script's: per figure, what differs."""
+    out: dict[str, Any] = {"posaudit": ours["exceptions"], "pandas": theirs["exceptions"]}
+    agree = True
+    for figure in ("exceptions", "exposure_by_type", "root_causes"):
+        a, b = ours[figure], theirs.get(figure, {})
+        diff = {k: {"posaudit": a.get(k), "pandas": b.get(k)} for k in sorted(set(a) | set(b))
+                if a.get(k) != b.get(k)}
+        out[f"{figure}_differences"] = diff
+        agree = agree and not diff
+    out["agree"] = agree
+    return out
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "ram_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "cpu_model": model,
+        "arch": platform.machine(),
+        "kernel": platform.release(),
+    }
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for package in ("posaudit", "duckdb", "polars", "pandas", "pyarrow", "dbt-core",
+                    "dbt-duckdb", "great-expectations"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        out["git_commit"] = commit + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        out["git_commit"] = "?"
+    return out
+
+
+def target(description: str, measured: float | None, ok: bool | None) -> dict[str, Any]:
+    return {"target": description, "measured": measured, "pass": ok}
+
+
+def read_with_duckdb(landing: Path) -> None:
+    """The DuckDB-alone step, run in its own process by the harness."""
+    sys.path.insert(0, str(HERE))
+    from scale import duckdb_read
+
+    seconds, rows = duckdb_read(landing)
+    print(json.dumps({"seconds": round(seconds, 2), "rows": rows}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--transactions", type=int, default=10_000_000,
+                        help="journal lines in the first D days (approximately)")
+    parser.add_argument("--days", type=int, default=100)
+    parser.add_argument("--terminals", type=int, default=600)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--landing", type=Path,
+                        help="a generated zone of D + 1 days to use instead of generating one "
+                             "(copied, never changed)")
+    parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--out", type=Path, help="result file (default "
+                        "benchmarks/results/refresh-<date>.json)")
+    parser.add_argument("--work", type=Path, help="folder for the work folder (default: the "
+                        "system temp folder)")
+    parser.add_argument("--read-with-duckdb", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.read_with_duckdb:
+        read_with_duckdb(args.read_with_duckdb)
+        return
+
+    today = date.today()
+    out = args.out or HERE / "results" / f"refresh-{today.isoformat()}.json"
+    if args.work:
+        args.work.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="posaudit-refresh-", dir=args.work))
+    landing, extra, warehouse = work / "landing", work / "extra", work / "W"
+    result: dict[str, Any] = {
+        "date": today.isoformat(),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": machine(),
+        "versions": versions(),
+        "load_average_at_start": load_average(),
+    }
+    say(f"work folder {work}")
+    try:
+        zone: dict[str, Any] = {}
+        if args.landing:
+            say(f"copying {args.landing}")
+            copy_tree(args.landing, landing)
+            zone["source"] = str(args.landing)
+        else:
+            total = round(args.transactions * (args.days + 1) / args.days)
+            start = today - timedelta(days=args.days + 1)
+            say(f"generating {total:,} transactions over {args.days + 1} days from {start}")
+            gen = measure([*POSAUDIT, "generate", "--out", str(landing), "--seed",
+                           str(args.seed), "--days", str(args.days + 1), "--terminals",
+                           str(args.terminals), "--transactions", str(total), "--start",
+                           start.isoformat()], work / "generate.log")
+            if gen["exit_code"] != 0:
+                raise SystemExit(f"generate failed: see {gen['log']}")
+            zone.update({"generated_transactions": total, "days_generated": args.days + 1,
+                         "terminals": args.terminals, "seed": args.seed,
+                         "generate_seconds": gen["seconds"]})
+        zone["split"] = split(landing, extra)
+        zone["first_days"] = folder_size(landing)
+        zone["extra_day"] = folder_size(extra)
+        result["landing"] = zone
+        say(f"split: {json.dumps(zone['split']['files_moved_to_extra_day'])}, "
+            f"bank {zone['split']['bank_statements']}")
+
+        warm(landing)
+        say("full refresh")
+        result["load_average_before_full"] = load_average()
+        full = refresh(landing, warehouse, work / "refresh-full.log")
+        result["full_refresh"] = full
+        say(f"full refresh: {full['seconds']} s, {full['peak_rss_mib']} MiB, "
+            f"exit {full['exit_code']}")
+        found = exceptions_of(warehouse) if full["exit_code"] in (0, 1) else None
+
+        warm(landing)
+        say("DuckDB alone")
+        duck = measure([sys.executable, str(Path(__file__).resolve()), "--read-with-duckdb",
+                        str(landing)], work / "duckdb.log")
+        log_lines = Path(duck["log"]).read_text(encoding="utf-8").strip().splitlines()
+        if duck["exit_code"] == 0 and log_lines:
+            inner = json.loads(log_lines[-1])
+            duck["read_seconds"] = inner["seconds"]
+            duck["rows"] = inner["rows"]
+        result["duckdb_read"] = duck
+        say(f"DuckDB: {duck.get('read_seconds')} s read, {duck['seconds']} s wall")
+
+        pandas: dict[str, Any] | None = None
+        if not args.skip_pandas:
+            warm(landing)
+            say("pandas baseline")
+            pandas_json = work / "pandas.json"
+            pandas = measure([sys.executable, str(HERE / "pandas_baseline.py"), str(landing),
+                              "--out", str(pandas_json)], work / "pandas.log")
+            if pandas["exit_code"] == 0:
+                inner = json.loads(pandas_json.read_text(encoding="utf-8"))
+                for key in ("rows_read", "matched_by_rule", "match_status", "exceptions",
+                            "exposure_by_type", "root_causes", "phases"):
+                    pandas[key] = inner[key]
+                pandas["own_seconds"] = inner["seconds"]
+            result["pandas"] = pandas
+            say(f"pandas: {pandas['seconds']} s, {pandas['peak_rss_mib']} MiB, "
+                f"exit {pandas['exit_code']}")
+
+        say("incremental refresh (the extra day)")
+        added = add_files(extra, landing)
+        warm(landing)
+        result["load_average_before_incremental"] = load_average()
+        incremental = refresh(landing, warehouse, work / "refresh-incremental.log")
+        incremental["files_added"] = added
+        if incremental["exit_code"] in (0, 1):
+            incremental["exceptions"] = exceptions_of(warehouse)["exceptions"]
+        result["incremental_refresh"] = incremental
+        say(f"incremental refresh: {incremental['seconds']} s, "
+            f"{incremental['peak_rss_mib']} MiB, exit {incremental['exit_code']}")
+
+        # Exceptions, side by side.
+        if found is not None:
+            result["exceptions_first_days"] = (
+                compare(found, pandas) if pandas and "exceptions" in pandas
+                else {"posaudit": found["exceptions"]})
+
+        # Ratios and targets.
+        refresh_s = full["seconds"]
+        duck_s = duck.get("read_seconds")
+        ratios: dict[str, Any] = {
+            "refresh_vs_duckdb_read": round(refresh_s / duck_s, 2) if duck_s else None,
+            "refresh_vs_duckdb_wall": round(refresh_s / duck["seconds"], 2),
+        }
+        ok_full = full["exit_code"] in (0, 1)
+        targets = {
+            "full_refresh_seconds": target(f"< {TARGET_FULL_S:g} s", refresh_s,
+                                           ok_full and refresh_s < TARGET_FULL_S),
+            "full_refresh_peak_rss_mib": target(
+                f"< 6 GB ({TARGET_PEAK_MIB:.0f} MiB)", full["peak_rss_mib"],
+                ok_full and full["peak_rss_mib"] < TARGET_PEAK_MIB),
+            "full_refresh_vs_duckdb_read": target(
+                f"<= {TARGET_VS_DUCKDB:g}x DuckDB reading the raw files into memory",
+                ratios["refresh_vs_duckdb_read"],
+                None if duck_s is None else ok_full
+                and ratios["refresh_vs_duckdb_read"] <= TARGET_VS_DUCKDB),
+            "incremental_refresh_seconds": target(
+                f"< {TARGET_INCREMENTAL_S:g} s", incremental["seconds"],
+                incremental["exit_code"] in (0, 1)
+                and incremental["seconds"] < TARGET_INCREMENTAL_S),
+        }
+        if pandas and pandas["exit_code"] == 0:
+            ratios["pandas_seconds_vs_posaudit"] = round(pandas["seconds"] / refresh_s, 2)
+            ratios["posaudit_peak_vs_pandas"] = round(
+                full["peak_rss_mib"] / pandas["peak_rss_mib"], 3)
+            targets["faster_than_pandas"] = target(
+                f">= {TARGET_SPEEDUP:g}x (pandas seconds / posaudit seconds)",
+                ratios["pandas_seconds_vs_posaudit"],
+                ok_full and ratios["pandas_seconds_vs_posaudit"] >= TARGET_SPEEDUP)
+            targets["memory_vs_pandas"] = target(
+                f"<= {TARGET_MEMORY_SHARE:g} (posaudit peak / pandas peak)",
+                ratios["posaudit_peak_vs_pandas"],
+                ok_full and ratios["posaudit_peak_vs_pandas"] <= TARGET_MEMORY_SHARE)
+        result["ratios"] = ratios
+        journal = full.get("journal_rows_loaded", 0)
+        result["at_target_scale"] = journal >= 0.95 * TARGET_SCALE
+        if not result["at_target_scale"]:
+            result["note"] = (f"{journal:,} journal lines: the targets are set for "
+                              f"{TARGET_SCALE:,}; pass/fail here is indicative only")
+        result["targets"] = targets
+        result["load_average_at_end"] = load_average()
+    finally:
+        if args.keep:
+            result["work_folder"] = str(work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    print(text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n", encoding="utf-8")
+    say(f"saved {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Data quality: check results per run, quarantined files and why, and the Data Docs site."""
+
+import streamlit as st
+
+from dashboards import queries
+from dashboards.connection import warehouse
+from dashboards.frame import start
+from dashboards.widgets import table
+
+page = start("page.data_quality", with_filters=False)
+t = page.t
+
+runs = page.query(queries.DQ_RUNS)
+st.subheader(t("dq.runs"))
+table(page, runs, "dq_runs")
+
+st.subheader(t("dq.latest_failures"))
+failures = page.query(queries.DQ_LATEST_FAILURES)
+if failures.empty:
+    st.success(t("dq.all_passed"))
+else:
+    table(page, failures, "dq_latest_failures")
+
+with st.expander(t("dq.all_results")):
+    table(page, page.query(queries.DQ_RESULTS), "dq_check_results")
+
+st.subheader(t("dq.files"))
+by_status = page.query(queries.FILES_BY_STATUS)
+cols = st.columns(max(len(by_status), 1))
+for col, (_, r) in zip(cols, by_status.iterrows(), strict=False):
+    col.metric(t("dq.files_status", status=r["status"]), int(r["files"]),
+               t("dq.rows", n=f"{int(r['rows_loaded']):,}"))
+quarantined = page.query(queries.QUARANTINED_FILES)
+st.markdown(f"**{t('dq.quarantined', n=len(quarantined))}**")
+if quarantined.empty:
+    st.success(t("dq.no_quarantine"))
+else:
+    table(page, quarantined, "quarantined_files")
+with st.expander(t("dq.manifest")):
+    table(page, page.query(queries.MANIFEST), "file_manifest")
+
+st.subheader(t("dq.docs"))
+docs = warehouse().data_docs_index
+if docs.exists():
+    st.markdown(f"[{t('dq.docs_open')}]({docs.as_uri()})")
+    st.caption(t("dq.docs_help"))
+    st.code(str(docs), language=None)
+else:
+    st.info(t("dq.docs_missing", path=str(docs)))

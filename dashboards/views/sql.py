@@ -1,0 +1,65 @@
+"""SQL for analysts: one read-only SELECT at a time on the snapshot, within limits, with the
+marts' documentation beside it and this session's history below."""
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import data, sql_guard
+from dashboards.connection import cursor_on, warehouse
+from dashboards.frame import start
+from dashboards.widgets import table
+
+HISTORY = "sql_history"
+LIMITS = sql_guard.Limits()
+EXAMPLE = ("select root_cause, exception_type, count(*) as exceptions, "
+           "sum(net_loss) as net_loss\nfrom fct_exceptions group by all order by net_loss desc")
+
+page = start("page.sql", with_filters=False)
+t = page.t
+st.caption(t("sql.limits", seconds=f"{LIMITS.seconds:g}", rows=f"{LIMITS.rows:,}"))
+
+editor, docs = st.columns([3, 2])
+with editor:
+    sql = st.text_area(t("sql.query"), value=EXAMPLE, height=180, key="sql_text")
+    if st.button(t("sql.run"), type="primary", key="sql_run"):
+        cursor = cursor_on(page.snap)
+        try:
+            outcome = sql_guard.run(cursor, sql, LIMITS)
+        finally:
+            cursor.close()
+        st.session_state.setdefault(HISTORY, []).insert(0, {
+            "at": datetime.now().strftime("%H:%M:%S"), "snapshot": page.snap.snapshot_id,
+            "sql": sql, "rows": None if outcome.frame is None else len(outcome.frame),
+            "seconds": round(outcome.seconds, 3),
+            "result": "ok" if outcome.ok else outcome.refusal.kind,  # type: ignore[union-attr]
+        })
+        st.session_state["sql_outcome"] = outcome
+    outcome = st.session_state.get("sql_outcome")
+    if outcome is not None:
+        if outcome.refusal is not None:
+            st.error(t(f"sql.refused.{outcome.refusal.kind}", detail=outcome.refusal.detail))
+        else:
+            if outcome.truncated:
+                st.warning(t("sql.truncated", rows=f"{LIMITS.rows:,}"))
+            st.caption(t("sql.ran", rows=len(outcome.frame), seconds=f"{outcome.seconds:.3f}"))
+            table(page, outcome.frame, "sql_result")
+
+with docs:
+    st.markdown(f"**{t('sql.schema')}**")
+    models = data.mart_docs(warehouse().dbt_dir)
+    if not models:
+        st.info(t("sql.no_docs"))
+    for model in models:
+        with st.expander(model.name):
+            st.caption(model.description)
+            table(page, pd.DataFrame(model.columns, columns=["column", "description"]),
+                  f"docs_{model.name}")
+
+st.subheader(t("sql.history"))
+history = st.session_state.get(HISTORY, [])
+if history:
+    table(page, pd.DataFrame(history), "sql_history")
+else:
+    st.caption(t("sql.no_history"))
