@@ -381,6 +381,40 @@ ZH: dict[str, str] = {
 
 LABELS = {"en": EN, "zh": ZH}
 
+# Column headers of the marts as shown in Chinese (the data keeps the mart's column names, so
+# exports and SQL stay in the contract's vocabulary).
+COLUMNS_ZH = {
+    "exception_id": "异常编号", "exception_type": "异常类型", "root_cause": "根本原因",
+    "root_cause_evidence": "原因证据", "merchant_id": "商户号", "store_id": "门店",
+    "store_name": "门店名称", "terminal_id": "终端号", "acquirer": "收单机构", "channel": "渠道",
+    "batch_no": "批次号", "trace_no": "凭证号", "rrn": "参考号", "order_no": "订单号",
+    "txn_time": "交易时间", "txn_type": "交易类型", "business_date": "业务日期",
+    "settlement_date": "结算日期", "amount": "金额", "exposure_amount": "风险敞口",
+    "exposure_direction": "敞口方向", "recovered_amount": "已追回", "written_off_amount": "已核销",
+    "net_loss": "净损失", "status": "状态", "age_days": "账龄（天）", "aging_bucket": "账龄段",
+    "detail": "说明", "detected_at": "发现时间", "month": "月份", "exceptions": "异常数",
+    "transactions": "交易笔数", "approvals": "批准笔数", "declines": "拒绝笔数",
+    "decline_rate": "拒绝率", "exception_rate": "异常率", "error_rate": "差错率",
+    "approved_amount": "批准金额", "center_rate": "中心线", "ucl": "控制上限", "lcl": "控制下限",
+    "is_out_of_control": "超出控制限", "weekday_baseline": "同星期基线", "volume_ratio": "交易量比",
+    "is_volume_drop": "交易量骤降", "terminal_total": "终端合计", "settled_gross": "结算总额",
+    "fee_amount": "手续费", "net_amount": "结算净额", "bank_deposit_amount": "银行入账",
+    "unexplained_residual": "未解释差额", "deposit_difference": "入账差额",
+    "pending_amount": "待结算金额", "missing_amount": "未结算金额", "run_id": "运行编号",
+    "suite": "检查套件", "check_name": "检查项", "severity": "严重程度", "observed": "实际",
+    "expected": "期望", "checked_at": "检查时间", "file_name": "文件名", "line_no": "行号",
+    "field": "字段", "layout": "格式", "rows_read": "读取行数", "rows_loaded": "装载行数",
+    "error": "错误", "loaded_at": "装载时间", "size_bytes": "大小（字节）", "outcome": "结果",
+    "started_at": "开始时间", "finished_at": "结束时间", "exit_code": "退出码",
+    "snapshot_id": "快照", "event_time": "事件时间", "event_type": "事件类型",
+    "raised_at": "告警时间", "rule": "规则", "message": "内容", "open_items": "未结项",
+}
+
+
+def column_label(lang: str, column: str) -> str:
+    """A column's header in ``lang`` (its mart name when there is no translation)."""
+    return COLUMNS_ZH.get(column, column) if lang == "zh" else column
+
 
 def t(lang: str, key: str, **values: object) -> str:
     template = LABELS.get(lang, EN).get(key) or EN.get(key) or key

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import exports
+from dashboards import exports, i18n
 from dashboards.frame import Page
 
 
@@ -16,15 +16,33 @@ def table(page: Page, df: pd.DataFrame, name: str, *, height: int | None = None,
     if df.empty:
         st.info(page.t("table.empty"))
         return None
+    config = _column_config(page, df)
     if not selectable:
-        st.dataframe(df, hide_index=True, width="stretch", height=height or "auto")
+        st.dataframe(df, hide_index=True, width="stretch", height=height or "auto",
+                     column_config=config)
         downloads(page, df, name)
         return None
     event = st.dataframe(df, hide_index=True, width="stretch", height=height or "auto",
-                         on_select="rerun", selection_mode="single-row", key=f"table_{name}")
+                         on_select="rerun", selection_mode="single-row", key=f"table_{name}",
+                         column_config=config)
     downloads(page, df, name)
     rows = event.selection.rows if event is not None else []  # type: ignore[union-attr]
     return int(rows[0]) if rows else None
+
+
+def _column_config(page: Page, df: pd.DataFrame) -> dict[str, object]:
+    """Headers in the page's language; dates that carry no time shown as dates. Display only:
+    the frame (and its exports) keep the mart's names and types."""
+    config: dict[str, object] = {}
+    for col in df.columns:
+        label = i18n.column_label(page.lang, str(col))
+        series = df[col]
+        if pd.api.types.is_datetime64_any_dtype(series) and series.dropna().eq(
+                series.dropna().dt.normalize()).all():
+            config[str(col)] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
+        elif label != col:
+            config[str(col)] = st.column_config.Column(label)
+    return config
 
 
 def downloads(page: Page, df: pd.DataFrame, name: str) -> None:

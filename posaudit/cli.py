@@ -253,6 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--warehouse", required=True)
     d.add_argument("--port", type=int, default=8501)
     d.set_defaults(func=cmd_dashboard)
+    from posaudit.cases.cli import register as register_cases
+
+    register_cases(sub)
     return parser
 
 
