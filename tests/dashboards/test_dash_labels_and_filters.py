@@ -30,6 +30,28 @@ def test_every_label_the_pages_use_exists() -> None:
     assert not missing
 
 
+def test_table_headers_follow_the_language_and_dates_drop_midnight() -> None:
+    import pandas as pd
+
+    from dashboards.frame import Page
+    from dashboards.widgets import _column_config
+
+    df = pd.DataFrame({
+        "exception_type": ["DUPLICATE_CHARGE"],
+        "business_date": pd.to_datetime(["2026-10-03"]),
+        "txn_time": pd.to_datetime(["2026-10-03 12:34:56"]),
+        "no_translation_here": [1],
+    })
+    zh = _column_config(Page(snap=None, lang="zh", filters=Filters()), df)  # type: ignore[arg-type]
+    assert zh["exception_type"]["label"] == "异常类型"
+    assert zh["business_date"]["type_config"]["type"] == "date"
+    assert zh["txn_time"]["label"] == "交易时间"
+    assert "no_translation_here" not in zh
+    en = _column_config(Page(snap=None, lang="en", filters=Filters()), df)  # type: ignore[arg-type]
+    assert set(en) == {"business_date"}  # English keeps the mart's names
+    assert i18n.column_label("en", "exception_type") == "exception_type"
+
+
 def test_filters_round_trip_through_the_url() -> None:
     f = Filters(start=date(2026, 10, 2), end=date(2026, 10, 5), store=("YSF01", "YSF02"),
                 type=("ONE_SIDED",), cause=("SYSTEM_FAULT",))
