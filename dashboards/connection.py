@@ -14,11 +14,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from posaudit.sql import open_current
 from posaudit.warehouse import NoSnapshotError, Warehouse
 
 WAREHOUSE_ENV = "POSAUDIT_WAREHOUSE"
-# A publish can prune the snapshot just read from CURRENT before it is opened: read it again.
-ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -51,14 +50,9 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
 
 
 def _cursor() -> duckdb.DuckDBPyConnection:
-    for attempt in range(1, ATTEMPTS + 1):
-        snap = current_snapshot()
-        try:
-            return _connection(snap.path).cursor()
-        except (duckdb.IOException, NoSnapshotError):
-            if attempt == ATTEMPTS or warehouse().current_id() == snap.snapshot_id:
-                raise
-    raise AssertionError("unreachable")
+    # A publish can prune the snapshot just read from CURRENT before it is opened.
+    _, cursor = open_current(warehouse(), lambda path: _connection(str(path)).cursor())
+    return cursor
 
 
 def cursor_on(snap: Snapshot) -> duckdb.DuckDBPyConnection:

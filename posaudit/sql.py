@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import polars as pl
@@ -13,14 +15,22 @@ from posaudit.warehouse import NoSnapshotError, Warehouse
 # at; each retry reads the pointer again and lands on the new snapshot.
 ATTEMPTS = 3
 
+T = TypeVar("T")
 
-def open_current(warehouse: Warehouse) -> tuple[Path, duckdb.DuckDBPyConnection]:
-    """The current snapshot's path and a read-only connection to it."""
+
+def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=True)
+
+
+def open_current(warehouse: Warehouse,
+                 opener: Callable[[Path], T] = _read_only) -> tuple[Path, T]:  # type: ignore[assignment]
+    """The current snapshot's path and what ``opener`` makes of it (by default a read-only
+    connection)."""
     for attempt in range(1, ATTEMPTS + 1):
         named = warehouse.current_id()
         try:
             path = warehouse.current_snapshot()
-            return path, duckdb.connect(str(path), read_only=True)
+            return path, opener(path)
         except (duckdb.IOException, NoSnapshotError):
             if attempt == ATTEMPTS or warehouse.current_id() == named:
                 raise  # no publish under our feet: a real problem

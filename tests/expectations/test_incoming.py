@@ -7,7 +7,6 @@ FAILED result naming it, and the other files of the same landing zone still load
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from rawfiles import (
     PAN_VISA,
     TERMINAL,
     Doc,
+    LandingZone,
     adyen_sdr,
     alipay_bill,
     bank_statement,
@@ -89,23 +89,8 @@ LAYOUT_CHECKS = {
 }
 
 
-class Landing:
-    """A landing zone on disk; files get increasing mtimes (ingest decides in that order)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._clock = 1_780_000_000 * 10**9
-        for folder in FOLDERS:
-            (root / folder).mkdir(parents=True, exist_ok=True)
-
-    def put(self, folder: str, name: str, content: Doc | str | bytes) -> str:
-        data = content.data() if isinstance(content, Doc) else content
-        path = self.root / folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-        self._clock += 10**9
-        os.utime(path, ns=(self._clock, self._clock))
-        return f"{folder}/{name}"
+class Landing(LandingZone):
+    """A landing zone on disk that can also hold one good file of every layout."""
 
     def put_good(self) -> dict[str, str]:
         return {self.put(folder, name, build()): layout for folder, name, build, layout in GOOD}

@@ -5,7 +5,6 @@ The file builders and leak scanners live in ``rawfiles.py`` (importable from the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,11 +12,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from rawfiles import Doc, sensitive_in
+from rawfiles import Doc, LandingZone, sensitive_in
 
 from ingest.cardsafe import CardKey
 from ingest.errors import IngestError
-from ingest.landing import FOLDERS, detect
+from ingest.landing import detect
 from ingest.layouts import BY_NAME, Parsed
 from ingest.source import SourceFile
 
@@ -104,31 +103,6 @@ def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield connection
     finally:
         connection.close()
-
-
-class LandingZone:
-    """A landing zone on disk. Files get strictly increasing mtimes: ingest orders by them."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._clock = 1_780_000_000 * 10**9
-        for folder in FOLDERS:
-            (root / folder).mkdir(parents=True, exist_ok=True)
-
-    def put(self, folder: str, name: str, content: bytes | str | Doc) -> str:
-        if isinstance(content, Doc):
-            content = content.data()
-        elif isinstance(content, str):
-            content = content.encode("utf-8")
-        path = self.root / folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-        self._clock += 10**9
-        os.utime(path, ns=(self._clock, self._clock))
-        return f"{folder}/{name}"
-
-    def remove(self, rel: str) -> None:
-        (self.root / rel).unlink()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ names and the ID numbers exist only in these tests.
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -23,6 +24,7 @@ import duckdb
 
 from ingest.cardsafe import luhn_valid
 from ingest.errors import IngestError
+from ingest.landing import FOLDERS
 from ingest.layouts.base import Control, Parsed
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
@@ -574,3 +576,28 @@ def untied(parsed: Parsed) -> list[Control]:
     """The totals a file states that its lines do not add up to (the incoming summary_ties
     check refuses such a file; the parser only reports them)."""
     return [c for c in parsed.controls if c.stated != c.actual]
+
+
+class LandingZone:
+    """A landing zone on disk. Files get strictly increasing mtimes: ingest orders by them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._clock = 1_780_000_000 * 10**9
+        for folder in FOLDERS:
+            (root / folder).mkdir(parents=True, exist_ok=True)
+
+    def put(self, folder: str, name: str, content: bytes | str | Doc) -> str:
+        if isinstance(content, Doc):
+            content = content.data()
+        elif isinstance(content, str):
+            content = content.encode("utf-8")
+        path = self.root / folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        self._clock += 10**9
+        os.utime(path, ns=(self._clock, self._clock))
+        return f"{folder}/{name}"
+
+    def remove(self, rel: str) -> None:
+        (self.root / rel).unlink()
