@@ -17,6 +17,8 @@ PAGES = [("views/overview.py", "page.overview", "overview"),
          ("views/loss.py", "page.loss", "loss"),
          ("views/reconciliation.py", "page.reconciliation", "reconciliation"),
          ("views/exceptions.py", "page.exceptions", "exceptions"),
+         ("views/cases.py", "page.cases", "cases"),
+         ("views/report.py", "page.report", "report"),
          ("views/data_quality.py", "page.data_quality", "data-quality"),
          ("views/sql.py", "page.sql", "sql")]
 

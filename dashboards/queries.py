@@ -47,12 +47,27 @@ VOLUME_KPIS = """
     from main.mart_error_rates where {where}
 """
 
+# Net loss as mart_loss_assessment counts it: later data and case refunds and recoveries
+# recover (at most the exposure), approved write-offs write off (at most what is left).
 EXCEPTION_KPIS = """
     select count(*) as exceptions, coalesce(sum(exposure_amount), 0) as exposure_amount,
-           coalesce(sum(recovered_amount), 0) as recovered_amount,
-           coalesce(sum(net_loss), 0) as net_loss,
-           count(*) filter (where status in ('OPEN', 'PARTIALLY_RECOVERED')) as open_items
-    from main.fct_exceptions where {where}
+           coalesce(sum(recovered_total), 0) as recovered_amount,
+           coalesce(sum(greatest(exposure_amount - recovered_total - written_off, 0)), 0)
+               as net_loss,
+           count(*) filter (where status in ('OPEN', 'PARTIALLY_RECOVERED')
+                            and coalesce(case_state, 'OPEN') not in ('CLOSED', 'REFUNDED',
+                                'RECOVERED', 'WRITTEN_OFF')) as open_items
+    from (
+        select e.*, c.case_state,
+               least(e.exposure_amount, e.recovered_amount + coalesce(c.refunded_amount, 0)
+                     + coalesce(c.recovered_amount, 0)) as recovered_total,
+               least(coalesce(c.written_off_amount, 0),
+                     greatest(e.exposure_amount - least(e.exposure_amount,
+                         e.recovered_amount + coalesce(c.refunded_amount, 0)
+                         + coalesce(c.recovered_amount, 0)), 0)) as written_off
+        from main.fct_exceptions as e
+        left join intermediate.int_cases_summarised as c on c.exception_id = e.exception_id
+    ) where {where}
 """
 
 LAST_RUN = """
@@ -224,13 +239,23 @@ SETTLEMENT_SIDE = """
 
 SETTLEMENT_BY_ID = "select * from main.fct_settlement_lines where settlement_line_id = ?"
 
-CASE_TABLES = """
-    select table_schema, table_name from information_schema.tables
-    where table_name in ('case_actions', 'cases') order by table_name
+# --- cases (the case store itself is SQLite: dashboards.casework) -----------------------------
+
+# The exception a case is about, as the snapshot has it.
+CASE_EXCEPTION = """
+    select exception_id, exception_type, business_date, txn_time, merchant_id, store_id,
+           terminal_id, trace_no, rrn, order_no, amount, exposure_amount, exposure_direction,
+           root_cause, status, recovered_amount, net_loss, age_days
+    from main.fct_exceptions where exception_id = ?
 """
 
-CASE_HISTORY = """
-    select * from {table} where exception_id = ? order by 1
+# The terminals a report may name: the same set as posaudit.cases.reports.known_terminals,
+# read on the dashboard's own connection (DuckDB refuses a second, differently configured one
+# to the same file in one process).
+KNOWN_TERMINALS = """
+    select terminal_id from staging.stg_reference__terminals where terminal_id is not null
+    union
+    select distinct terminal_id from main.fct_transactions where terminal_id is not null
 """
 
 # --- loss assessment -------------------------------------------------------------------------
@@ -345,10 +370,6 @@ WORKPAPER_DQ = """
     from main.dq_check_results
     where run_id = (select run_id from main.dq_check_results order by checked_at desc limit 1)
     order by status, severity, suite, check_name
-"""
-
-TABLE_COLUMNS = """
-    select column_name from information_schema.columns where table_schema = ? and table_name = ?
 """
 
 TRANSACTION_BY_ID = "select * from main.fct_transactions where journal_line_id = ?"

@@ -1,5 +1,8 @@
 {#- mart_loss_assessment and mart_root_cause add up to fct_exceptions: same number of
-    exceptions, exposure, recovered and net loss, per exception type, to the fen. -#}
+    exceptions and exposure per exception type, to the fen, and mart_root_cause the same net
+    loss. The loss mart adds what cases recovered and wrote off: its recovered amount is at
+    least the recovery from later data, its net loss at most fct_exceptions' net loss, and
+    exposure = recovered + written off + net loss. -#}
 with facts as (
     select exception_type, count(*) as exceptions, sum(exposure_amount) as exposure_amount,
            sum(recovered_amount) as recovered_amount, sum(net_loss) as net_loss
@@ -9,7 +12,8 @@ with facts as (
 
 loss as (
     select exception_type, sum(exceptions) as exceptions, sum(exposure_amount) as exposure_amount,
-           sum(recovered_amount) as recovered_amount, sum(net_loss) as net_loss
+           sum(recovered_amount) as recovered_amount,
+           sum(written_off_amount) as written_off_amount, sum(net_loss) as net_loss
     from {{ ref('mart_loss_assessment') }}
     group by all
 ),
@@ -26,6 +30,7 @@ select
     f.exceptions, l.exceptions as loss_exceptions, r.exceptions as root_cause_exceptions,
     f.exposure_amount, l.exposure_amount as loss_exposure, r.exposure_amount as root_cause_exposure,
     f.recovered_amount, l.recovered_amount as loss_recovered,
+    l.written_off_amount as loss_written_off,
     f.net_loss, l.net_loss as loss_net_loss, r.net_loss as root_cause_net_loss
 from facts as f
 full outer join loss as l on l.exception_type = f.exception_type
@@ -34,6 +39,7 @@ where f.exceptions is distinct from l.exceptions
    or f.exceptions is distinct from r.exceptions
    or f.exposure_amount is distinct from l.exposure_amount
    or f.exposure_amount is distinct from r.exposure_amount
-   or f.recovered_amount is distinct from l.recovered_amount
-   or f.net_loss is distinct from l.net_loss
+   or l.recovered_amount < f.recovered_amount
+   or l.net_loss > f.net_loss
+   or l.exposure_amount is distinct from l.recovered_amount + l.written_off_amount + l.net_loss
    or f.net_loss is distinct from r.net_loss

@@ -64,7 +64,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     say = _console()
     result = refresh(Path(args.landing), Warehouse.at(args.warehouse), progress=say,
                      dq_config=config, keep=keep,
-                     rebuild_from_snapshot=args.rebuild_from_snapshot, alerts_config=alerts)
+                     rebuild_from_snapshot=args.rebuild_from_snapshot, alerts_config=alerts,
+                     full=args.full)
     for message in result.messages:
         say(message)
     if result.data_docs:
@@ -220,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--rebuild-from-snapshot", action="store_true",
                    help="first make the build database a copy of the current snapshot "
                         "(automatic on the first refresh after a rollback)")
+    r.add_argument("--full", action="store_true",
+                   help="rebuild every model from all the data, not only the business dates "
+                        "that new data reaches (automatic when models, settings or reference "
+                        "data changed, or a file was superseded)")
     r.set_defaults(func=cmd_refresh)
 
     s = sub.add_parser("snapshots", help="list the published snapshots (* marks the current one)")

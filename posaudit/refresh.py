@@ -35,11 +35,16 @@ from expectations.marts import run_mart_checks
 from expectations.store import ensure_table, write_results
 from ingest.cardsafe import load_card_key, scrub
 from ingest.landing import IngestReport, ingest_landing, new_run_id
+from posaudit import build_window
 from posaudit.alerts import raise_alerts
 from posaudit.alerts import summary as alerts_summary
 from posaudit.alerts_config import AlertsConfig
 from posaudit.alerts_store import ensure_table as ensure_alerts_table
-from posaudit.dbt_runner import DbtOutcome, run_dbt
+from posaudit.build_window import FULL, Window
+from posaudit.cases.export import export_cases
+from posaudit.cases.store import Store, cases_path
+from posaudit.cases.sync import sync as sync_cases
+from posaudit.dbt_runner import DbtOutcome, project_dir, run_dbt
 from posaudit.lock import WarehouseLock
 from posaudit.progress import Console, Step, as_console, following
 from posaudit.recovery import prepare
@@ -85,6 +90,8 @@ class RefreshResult:
     published_at: str | None = None
     # Python, packages and git commit: looked up once per run.
     versions: dict[str, Any] = field(default_factory=dict)
+    # What the dbt build recomputed (posaudit.build_window): FULL or INCREMENTAL from a date.
+    window: Window | None = None
 
 
 def duckdb_config() -> dict[str, str]:
@@ -105,6 +112,8 @@ def run_ingest(landing: Path, warehouse: Warehouse, run_id: str,
         ensure_table(con)
         ensure_runs_table(con)
         ensure_alerts_table(con)  # the alerts view's source, before dbt build
+        build_window.ensure_table(con)  # the windowed models read it
+        export_cases(con, cases_path(warehouse.root))  # the `cases` source, one consistent read
         con.execute("CHECKPOINT")
     return report
 
@@ -156,10 +165,11 @@ def refresh(landing: Path, warehouse: Warehouse,
             progress: Callable[[str], None] | None = None, *,
             dq_config: DQConfig | None = None, keep: int = DEFAULT_KEEP,
             rebuild_from_snapshot: bool = False,
-            alerts_config: AlertsConfig | None = None) -> RefreshResult:
+            alerts_config: AlertsConfig | None = None, full: bool = False) -> RefreshResult:
     """Ingest, build, check and publish; keep the newest ``keep`` snapshots.
     ``rebuild_from_snapshot``: first make the build database a copy of the current snapshot
-    (done anyway on the first refresh after a rollback)."""
+    (done anyway on the first refresh after a rollback). ``full``: rebuild every model from all
+    the data instead of the window new data reaches (posaudit.build_window)."""
     console = as_console(progress)
     config = dq_config or DQConfig.load()
     alerts = alerts_config or AlertsConfig.load()
@@ -174,7 +184,7 @@ def refresh(landing: Path, warehouse: Warehouse,
         try:
             _prepare(run, rebuild_from_snapshot)
             _ingest(run)
-            built = _build(run)
+            built = _build(run, full)
             publishable = _check(run, built)
             _alert(run)  # before publication, so that the snapshot carries the alerts
             if publishable:
@@ -210,16 +220,25 @@ def _ingest(run: _Run) -> None:
     run.console(report.summary())
 
 
-def _build(run: _Run) -> bool:
-    result = run.result
-    log = run.warehouse.dbt_dir / "logs" / "dbt.log"
+def _build(run: _Run, full: bool) -> bool:
+    result, wh = run.result, run.warehouse
+    log = wh.dbt_dir / "logs" / "dbt.log"
+    with run.step("plan"), duckdb.connect(str(wh.build_db)) as con:
+        result.window = build_window.plan(con, result.run_id,
+                                          build_window.code_fingerprint(project_dir()),
+                                          full=full)
+    run.console(result.window.describe())
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if result.window.mode == FULL:
+        args.append("--full-refresh")
     with run.step("dbt build", unit="nodes", quiet=True) as step, \
             following(log, _dbt_lines(step)):
         # Unit tests check the models' logic, not the data: CI runs them (tests/), refreshes
         # don't. dbt's own console output is replaced by the step's progress.
-        result.dbt = run_dbt(run.warehouse, ["build", "--exclude-resource-type", "unit_test"],
-                             quiet=True)
+        result.dbt = run_dbt(wh, args, quiet=True)
     if result.dbt.success:
+        with duckdb.connect(str(wh.build_db)) as con:
+            build_window.mark_done(con, result.run_id)
         return True
     failed = ", ".join(str(n["name"]) for n in result.dbt.failures) or result.dbt.error
     result.messages.append(f"dbt build failed ({failed}): the last snapshot stays published")
@@ -291,9 +310,28 @@ def _publish(run: _Run, keep: int) -> None:
     if done.pruned:
         run.console(f"removed {len(done.pruned)} old snapshot(s), keeping {keep}: "
                     + ", ".join(done.pruned))
+    _sync_cases(run)
     final = _record(run)
     write_json(wh.run_record_path(result.run_id), final)
     write_json(wh.snapshot_record_path(result.run_id), final)
+
+
+def _sync_cases(run: _Run) -> None:
+    """Cases for the published snapshot's exceptions and report files (posaudit.cases.sync).
+    The snapshot is already live: a failure here is a message, never a failed refresh, and
+    `posaudit cases sync` can redo it."""
+    run.lock.at_step("cases sync")
+    t = time.perf_counter()
+    try:
+        synced = sync_cases(Store.at(run.warehouse.root),
+                            run.warehouse.snapshot_path(run.result.run_id))
+        run.console(synced.summary())
+    except Exception as exc:
+        message = (f"cases sync failed ({type(exc).__name__}: {exc}); the snapshot is "
+                   "published; run `posaudit cases sync` to retry")
+        run.result.messages.append(message)
+        run.console(message)
+    run.result.timings["cases_sync"] = round(time.perf_counter() - t, 3)
 
 
 def _refuse(run: _Run) -> None:
@@ -474,6 +512,7 @@ def _record(run: _Run, *, interim: bool = False) -> dict[str, Any]:
             **_checks_summary(result.checks),
         },
         "facts": result.facts,
+        "build": asdict(result.window) if result.window else None,
         "recovery": result.recovery,
         "messages": [scrub(m) for m in result.messages],
     }

@@ -6,7 +6,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboards import queries
+from dashboards import casework, queries
+from dashboards.connection import warehouse
 from dashboards.frame import keep, set_param, start, url_params
 from dashboards.widgets import shown, table
 
@@ -134,15 +135,15 @@ with st.expander(t("exc.all_fields")):
     field_table(exc, "exception_fields")
 
 st.markdown(f"**{t('exc.case_history')}**")
-case_tables = page.query(queries.CASE_TABLES)
-history = pd.DataFrame()
-for r in case_tables.itertuples():
-    columns = page.query(queries.TABLE_COLUMNS, [r.table_schema, r.table_name])
-    if "exception_id" in set(columns["column_name"]):
-        history = page.query(queries.CASE_HISTORY.format(
-            table=f'"{r.table_schema}"."{r.table_name}"'), [chosen])
-        break
-if history.empty:
+# The live case from the case store: the snapshot's copy is only as new as the last refresh.
+case_store = casework.existing_store(warehouse().root)
+case = casework.case_for_exception(case_store, chosen)
+if case is None or case_store is None:
     st.info(t("exc.no_cases"))
 else:
-    table(page, history, "case_history")
+    st.write(t("exc.case_state", case_id=case["case_id"], state=case["state"],
+               assignee=case["assignee"] or "—"))
+    table(page, casework.trail_frame(case_store, case["case_id"]), "case_history")
+    if st.button(t("exc.open_case"), key="exc_open_case"):
+        st.session_state["case_pick"] = case["case_id"]
+        st.switch_page("views/cases.py", query_params={**url_params(), "case": case["case_id"]})

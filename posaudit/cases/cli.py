@@ -54,8 +54,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--state", choices=lifecycle.STATES, help="every case in this state")
     p.set_defaults(func=cmd_act)
 
-    p = common(sub.add_parser("sync", help="open a case for every exception in the current "
-                                           "snapshot that has none"))
+    p = common(sub.add_parser("sync", help="open a case for every exception and every file "
+                                           "report in the current snapshot that has none, and "
+                                           "link reports to their exceptions' cases"))
     p.set_defaults(func=cmd_sync)
 
     p = common(sub.add_parser("verify", help="check the trail's hash chain (exit 2 if broken)"))
@@ -145,8 +146,9 @@ def _matching(store: Store, exception_type: str | None, state: str | None) -> li
     if state:
         where.append("c.state = ?")
         params.append(state)
-    sql = ("select c.case_id from cases c join case_actions a "
-           "on a.case_id = c.case_id and a.action = 'open' "
+    # A case's exception is named where it was opened, or where the exception joined it (link).
+    sql = ("select distinct c.case_id, c.opened_at from cases c join case_actions a "
+           "on a.case_id = c.case_id and a.action in ('open', 'link') "
            f"where {' and '.join(where)} order by c.opened_at, c.case_id")
     with store.read() as conn:
         return [r[0] for r in conn.execute(sql, params)]

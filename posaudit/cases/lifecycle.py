@@ -3,6 +3,7 @@
 | action | from | to | needs |
 |---|---|---|---|
 | open | (new case) | OPEN |  |
+| link | any | (unchanged) | an exception or report joins the case (``link``, not ``act``) |
 | assign | OPEN | INVESTIGATING | assignee (default: the actor) |
 | assign | INVESTIGATING, FUNDS_FROZEN | (unchanged) | assignee |
 | comment | any | (unchanged) | reason (the text) |
@@ -50,7 +51,9 @@ TRANSITIONS: dict[str, dict[str, str | None]] = {
     "approve_write_off": dict.fromkeys(ACTIVE, WRITTEN_OFF),
     "close": dict.fromkeys(RESOLVED, CLOSED),
 }
-ACTIONS = ("open", *TRANSITIONS)
+# ``link`` ties a detected exception or a filed report to an existing case; it changes no state
+# and is not an ``act`` (it also sets the case's exception_id), see ``link``.
+ACTIONS = ("open", "link", *TRANSITIONS)
 NEEDS_AMOUNT = frozenset({"record_refund", "record_recovery", "propose_write_off"})
 NEEDS_REFERENCE = frozenset({"record_refund", "record_recovery"})
 NEEDS_REASON = frozenset({"comment", "propose_write_off"})
@@ -176,6 +179,35 @@ def act(store: Store, case_id: str, action: str, actor: Actor, *, amount: Any = 
             conn.execute("update cases set state = ? where case_id = ?", (target, case_id))
         return trail.append(conn, _fields(case_id, now(), actor, action, state, target, value,
                                           reference, reason, payload))
+
+
+def link(conn: sqlite3.Connection, case_id: str, actor: Actor, *,
+         exception_id: str | None = None, report_id: str | None = None,
+         reason: str | None = None, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An exception or a report joins a case, inside the caller's write transaction.
+
+    An exception becomes the case's exception_id when the case has none (a report's case that
+    the exception joins); one already tied to another case is only noted (see ``payload``).
+    """
+    case = conn.execute("select * from cases where case_id = ?", (case_id,)).fetchone()
+    state = case["state"] if case else None
+    if case is None:
+        raise ActionRefused(case_id, "link", None, "no such case")
+    if not roles.may(actor.role, "link"):
+        raise ActionRefused(case_id, "link", state, f"{actor.name} is {actor.role}, "
+                            "who may not link")
+    if not (exception_id or report_id):
+        raise ActionRefused(case_id, "link", state, "an exception or a report to link is needed")
+    if exception_id and case["exception_id"] is None:
+        other = conn.execute("select case_id from cases where exception_id = ?",
+                             (exception_id,)).fetchone()
+        if other is None:
+            conn.execute("update cases set exception_id = ? where case_id = ?",
+                         (exception_id, case_id))
+    return trail.append(conn, _fields(case_id, now(), actor, "link", state, state, None,
+                                      exception_id or report_id, reason,
+                                      {"exception_id": exception_id, "report_id": report_id,
+                                       **(payload or {})}))
 
 
 def pending_proposal(conn: sqlite3.Connection, case_id: str) -> sqlite3.Row | None:

@@ -21,7 +21,7 @@ SYSTEM_ACTOR = "posaudit"
 PBKDF2_ITERATIONS = 200_000
 
 OPERATOR_ACTIONS = frozenset({
-    "open", "assign", "comment", "freeze_funds", "notify_customer", "record_refund",
+    "open", "link", "assign", "comment", "freeze_funds", "notify_customer", "record_refund",
     "record_recovery", "propose_write_off", "close",
 })
 ALLOWED: dict[str, frozenset[str]] = {
@@ -29,7 +29,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     OPERATOR: OPERATOR_ACTIONS,
     APPROVER: OPERATOR_ACTIONS | {"approve_write_off"},
     ADMIN: OPERATOR_ACTIONS | {"approve_write_off"},
-    SYSTEM: frozenset({"open"}),  # the sync opens cases for detected exceptions, nothing more
+    # The sync opens cases for detected exceptions and filed reports and links one to the
+    # other's case, nothing more.
+    SYSTEM: frozenset({"open", "link"}),
 }
 
 

@@ -1,8 +1,12 @@
 """The case store: one SQLite file in WAL mode at ``W/cases.sqlite``.
 
-The refresh never touches it. WAL lets readers read while one writer writes; every action runs
-in its own ``BEGIN IMMEDIATE`` transaction so that two people acting at once take turns (the
-second waits up to ``busy_timeout``) and nothing is lost.
+Tables: ``cases``, ``case_actions`` (the trail, append-only) and ``reports`` (error reports as
+filed, from the form or from landing files; append-only too). The refresh only reads it (one
+consistent read, copied into the build database as the ``cases`` source: posaudit.cases.export)
+and, after a publish, opens cases for new exceptions and file reports (posaudit.cases.sync).
+WAL lets readers read while one writer writes; every action runs in its own ``BEGIN IMMEDIATE``
+transaction so that two people acting at once take turns (the second waits up to
+``busy_timeout``) and nothing is lost.
 """
 
 from __future__ import annotations
@@ -54,6 +58,31 @@ create trigger if not exists case_actions_no_update before update on case_action
 begin select raise(abort, 'case_actions is append-only: rows cannot be changed'); end;
 create trigger if not exists case_actions_no_delete before delete on case_actions
 begin select raise(abort, 'case_actions is append-only: rows cannot be deleted'); end;
+create table if not exists reports (
+    report_id     text primary key,
+    source        text not null,
+    stored_at     text not null,
+    reported_at   text not null,
+    reporter      text not null,
+    reporter_name text,
+    reporter_role text,
+    merchant_id   text,
+    terminal_id   text,
+    txn_time      text,
+    trace_no      text,
+    rrn           text,
+    amount        text,
+    currency      text,
+    error_type    text,
+    description   text,
+    evidence_ref  text,
+    case_id       text not null
+);
+create index if not exists reports_case on reports(case_id);
+create trigger if not exists reports_no_update before update on reports
+begin select raise(abort, 'reports are kept as filed: rows cannot be changed'); end;
+create trigger if not exists reports_no_delete before delete on reports
+begin select raise(abort, 'reports are kept as filed: rows cannot be deleted'); end;
 """
 
 

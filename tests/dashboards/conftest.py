@@ -4,7 +4,11 @@ connection to the same snapshot for checking figures against the marts."""
 from __future__ import annotations
 
 import gc
+import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,6 +16,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboards.connection import CONFIG
+from posaudit.cases import roles
+from posaudit.cases.store import Store, cases_path
+from posaudit.cases.sync import sync_from_warehouse
 from posaudit.warehouse import Warehouse
 from tests.conftest import ROOT, Built
 
@@ -23,6 +30,8 @@ PAGES = {
     "loss": ("views/loss.py", "Loss assessment"),
     "reconciliation": ("views/reconciliation.py", "Reconciliation"),
     "exceptions": ("views/exceptions.py", "Exceptions explorer"),
+    "cases": ("views/cases.py", "Cases"),
+    "report": ("views/report.py", "Report an error"),
     "data_quality": ("views/data_quality.py", "Data quality"),
     "sql": ("views/sql.py", "SQL"),
 }
@@ -69,3 +78,72 @@ def snapshot(built: Built) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
+
+
+# Dashboard users of the case tests: name -> role; each one's password is "pw-" + name.
+USERS = {"olga": roles.OPERATOR, "alice": roles.APPROVER, "bob": roles.APPROVER,
+         "aud": roles.AUDITOR}
+
+
+def password(name: str) -> str:
+    return f"pw-{name}"
+
+
+@pytest.fixture(scope="session")
+def users_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The users file, hashed once per session (PBKDF2 is slow on purpose)."""
+    path = tmp_path_factory.mktemp("users") / "users.json"
+    for name, role in USERS.items():
+        roles.add_user(path, name, role, password(name))
+    return path
+
+
+@pytest.fixture
+def case_warehouse(built: Built, users_template: Path, tmp_path: Path) -> Path:
+    """A warehouse of its own for tests that write cases: the session's published snapshot
+    (linked, never written) with a copy of its case store and the test users."""
+    source = Warehouse.at(built.warehouse)
+    snap = source.current_snapshot()
+    wh = Warehouse.at(tmp_path / "warehouse")
+    wh.snapshots_dir.mkdir(parents=True)
+    wh.snapshot_path(snap.stem).symlink_to(snap)
+    wh.current_pointer.write_text(snap.stem + "\n")
+    shutil.copy(users_template, roles.users_path(wh.root))
+    original = cases_path(source.root)
+    if original.exists():
+        with closing(sqlite3.connect(original)) as src, \
+                closing(sqlite3.connect(cases_path(wh.root))) as dst:
+            src.backup(dst)  # a consistent copy, WAL included
+    else:  # a refresh that does not open cases itself
+        release_connections()
+        sync_from_warehouse(Store.at(wh.root), snap)
+    return wh.root
+
+
+@pytest.fixture
+def make_case_app(case_warehouse: Path,
+                  monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
+    monkeypatch.setenv("POSAUDIT_WAREHOUSE", str(case_warehouse))
+
+    def make(page: str = "cases", user: str | None = None, **params: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.query_params.update(params)
+        at.run()
+        at.switch_page(PAGES[page][0])
+        at.query_params.update(params)
+        at.run()
+        if user is not None:
+            login(at, user)
+        return at
+
+    return make
+
+
+def login(at: AppTest, name: str, secret: str | None = None) -> AppTest:
+    at.text_input(key="auth_name").input(name)
+    at.text_input(key="auth_password").input(password(name) if secret is None else secret)
+    return at.button(key="auth_submit").click().run()
+
+
+def case_store(root: Path) -> Store:
+    return Store(cases_path(root))

@@ -1,11 +1,13 @@
 """End to end in a real headless browser: Debian's Chromium driven by Playwright against
-`posaudit dashboard` on the session's warehouse. Every page opens, a sidebar filter lands in
-the URL, an exception drills down, a CSV downloads; screenshots go to a temporary folder and,
-when $POSAUDIT_SCREENSHOTS names a folder, are copied there."""
+`posaudit dashboard` on the session's snapshot (with a case store and users of its own). Every
+page opens, a sidebar filter lands in the URL, an exception drills down, a CSV downloads, a
+user logs in, files an error report and sees its case; screenshots go to a temporary folder
+and, when $POSAUDIT_SCREENSHOTS names a folder, are copied there."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -14,17 +16,22 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import POSAUDIT, ROOT, Built
+from posaudit.cases import lifecycle
+from posaudit.cases.store import Store, cases_path
+from tests.conftest import POSAUDIT, ROOT
+from tests.dashboards.conftest import password
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PAGES = {"": "Overview", "error-rates": "Error rates", "root-cause": "Root cause",
          "loss": "Loss assessment", "reconciliation": "Reconciliation",
-         "exceptions": "Exceptions explorer", "data-quality": "Data quality", "sql": "SQL"}
+         "exceptions": "Exceptions explorer", "cases": "Cases", "report": "Report an error",
+         "data-quality": "Data quality", "sql": "SQL"}
 START_SECONDS = 60
 PAGE_MS = 60_000
 
@@ -42,10 +49,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(built: Built, tmp_path: Path) -> Iterator[str]:
+def server(case_warehouse: Path, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     log = (tmp_path / "dashboard.log").open("w")
-    proc = subprocess.Popen([str(POSAUDIT), "dashboard", "--warehouse", str(built.warehouse),
+    proc = subprocess.Popen([str(POSAUDIT), "dashboard", "--warehouse", str(case_warehouse),
                              "--port", str(port)], cwd=ROOT, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -73,8 +80,8 @@ def server(built: Built, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def test_every_page_filter_drill_down_and_download_in_a_browser(
-        server: str, tmp_path: Path) -> None:
+def test_every_page_filter_drill_down_download_and_a_report_in_a_browser(
+        server: str, case_warehouse: Path, tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     shots = tmp_path / "screenshots"
     shots.mkdir()
@@ -128,13 +135,69 @@ def test_every_page_filter_drill_down_and_download_in_a_browser(
             info.value.save_as(saved)
             header = saved.read_text(encoding="utf-8-sig").splitlines()[0]
             assert header.startswith("exception_id,exception_type")
+
+            file_a_report_and_see_its_case(page, server, case_warehouse, shots)
         finally:
             context.close()
     target = os.environ.get("POSAUDIT_SCREENSHOTS")
     if target:
         shutil.copytree(shots, Path(target), dirs_exist_ok=True)
     print(f"screenshots: {shots}")
-    assert len(list(shots.glob("*.png"))) == len(PAGES) + 2
+    assert len(list(shots.glob("*.png"))) == len(PAGES) + 5
+
+
+def file_a_report_and_see_its_case(page: object, server: str, warehouse: Path,
+                                   shots: Path) -> None:
+    """Log in, fill the error report form field by field, file it, open its case."""
+    p: Any = page
+    p.goto(f"{server}/report")
+    p.get_by_role("heading", name="Report an error", exact=True).wait_for()
+    _settle(p)
+    sidebar = p.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_label("User name").fill("olga")
+    sidebar.get_by_label("Password", exact=True).fill(password("olga"))
+    sidebar.get_by_role("button", name="Log in").click()
+    p.get_by_text("Logged in as olga (operator)").wait_for()
+    _settle(p)
+    p.screenshot(path=str(shots / "report-logged-in.png"), full_page=True)
+
+    terminal = _a_terminal(warehouse)
+    form = p.locator('[data-testid="stForm"]')
+    form.get_by_label("Terminal number").fill(terminal)
+    form.get_by_label("Amount (CNY)").fill("52.45")
+    form.get_by_label("Voucher number (6 digits, on the receipt)").fill("373030")
+    # Date and time are segmented fields: typing fills one segment after the other.
+    form.get_by_role("spinbutton", name="year, Transaction date").click()
+    p.keyboard.type("20261001")
+    form.get_by_role("spinbutton", name="hour, Transaction time").click()
+    p.keyboard.type("1142")
+    form.locator('[data-testid="stSelectbox"]').filter(has_text="What kind of error").locator(
+        "input").click()
+    p.get_by_role("option", name="Customer charged twice").click()
+    form.get_by_label("What happened").fill("The customer was charged twice for one sale.")
+    form.get_by_role("button", name="File the report").click()
+    filed = p.get_by_text(re.compile(r"Report R-\w+ filed: case C-\w+ is open\."))
+    filed.wait_for()
+    case_id = re.search(r"case (C-\w+)", filed.inner_text()).group(1)  # type: ignore[union-attr]
+    _settle(p)
+    p.screenshot(path=str(shots / "report-filed.png"), full_page=True)
+
+    p.get_by_role("button", name="Open the case").click()
+    p.get_by_role("heading", name="Cases", exact=True).wait_for()
+    p.wait_for_url(lambda u: f"case={case_id}" in u)
+    p.get_by_text("Act on this case").wait_for()
+    _settle(p)
+    assert p.locator('[data-testid="stException"]').count() == 0
+    assert p.get_by_text("Recorded in the trail").count() == 0
+    p.screenshot(path=str(shots / "report-case.png"), full_page=True)
+    case = lifecycle.get_case(Store(cases_path(warehouse)), case_id)
+    assert case is not None and case["opened_by"] == "olga" and case["state"] == "OPEN"
+
+
+def _a_terminal(warehouse: Path) -> str:
+    cases = lifecycle.list_cases(Store(cases_path(warehouse)))
+    titles = [c["title"].split() for c in cases if c["title"].startswith("DUPLICATE_CHARGE ")]
+    return str(titles[0][1])
 
 
 def _settle(page: object) -> None:

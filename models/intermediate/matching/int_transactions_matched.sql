@@ -4,13 +4,31 @@
       3 ORDER_DEVICE          wallet lines: merchant order number (and device, when given)
       4 TERMINAL_AMOUNT_TIME  same terminal and amount within var('match_window_seconds')
     A SALE pairs with a SALE line, a REFUND with a REFUND line; a PREAUTH_COMPLETE settles as
-    a sale. Every pair says which rule made it. -#}
+    a sale. Every pair says which rule made it.
+
+    Windowed: a build pairs the journal lines of the build window's business dates with the
+    settlement lines dated from the day before the window on that no earlier journal line holds.
+    The refresh starts the window a day before the oldest line new data brings, so a settlement
+    line meets every journal line it could pair with. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='journal_line_id',
+        incremental_strategy='delete+insert',
+        pre_hook="{{ delete_build_window() }}"
+    )
+}}
+
 with journal as (
     select
-        journal_line_id, terminal_id, batch_no, trace_no, rrn, order_no, txn_time, amount,
+        journal_line_id, business_date, terminal_id, batch_no, trace_no, rrn, order_no, txn_time,
+        amount,
         case when txn_type = 'PREAUTH_COMPLETE' then 'SALE' else txn_type end as family
     from {{ ref('int_transactions_paired') }}
     where txn_type in ('SALE', 'PREAUTH_COMPLETE', 'REFUND', 'VOID')
+    {%- if is_incremental() %}
+      and {{ in_build_window('business_date') }}
+    {%- endif %}
 ),
 
 lines as (
@@ -19,6 +37,11 @@ lines as (
         gross_amount,
         case when txn_type = 'PREAUTH_COMPLETE' then 'SALE' else txn_type end as family
     from {{ ref('int_settlement_lines_unioned') }}
+    {%- if is_incremental() %}
+    where {{ in_build_window('txn_date', days_before=1) }}
+      -- Held by a journal line before the window (the window's rows were deleted already).
+      and settlement_line_id not in (select settlement_line_id from {{ this }})
+    {%- endif %}
 ),
 
 {#- Each rule runs in passes over what is still unmatched: a pass keeps the pairs that are each
@@ -35,7 +58,7 @@ lines as (
 {%- for p in range(passes) %}
 {%- set step = 'r' ~ rank ~ '_' ~ p %}
 {{ step }} as (
-    select j.journal_line_id, l.settlement_line_id, {{ rank }} as rule_rank
+    select j.journal_line_id, j.business_date, l.settlement_line_id, {{ rank }} as rule_rank
     from {{ ns.journal }} as j
     join {{ ns.lines }} as l on {{ condition }}
     qualify row_number() over (
@@ -68,6 +91,7 @@ matched as (
 
 select
     journal_line_id,
+    business_date,
     settlement_line_id,
     case rule_rank
         when 1 then 'TERMINAL_BATCH_TRACE' when 2 then 'RRN'

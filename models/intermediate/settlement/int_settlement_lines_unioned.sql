@@ -1,5 +1,21 @@
 {#- One normalised shape for every settlement line of every layout: acquirer statements,
-    WeChat and Alipay bills, Adyen. Money is signed (refunds negative); net = gross − fee. -#}
+    WeChat and Alipay bills, Adyen. Money is signed (refunds negative); net = gross − fee.
+
+    Kept incrementally like the journal: a refresh appends the lines of files it has not seen and
+    drops the lines of files superseded since. The acquirer a statement line is attributed to
+    comes from the terminal register and contracts, so a refresh that loads either rebuilds
+    everything (posaudit/build_window.py). -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='settlement_line_id',
+        incremental_strategy='delete+insert',
+        post_hook=[
+            "delete from {{ this }} where file_id not in (select file_id from {{ source('ingest', 'file_manifest') }} where status = 'LOADED')"
+        ]
+    )
+}}
+
 with terminals as not materialized (
     select * from {{ ref('stg_reference__terminals') }}
 ),
@@ -130,8 +146,13 @@ adyen_lines as (
     where a.txn_type in ('SALE', 'REFUND')
 )
 
-select * from acquirer_lines
-union all by name
-select * from wallet_lines
-union all by name
-select * from adyen_lines
+select * from (
+    select * from acquirer_lines
+    union all by name
+    select * from wallet_lines
+    union all by name
+    select * from adyen_lines
+)
+{% if is_incremental() %}
+where {{ new_files_only() }}
+{% endif %}

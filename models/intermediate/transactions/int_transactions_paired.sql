@@ -1,9 +1,31 @@
 {#- Each journal line with its terminal's store and acquirer, its response category, and what
     happened to it later at the terminal: a SALE with its VOID or
     REVERSAL (same terminal and batch, orig_trace_no), with its REFUNDs (orig_rrn), a
-    PREAUTH_COMPLETE with its PREAUTH. -#}
-with journal as not materialized (
+    PREAUTH_COMPLETE with its PREAUTH.
+
+    Windowed: a build recomputes the lines of the build window's business dates and the older
+    lines that new refunds, voids and reversals refer to. Their cancellations, refunds and
+    preauthorisations are looked up among all journal lines (they are few), so a line rebuilt
+    today sees the refund of last month too. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='journal_line_id',
+        incremental_strategy='delete+insert',
+        pre_hook="{{ delete_build_window() }}"
+    )
+}}
+
+with all_journal as not materialized (
     select * from {{ ref('int_transactions_unioned') }}
+),
+
+journal as not materialized (
+    {%- if is_incremental() %}
+    {{ build_window_rows(ref('int_transactions_unioned')) }}
+    {%- else %}
+    select * from all_journal
+    {%- endif %}
 ),
 
 terminals as not materialized (
@@ -12,6 +34,14 @@ terminals as not materialized (
 
 response_codes as not materialized (
     select * from {{ ref('int_response_codes_categorised') }}
+),
+
+followers as not materialized (
+    -- What can change an earlier line, from the whole journal.
+    select f.*, coalesce(r.is_approved, false) as is_approved
+    from all_journal as f
+    left join response_codes as r on r.code = f.resp_code
+    where f.txn_type in ('VOID', 'REVERSAL', 'REFUND', 'PREAUTH')
 ),
 
 txns as not materialized (
@@ -40,7 +70,7 @@ cancels as (
         bool_or(txn_type = 'VOID' and is_approved) as is_voided,
         bool_or(txn_type = 'REVERSAL') as is_reversed,
         min(case when txn_type = 'VOID' and is_approved then txn_time end) as voided_at
-    from txns
+    from followers
     where txn_type in ('VOID', 'REVERSAL') and orig_trace_no is not null
     group by all
 ),
@@ -52,14 +82,14 @@ refunds as (
         count(*) as refund_count,
         sum(amount) as refunded_amount,
         min(txn_time) as first_refund_at
-    from txns
+    from followers
     where txn_type = 'REFUND' and is_approved and orig_rrn is not null
     group by all
 ),
 
 preauths as (
     select terminal_id, rrn, max(amount) as preauth_amount
-    from txns
+    from followers
     where txn_type = 'PREAUTH' and is_approved and rrn is not null
     group by all
 )

@@ -21,5 +21,5 @@ with journal as not materialized (
 
 select * from journal
 {% if is_incremental() %}
-where file_id not in (select distinct file_id from {{ this }})
+where {{ new_files_only() }}
 {% endif %}

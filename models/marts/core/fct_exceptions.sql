@@ -65,9 +65,13 @@ missing_in_settlement as (
         amount as exposure_amount,
         'MERCHANT_SHORT' as exposure_direction,
         cast(0 as decimal(18, 2)) as recovered_amount,
-        'expected on ' || expected_settlement_date || ' from ' || coalesce(acquirer, '?')
-            || '; files cover through ' || settlement_covered_through as detail
+        'expected on ' || expected_settlement_date || ' from ' || coalesce(sales.acquirer, '?')
+            || '; files cover through ' || coverage.covered_through as detail
     from sales
+    -- Today's coverage: fct_transactions keeps the coverage of the build that decided the line.
+    left join {{ ref('int_settlement_coverage') }} as coverage
+        on coverage.acquirer = sales.acquirer
+        and coverage.merchant_id = sales.settlement_merchant_id
     where match_status = 'MISSING'
 ),
 

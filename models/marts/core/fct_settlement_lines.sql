@@ -1,17 +1,40 @@
 {#- One row per settlement line of every layout, normalised, with its terminal match, the
-    contract fee on the settled amount and the promised settlement date. -#}
-with lines as not materialized (
-    select * from {{ ref('int_settlement_lines_unioned') }}
+    contract fee on the settled amount and the promised settlement date.
+
+    Windowed: a build rewrites the lines dated from the day before the window on and the lines
+    paired in the window; business_date is the matched journal line's, else the line's own. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='settlement_line_id',
+        incremental_strategy='delete+insert',
+        pre_hook="{{ delete_build_window() }}"
+    )
+}}
+
+with matches as not materialized (
+    select * from {{ ref('int_transactions_matched') }}
 ),
 
-matches as not materialized (
-    select * from {{ ref('int_transactions_matched') }}
+lines as not materialized (
+    select * from {{ ref('int_settlement_lines_unioned') }}
+    {%- if is_incremental() %}
+    where {{ in_build_window('txn_date', days_before=1) }}
+       or settlement_line_id in (
+           select settlement_line_id from matches where {{ in_build_window('business_date') }})
+    {%- endif %}
 ),
 
 journal as (
     select journal_line_id, card_type as journal_card_type, txn_time as journal_txn_time,
            channel as journal_channel, channel_group as journal_channel_group
     from {{ ref('int_transactions_paired') }}
+    {%- if is_incremental() %}
+    -- Only the journal lines paired with this build's lines: a small hash join.
+    where journal_line_id in (
+        select journal_line_id from matches
+        where settlement_line_id in (select settlement_line_id from lines))
+    {%- endif %}
 ),
 
 enriched as not materialized (

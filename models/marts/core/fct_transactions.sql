@@ -4,32 +4,56 @@
     match_status: MATCHED, AMOUNT_MISMATCH, SETTLED_NOT_EXPECTED (a voided, reversed or
     unknown-outcome sale the acquirer settled), PENDING (expected, not yet due), MISSING
     (expected and due, no settlement line), NOT_EXPECTED (declined, cancelled or
-    non-financial lines). -#}
+    non-financial lines).
+
+    Windowed: a build rewrites the lines of the build window's business dates and the older
+    lines new refunds and voids refer to. The refresh starts the window at the oldest line that
+    new data can change: new journal lines, lines that new settlement or bank lines reach, and
+    every line still PENDING. settlement_covered_through is the coverage when the line was last
+    decided. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='journal_line_id',
+        incremental_strategy='delete+insert',
+        pre_hook="{{ delete_build_window() }}"
+    )
+}}
+
 with txns as not materialized (
+    {%- if is_incremental() %}
+    {{ build_window_rows(ref('int_transactions_paired')) }}
+    {%- else %}
     select * from {{ ref('int_transactions_paired') }}
+    {%- endif %}
 ),
 
 matches as not materialized (
+    {%- if is_incremental() %}
+    {{ build_window_rows(ref('int_transactions_matched')) }}
+    {%- else %}
     select * from {{ ref('int_transactions_matched') }}
+    {%- endif %}
 ),
 
 lines as not materialized (
     select * from {{ ref('fct_settlement_lines') }}
+    {%- if is_incremental() %}
+    -- The window's settlement lines only: a hash join then builds on thousands, not millions.
+    where settlement_line_id in (select settlement_line_id from matches)
+    {%- endif %}
 ),
 
 -- Where a terminal's payments of each channel settle, learnt from the matches: wallet QR may
 -- go to the wallet's own merchant number rather than the terminal's acquirer.
 routes as (
-    select terminal_id, journal_channel as channel, acquirer, merchant_id
+    select terminal_id, channel, acquirer, merchant_id
     from (
-        select t.terminal_id, t.channel as journal_channel, l.acquirer, l.merchant_id,
-               count(*) as n
-        from txns as t
-        join matches as m using (journal_line_id)
-        join lines as l using (settlement_line_id)
+        select terminal_id, channel, acquirer, merchant_id, sum(matched_lines) as n
+        from {{ ref('int_settlement_routes_daily') }}
         group by all
     )
-    qualify row_number() over (partition by terminal_id, journal_channel order by n desc, acquirer) = 1
+    qualify row_number() over (partition by terminal_id, channel order by n desc, acquirer) = 1
 ),
 
 routed as not materialized (

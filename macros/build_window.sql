@@ -1,0 +1,121 @@
+{#- Incremental builds recompute a window of business dates: every row dated on or after the
+    window's start is deleted and rebuilt, the rows before it stay. The refresh plans the window
+    (posaudit/build_window.py) before dbt runs and records it in raw.build_window; a build
+    without a planned window (dbt run by hand) recomputes everything.
+
+    The plan is read when a node is compiled and written into its SQL as constants: a literal
+    date lets DuckDB skip whole row groups by their min/max, a literal list of file ids is pushed
+    into the scan of the raw tables under the staging views. -#}
+{% macro build_window_value(sql) -%}
+    {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {%- set result = run_query(sql) -%}
+    {{ return(result.columns[0].values() | list) }}
+{%- endmacro %}
+
+{% macro build_window_start() -%}
+    {%- set relation = source('ingest', 'build_window') -%}
+    {%- set values = build_window_value(
+        "select cast(max(window_start) as varchar) from " ~ relation ~ " where state = 'PENDING'") -%}
+    date '{{ values[0] if values and values[0] else '0001-01-01' }}'
+{%- endmacro %}
+
+{#- True when a planned INCREMENTAL build is running (false for full builds and dbt by hand). -#}
+{% macro build_window_is_incremental() -%}
+    {%- set relation = source('ingest', 'build_window') -%}
+    {%- set values = build_window_value(
+        "select count(*) from " ~ relation ~ " where state = 'PENDING' and mode = 'INCREMENTAL'") -%}
+    {{ return(values is not none and values[0] > 0) }}
+{%- endmacro %}
+
+{#- A SQL list of the values of one column of a build-window table, or none when empty. -#}
+{% macro build_window_list(table, column) -%}
+    {%- set relation = source('ingest', table) -%}
+    {%- set values = build_window_value("select " ~ column ~ " from " ~ relation) -%}
+    {%- if not values -%}{{ return(none) }}{%- endif -%}
+    {{ return("('" ~ (values | join("', '")) ~ "')") }}
+{%- endmacro %}
+
+{#- Whether a row's date falls in the window (an undated row always does). -#}
+{% macro in_build_window(date_column, days_before=0) -%}
+    ({{ date_column }} is null or {{ date_column }} >= {{ build_window_start() }}{% if days_before %} - {{ days_before }}{% endif %})
+{%- endmacro %}
+
+{#- The rows of a relation in the window, and the older journal lines that new refunds, voids
+    and reversals refer to. Two branches, not one OR: the first keeps the date literal that
+    skips row groups, the second is a semi join on the few listed keys. -#}
+{% macro build_window_rows(relation, date_column='business_date', key_column='journal_line_id') -%}
+    select * from {{ relation }} where {{ in_build_window(date_column) }}
+    union all
+    select * from {{ relation }}
+    where {{ date_column }} < {{ build_window_start() }}
+      and {{ key_column }} in (select journal_line_id from {{ source('ingest', 'build_window_lines') }})
+{%- endmacro %}
+
+{#- The pre-hook of a windowed model: drop the rows the window rebuilds. -#}
+{% macro delete_build_window(date_column='business_date') -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ in_build_window(date_column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A line from a file this build is the first to see; every line when the build is full or
+    was not planned (dbt run by hand). -#}
+{% macro in_build_files(file_column='file_id') -%}
+    {%- if not build_window_is_incremental() -%}
+    true
+    {%- else -%}
+    {%- set files = build_window_list('build_window_files', 'file_id') -%}
+    {{ file_column ~ ' in ' ~ files if files else 'false' }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The rows of landing files a model kept by file has not seen: the planned build's new files
+    (a literal list, pushed into the raw scans), else every file not in the table yet. -#}
+{% macro new_files_only(file_column='file_id') -%}
+    {%- if build_window_is_incremental() -%}
+    {{ in_build_files(file_column) }}
+    {%- else -%}
+    {{ file_column }} not in (select distinct file_id from {{ this }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The data tests of a windowed model look at the rows this build wrote: the rows before the
+    window were tested when they were built and have not changed since. Likewise the lines of
+    the staged landing files and the models kept by file: only new files' lines are tested. -#}
+{% macro file_windowed_models() -%}
+    {{ return([
+        'stg_acquirer__statement_lines', 'stg_adyen__settlement_lines', 'stg_alipay__bill_lines',
+        'stg_bank__statement_lines', 'stg_pos_journal__cn_transactions',
+        'stg_pos_journal__v1_transactions', 'stg_staff__error_reports', 'stg_tms__terminal_events',
+        'stg_wechat__bill_lines', 'int_transactions_unioned', 'int_settlement_lines_unioned',
+    ]) }}
+{%- endmacro %}
+
+{% macro windowed_models() -%}
+    {{ return({
+        'int_transactions_paired': 'business_date',
+        'int_transactions_matched': 'business_date',
+        'int_settlement_routes_daily': 'business_date',
+        'fct_transactions': 'business_date',
+        'fct_settlement_lines': 'business_date',
+    }) }}
+{%- endmacro %}
+
+{% macro duckdb__get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set date_column = windowed_models().get(relation.identifier) -%}
+    {%- set window = none -%}
+    {%- if date_column -%}
+        {%- set window = in_build_window(date_column) -%}
+    {%- elif relation.identifier in file_windowed_models() -%}
+        {%- set window = in_build_files() -%}
+    {%- endif -%}
+    {%- if window -%}
+        {%- set where = '(' ~ where ~ ') and ' ~ window if where else window -%}
+    {%- endif -%}
+    {%- if where -%}
+        (select * from {{ relation }} where {{ where }}) dbt_subquery
+    {%- else -%}
+        {{ relation }}
+    {%- endif -%}
+{%- endmacro %}

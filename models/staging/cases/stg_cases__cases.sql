@@ -1,0 +1,16 @@
+with source as not materialized (
+    select * from {{ source('cases', 'cases') }}
+)
+
+select
+    case_id,
+    exception_id,
+    report_id,
+    cast(opened_at as timestamptz) as opened_at,
+    opened_by,
+    state as case_state,
+    assignee,
+    cast(amount as decimal(18, 2)) as amount,
+    currency,
+    title
+from source

@@ -1,0 +1,181 @@
+"""Incremental builds: adding a day recomputes a window, and gives the same warehouse as a full
+build of everything; whatever could change older rows makes the build full."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from posaudit import build_window
+from posaudit.generate import GenerateConfig, generate
+from posaudit.generate.extra_day import add_files, copy_tree, split
+from tests.conftest import run_cli
+
+# Columns that say when, not what: the run's time, or the coverage when a line was decided.
+VOLATILE = {"detected_at", "settlement_covered_through", "loaded_at", "first_seen_at", "run_id",
+            "mtime_ns"}
+RUN_TABLES = {"refresh_runs", "dq_check_results", "alerts", "file_manifest"}
+# What the case store feeds: after a publish the sync opens cases, which the next build reads.
+CASE_TABLES = {"int_cases_summarised", "fct_error_reports", "mart_loss_assessment"}
+
+
+@pytest.fixture(scope="module")
+def days(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A 12-day zone (whole), the same less its last day (first) and that day (extra)."""
+    root = tmp_path_factory.mktemp("incremental")
+    whole = root / "whole"
+    generate(GenerateConfig(out=whole, seed=11, days=12, terminals=16, transactions=12000,
+                            per_type=10))
+    first, extra = root / "first", root / "extra"
+    copy_tree(whole, first)
+    split(first, extra)
+    return whole, first, extra
+
+
+def _refresh(landing: Path, warehouse: Path, *extra: str) -> dict:
+    result = run_cli("refresh", "--landing", str(landing), "--warehouse", str(warehouse),
+                     *extra, check=True)
+    runs = sorted((warehouse / "runs").glob("*.json"))
+    record = json.loads(runs[-1].read_text())
+    assert record["build"] is not None, result.stdout
+    return record
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = ? and table_schema in ('main', 'intermediate') "
+        "and table_type = 'BASE TABLE' order by 1, 2", [catalog]).fetchall()
+
+
+def _differences(a: Path, b: Path, skip: frozenset[str] = frozenset()
+                 ) -> dict[str, tuple[int, int, int]]:
+    con = duckdb.connect()
+    con.execute(f"attach '{a}' as a (read_only)")
+    con.execute(f"attach '{b}' as b (read_only)")
+    diffs: dict[str, tuple[int, int, int]] = {}
+    tables = _tables(con, "a")
+    assert tables == _tables(con, "b")
+    for schema, name in tables:
+        if name in RUN_TABLES or name in skip:
+            continue
+        cols = [c for (c,) in con.execute(
+            "select column_name from information_schema.columns where table_catalog = 'a' "
+            "and table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, name]).fetchall() if c not in VOLATILE]
+        sel = ", ".join(f'"{c}"' for c in cols)
+        only_a, only_b = (con.execute(
+            f"select count(*) from (select {sel} from {x}.{schema}.{name} "
+            f"except all select {sel} from {y}.{schema}.{name})").fetchone()[0]
+            for x, y in (("a", "b"), ("b", "a")))
+        rows = con.execute(f"select count(*) from a.{schema}.{name}").fetchone()[0]
+        if only_a or only_b:
+            diffs[f"{schema}.{name}"] = (rows, only_a, only_b)
+    con.close()
+    return diffs
+
+
+def test_adding_a_day_is_incremental_and_equals_a_full_build(
+        days: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    _, first, extra = days
+    landing = tmp_path / "landing"
+    copy_tree(first, landing)
+    inc, full = tmp_path / "inc", tmp_path / "full"
+
+    record = _refresh(landing, inc)
+    assert record["build"]["mode"] == "FULL"
+    assert record["build"]["reason"] == "first build"
+    # The cases the first publish opened: the second build reads them as a source.
+    cases = tmp_path / "cases.sqlite"
+    _copy_sqlite(inc / "cases.sqlite", cases)
+
+    delivered = add_files(extra, landing)
+    assert delivered > 0
+    record = _refresh(landing, inc)
+    build = record["build"]
+    assert build["mode"] == "INCREMENTAL", build
+    first_day = min(p.name for p in (first / "terminal").iterdir())
+    assert build["start"] > "2026-10-02", (build, first_day)  # not the whole history
+    assert build["new_files"] == delivered
+
+    # The same files and the same case store in one full build, with the same card key.
+    full.mkdir()
+    shutil.copy(inc.parent / "inc.card-key", full.parent / "full.card-key")
+    _copy_sqlite(cases, full / "cases.sqlite")
+    record = _refresh(landing, full)
+    assert record["build"]["mode"] == "FULL"
+    assert _differences(inc / "build.duckdb", full / "build.duckdb") == {}
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+def test_nothing_new_changes_nothing(days: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    _, first, _ = days
+    warehouse = tmp_path / "wh"
+    _refresh(first, warehouse)
+    before = tmp_path / "before.duckdb"
+    shutil.copy(warehouse / "build.duckdb", before)
+    record = _refresh(first, warehouse)
+    assert record["build"]["mode"] == "INCREMENTAL"
+    assert record["build"]["new_files"] == 0
+    assert _differences(before, warehouse / "build.duckdb", frozenset(CASE_TABLES)) == {}
+
+    # Asked for, a full build gives the same again.
+    record = _refresh(first, warehouse, "--full")
+    assert record["build"] == {**record["build"], "mode": "FULL", "reason": "asked for"}
+    assert _differences(before, warehouse / "build.duckdb", frozenset(CASE_TABLES)) == {}
+
+
+def test_what_makes_a_build_full(days: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    _, first, _ = days
+    warehouse = tmp_path / "wh"
+    _refresh(first, warehouse)
+    db = warehouse / "build.duckdb"
+    with duckdb.connect(str(db)) as con:
+        fingerprint = con.execute("select fingerprint from raw.build_window "
+                                  "order by planned_at desc limit 1").fetchone()[0]
+
+        window = build_window.plan(con, "r1", fingerprint)
+        assert window.mode == "INCREMENTAL"
+        # r1 never finished (its dbt build died): the next build cannot trust the tables.
+        window = build_window.plan(con, "r2", fingerprint)
+        assert (window.mode, window.reason) == ("FULL", "the previous build did not finish")
+        build_window.mark_done(con, "r2")
+        assert con.execute("select state from raw.build_window where run_id = 'r1'"
+                           ).fetchone()[0] == "ABANDONED"
+
+        window = build_window.plan(con, "r3", "another version of the models")
+        assert (window.mode, window.reason) == (
+            "FULL", "models, macros, seeds or settings changed")
+        build_window.mark_done(con, "r3")
+
+        # A file superseded since the last build: its rows may sit anywhere in the history.
+        window = build_window.plan(con, "r4", "another version of the models")
+        assert window.mode == "INCREMENTAL"
+        build_window.mark_done(con, "r4")
+        con.execute("update raw.file_manifest set status = 'SUPERSEDED' where file_id = "
+                    "(select min(file_id) from raw.file_manifest where layout = 'pos_journal_v1')")
+        window = build_window.plan(con, "r5", "another version of the models")
+        assert (window.mode, window.reason) == (
+            "FULL", "1 file(s) superseded since the last build")
+
+
+def test_the_fingerprint_follows_the_models(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: x\n")
+    model = project / "models" / "m.sql"
+    model.write_text("select 1")
+    one = build_window.code_fingerprint(project)
+    model.write_text("select 2")
+    assert build_window.code_fingerprint(project) != one
+    model.write_text("select 1")
+    assert build_window.code_fingerprint(project) == one
