@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import exports, i18n
-from dashboards.frame import Page
+from dashboards.frame import Page, keep, set_param, url_params
 
 
 def table(page: Page, df: pd.DataFrame, name: str, *, height: int | None = None,
@@ -63,3 +63,26 @@ def shown(value: object) -> str:
     if isinstance(value, pd.Timestamp) and value == value.normalize():
         return value.date().isoformat()
     return str(value)
+
+
+def drill_down(ids: list[str], clicked_id: str | None, *, param: str, key: str, label: str,
+               labels: dict[str, str], none_label: str, outside_ok: bool = True) -> str:
+    """Pick one row: the URL's choice (``param``), else the row clicked in the table, once; the
+    picker stays free to change after. ``outside_ok``: the URL may name a row the current
+    filters do not list. Returns the chosen id, "" for none."""
+    pick, seen = f"{key}_pick", f"{key}_clicked"
+    options = ["", *ids]
+    wanted = url_params().get(param, "")
+    if wanted and wanted not in options and outside_ok:
+        options.append(wanted)
+    keep(pick, wanted)
+    if clicked_id != st.session_state.get(seen):
+        st.session_state[seen] = clicked_id
+        if clicked_id:
+            st.session_state[pick] = clicked_id
+    if st.session_state[pick] not in options:
+        st.session_state[pick] = ""
+    chosen = st.selectbox(label, options, key=pick,
+                          format_func=lambda c: labels.get(c, c) if c else none_label)
+    set_param(param, chosen or None)
+    return chosen

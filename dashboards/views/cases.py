@@ -9,7 +9,7 @@ import streamlit as st
 from dashboards import auth, casework, queries
 from dashboards.connection import warehouse
 from dashboards.frame import keep, set_param, start, url_params
-from dashboards.widgets import shown, table
+from dashboards.widgets import drill_down, shown, table
 from posaudit.cases import lifecycle
 from posaudit.cases.reports import get_report
 
@@ -149,22 +149,12 @@ if result is not None:
 
 # --- one case ------------------------------------------------------------------------------
 st.subheader(t("cases.detail"))
-options = ["", *listed["case_id"]]
-wanted = url_params().get(PARAM, "")
-if wanted and wanted not in options and wanted in set(cases["case_id"]):
-    options.append(wanted)  # a link to a case outside the current filters
 labels = {r.case_id: f"{r.case_id} · {r.state} · {shown(r.title)}" for r in cases.itertuples()}
-keep("case_pick", wanted)
 clicked_id = listed.iloc[clicked]["case_id"] if clicked is not None else None
-if clicked_id != st.session_state.get("case_clicked"):
-    st.session_state["case_clicked"] = clicked_id
-    if clicked_id:
-        st.session_state["case_pick"] = clicked_id
-if st.session_state["case_pick"] not in options:
-    st.session_state["case_pick"] = ""
-chosen = st.selectbox(t("cases.pick"), options, key="case_pick",
-                      format_func=lambda c: labels.get(c, c) if c else t("cases.choose"))
-set_param(PARAM, chosen or None)
+# A link may name a case outside the current filters, if it exists.
+chosen = drill_down(list(listed["case_id"]), clicked_id, param=PARAM, key="case",
+                    label=t("cases.pick"), labels=labels, none_label=t("cases.choose"),
+                    outside_ok=url_params().get(PARAM, "") in set(cases["case_id"]))
 if not chosen or store is None:
     st.stop()
 case = lifecycle.get_case(store, chosen)

@@ -8,8 +8,8 @@ import streamlit as st
 
 from dashboards import casework, queries
 from dashboards.connection import warehouse
-from dashboards.frame import keep, set_param, start, url_params
-from dashboards.widgets import shown, table
+from dashboards.frame import start, url_params
+from dashboards.widgets import drill_down, shown, table
 
 LIST_LIMIT = 500
 PARAM = "exception"
@@ -25,26 +25,13 @@ st.caption(t("exc.click_to_drill"))
 clicked = table(page, listed, "exceptions", selectable=True)
 
 st.subheader(t("exc.detail"))
-options = ["", *listed["exception_id"]]
-wanted = url_params().get(PARAM, "")
-if wanted and wanted not in options:
-    options.append(wanted)  # a link to an exception outside the current filters
-
 labels = {r.exception_id: f"{r.exception_type} · {shown(r.business_date)} · "
           f"{shown(r.terminal_id)} {shown(r.trace_no)} · {r.exposure_amount:,.2f}"
           for r in listed.itertuples()}
-keep("exc_pick", wanted)
 # A row clicked in the table drills down once; the picker stays free to change after.
 clicked_id = listed.iloc[clicked]["exception_id"] if clicked is not None else None
-if clicked_id != st.session_state.get("exc_clicked"):
-    st.session_state["exc_clicked"] = clicked_id
-    if clicked_id:
-        st.session_state["exc_pick"] = clicked_id
-if st.session_state["exc_pick"] not in options:
-    st.session_state["exc_pick"] = ""
-chosen = st.selectbox(t("exc.pick"), options, key="exc_pick",
-                      format_func=lambda e: labels.get(e, e) if e else t("exc.none"))
-set_param(PARAM, chosen or None)
+chosen = drill_down(list(listed["exception_id"]), clicked_id, param=PARAM, key="exc",
+                    label=t("exc.pick"), labels=labels, none_label=t("exc.none"))
 if not chosen:
     st.stop()
 
