@@ -128,7 +128,8 @@ def sidebar(lang: str) -> Identity:
     who = current()
     box = st.sidebar.container(border=True)
     if who.logged_in:
-        box.caption(i18n.t(lang, "auth.logged_in", name=who.name, role=who.role))
+        box.caption(i18n.t(lang, "auth.logged_in", name=who.name,
+                           role=i18n.t(lang, f"role.{who.role}")))
         if who.method == OIDC:
             box.button(i18n.t(lang, "auth.logout"), key="auth_logout", on_click=st.logout)
         else:

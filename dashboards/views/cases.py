@@ -194,7 +194,7 @@ actions = casework.allowed_actions(case["state"], who.role,
 if not who.logged_in:
     st.caption(t("cases.login_to_act"))
 elif not actions:
-    st.caption(t("cases.no_actions", role=who.role, state=state_label(case["state"])))
+    st.caption(t("cases.no_actions", role=t(f"role.{who.role}"), state=state_label(case["state"])))
 else:
     if st.session_state.get("case_action") not in actions:
         st.session_state["case_action"] = actions[0]

@@ -70,6 +70,13 @@ def test_a_good_password_logs_in_and_logout_ends_it(
     assert at.text_input(key="auth_name") is not None
 
 
+def test_roles_are_named_in_the_page_language(make_case_app: Callable[..., AppTest]) -> None:
+    at = make_case_app(user="aud", lang="zh")
+    assert "已登录：aud（审计员）" in captions(at)
+    pick_first_case(at)
+    assert "您的角色（审计员）" in captions(at)
+
+
 def test_a_wrong_password_is_refused(make_case_app: Callable[..., AppTest]) -> None:
     at = make_case_app()
     login(at, "olga", "pw-alice")
