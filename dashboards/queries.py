@@ -58,15 +58,16 @@ EXCEPTION_KPIS = """
                             and coalesce(case_state, 'OPEN') not in ('CLOSED', 'REFUNDED',
                                 'RECOVERED', 'WRITTEN_OFF')) as open_items
     from (
-        select e.*, c.case_state,
-               least(e.exposure_amount, e.recovered_amount + coalesce(c.refunded_amount, 0)
-                     + coalesce(c.recovered_amount, 0)) as recovered_total,
-               least(coalesce(c.written_off_amount, 0),
-                     greatest(e.exposure_amount - least(e.exposure_amount,
-                         e.recovered_amount + coalesce(c.refunded_amount, 0)
-                         + coalesce(c.recovered_amount, 0)), 0)) as written_off
-        from main.fct_exceptions as e
-        left join intermediate.int_cases_summarised as c on c.exception_id = e.exception_id
+        select *, least(approved_write_off, greatest(exposure_amount - recovered_total, 0))
+                      as written_off
+        from (
+            select e.*, c.case_state,
+                   least(e.exposure_amount, e.recovered_amount + coalesce(c.refunded_amount, 0)
+                         + coalesce(c.recovered_amount, 0)) as recovered_total,
+                   coalesce(c.written_off_amount, 0) as approved_write_off
+            from main.fct_exceptions as e
+            left join intermediate.int_cases_summarised as c on c.exception_id = e.exception_id
+        )
     ) where {where}
 """
 

@@ -160,9 +160,7 @@ def _decide(con: duckdb.DuckDBPyConnection, fingerprint: str, full: bool) -> Win
     else:
         cause = min(known, key=lambda k: known[k])
         start, reason = known[cause] - MARGIN, f"oldest date reached: {cause}"
-    older = 0
-    if _has_temp(con, "_touched"):
-        older = _scalar(con, "select count(*) from _touched where business_date < ?", [start])
+    older = _scalar(con, "select count(*) from _touched where business_date < ?", [start])
     return Window(INCREMENTAL, start, reason, new_files, older)
 
 
@@ -203,12 +201,15 @@ def _starts(con: duckdb.DuckDBPyConnection) -> dict[str, date | None]:
         f"select * from staging.{view} where file_id in {new}" for view in JOURNAL_VIEWS
         if _exists(con, f"staging.{view}"))
     starts: dict[str, date | None] = {}
+    # The older lines new refunds and voids refer to (none without journal views yet).
+    con.execute("create or replace temp table _touched "
+                "(journal_line_id varchar, business_date date)")
     if journal:
         con.execute(f"create or replace temp table _new_journal as {journal}")
         starts["new journal lines"] = _scalar(con, "select min(business_date) from _new_journal")
         # Two joins, not one with an OR: each is a hash join on its own keys.
         con.execute("""
-            create or replace temp table _touched as
+            insert into _touched
             select p.journal_line_id, p.business_date
             from intermediate.int_transactions_paired as p
             join _new_journal as n
@@ -235,11 +236,6 @@ def _starts(con: duckdb.DuckDBPyConnection) -> dict[str, date | None]:
     starts["lines still PENDING"] = _scalar(
         con, "select min(business_date) from main.fct_transactions where match_status = 'PENDING'")
     return starts
-
-
-def _has_temp(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(_scalar(con, "select count(*) from duckdb_tables() "
-                             "where temporary and table_name = ?", [name]))
 
 
 def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
