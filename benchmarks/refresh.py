@@ -18,6 +18,13 @@
 4. The pandas baseline (pandas_baseline.py) on the same landing zone, in a subprocess; its
    exceptions (count, exposure and root causes by type) beside posaudit's fct_exceptions.
 5. Incremental refresh: the extra day's files copied in, ``posaudit refresh`` again.
+6. Fixed cost: steps 1, 2 and 5 on a 5,000-transaction zone (8 + 1 days, 20 terminals), so
+   that the day added costs only what every refresh costs whatever the data.
+
+Beside a target in seconds stands its floor, measured in the same run: DuckDB alone reading the
+raw files for the full refresh (and for 5x faster than pandas, which asks for a full refresh
+within pandas' time / 5), the fixed cost for the refresh adding a day. A target below its floor
+cannot be met on the machine the run measured, however fast posaudit's own work becomes.
 
 Peak RSS of a subprocess is the larger of wait4's ru_maxrss (the largest single process among
 it and its waited-for children) and the process tree's summed RSS sampled every 0.2 s. Before
@@ -59,6 +66,12 @@ TARGET_INCREMENTAL_S = 10.0
 TARGET_SPEEDUP = 5.0
 TARGET_MEMORY_SHARE = 0.25
 TARGET_SCALE = 10_000_000
+# Disk a run needs per byte of landing zone: the warehouse's build database and snapshots
+# (each about 1.4 times the landing zone at 10 million transactions) and DuckDB's spill files.
+DISK_PER_LANDING_BYTE = 6
+# The fixed-cost step: a warehouse so small that a refresh costs only what every refresh costs.
+FIXED_COST_TRANSACTIONS = 5_000
+FIXED_COST_DAYS = 8
 
 
 def say(message: str) -> None:
@@ -164,6 +177,12 @@ def refresh(landing: Path, warehouse: Path, log: Path) -> dict[str, Any]:
         result["outcome"] = record.get("outcome")
         result["steps"] = record.get("timings")
         result["build"] = record.get("build")  # FULL, or INCREMENTAL from which date
+        if result["exit_code"] not in (0, 1):  # why it did not publish, kept with the figures
+            result["messages"] = record.get("messages", [])[:20]
+            result["failed_dbt_nodes"] = [
+                {"node": n.get("name"), "status": n.get("status"), "message": n.get("message")}
+                for n in record.get("dbt", [])
+                if n.get("status") in ("error", "fail", "runtime error")]
         result["slowest_dbt_nodes"] = sorted(
             ({"node": n.get("name"), "seconds": n.get("seconds")} for n in record.get("dbt", [])
              if isinstance(n.get("seconds"), int | float)),
@@ -254,8 +273,43 @@ def versions() -> dict[str, str]:
     return out
 
 
-def target(description: str, measured: float | None, ok: bool | None) -> dict[str, Any]:
-    return {"target": description, "measured": measured, "pass": ok}
+def target(description: str, measured: float | None, ok: bool | None,
+           floor: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A target, its measured figure, and (``floor``) what no refresh on this machine can go
+    below, measured in the same run: a target under its floor is out of reach here."""
+    found: dict[str, Any] = {"target": description, "measured": measured, "pass": ok}
+    if floor is not None:
+        found["floor"] = floor
+    return found
+
+
+def floor(what: str, seconds: float | None, limit: float) -> dict[str, Any] | None:
+    if seconds is None:
+        return None
+    return {"what": what, "seconds": seconds, "target_reachable": seconds < limit}
+
+
+def fixed_cost(work: Path) -> dict[str, Any]:
+    """A refresh that adds one day to a warehouse of a few thousand transactions: what every
+    such refresh pays whatever the data (process start, dbt's parse and its per-node work for
+    every model and data test, the Great Expectations suites, publishing)."""
+    landing, extra, warehouse = work / "tiny-landing", work / "tiny-extra", work / "tiny-W"
+    start = date.today() - timedelta(days=FIXED_COST_DAYS + 1)
+    gen = measure([*POSAUDIT, "generate", "--out", str(landing), "--seed", "1", "--days",
+                   str(FIXED_COST_DAYS + 1), "--terminals", "20", "--transactions",
+                   str(FIXED_COST_TRANSACTIONS), "--start", start.isoformat()],
+                  work / "tiny-generate.log")
+    if gen["exit_code"] != 0:
+        return {"error": f"generate failed: see {gen['log']}"}
+    split(landing, extra)
+    first = refresh(landing, warehouse, work / "tiny-full.log")
+    add_files(extra, landing)
+    added = refresh(landing, warehouse, work / "tiny-incremental.log")
+    return {"transactions": FIXED_COST_TRANSACTIONS, "days": FIXED_COST_DAYS,
+            "full_refresh": {k: first.get(k) for k in ("seconds", "exit_code", "steps")},
+            "incremental_refresh": {k: added.get(k) for k in
+                                    ("seconds", "exit_code", "steps", "build",
+                                     "journal_rows_loaded")}}
 
 
 def read_with_duckdb(landing: Path) -> None:
@@ -263,8 +317,9 @@ def read_with_duckdb(landing: Path) -> None:
     sys.path.insert(0, str(HERE))
     from scale import duckdb_read
 
-    seconds, rows = duckdb_read(landing)
-    print(json.dumps({"seconds": round(seconds, 2), "rows": rows}))
+    per_layout: dict[str, float] = {}
+    seconds, rows = duckdb_read(landing, per_layout=per_layout)
+    print(json.dumps({"seconds": round(seconds, 2), "rows": rows, "per_layout": per_layout}))
 
 
 def main() -> None:
@@ -327,6 +382,13 @@ def main() -> None:
         zone["first_days"] = folder_size(landing)
         zone["extra_day"] = folder_size(extra)
         result["landing"] = zone
+        # The warehouse, its snapshots and DuckDB's spill files take about six times the
+        # landing zone; a full disk fails a refresh halfway, which would read as a defect.
+        free = shutil.disk_usage(work).free
+        result["disk_free_gib_after_split"] = round(free / 2**30, 1)
+        if free < DISK_PER_LANDING_BYTE * zone["first_days"]["bytes"]:
+            say(f"warning: {free / 2**30:.1f} GiB free in {work}; a run this size needs about "
+                f"{DISK_PER_LANDING_BYTE * zone['first_days']['bytes'] / 2**30:.0f} GiB")
         say(f"split: {json.dumps(zone['split']['files_moved_to_extra_day'])}, "
             f"bank {zone['split']['bank_statements']}")
 
@@ -348,6 +410,7 @@ def main() -> None:
             inner = json.loads(log_lines[-1])
             duck["read_seconds"] = inner["seconds"]
             duck["rows"] = inner["rows"]
+            duck["seconds_per_layout"] = inner["per_layout"]
         result["duckdb_read"] = duck
         say(f"DuckDB: {duck.get('read_seconds')} s read, {duck['seconds']} s wall")
 
@@ -380,6 +443,12 @@ def main() -> None:
         say(f"incremental refresh: {incremental['seconds']} s, "
             f"{incremental['peak_rss_mib']} MiB, exit {incremental['exit_code']}")
 
+        say("fixed cost: a day added to a 5,000-transaction warehouse")
+        fixed = fixed_cost(work)
+        result["fixed_cost"] = fixed
+        fixed_s = (fixed.get("incremental_refresh") or {}).get("seconds")
+        say(f"fixed cost: {fixed_s} s")
+
         # Exceptions, side by side.
         if found is not None:
             result["exceptions_first_days"] = (
@@ -395,8 +464,10 @@ def main() -> None:
         }
         ok_full = full["exit_code"] in (0, 1)
         targets = {
-            "full_refresh_seconds": target(f"< {TARGET_FULL_S:g} s", refresh_s,
-                                           ok_full and refresh_s < TARGET_FULL_S),
+            "full_refresh_seconds": target(
+                f"< {TARGET_FULL_S:g} s", refresh_s, ok_full and refresh_s < TARGET_FULL_S,
+                floor("DuckDB alone reading the raw files into memory", duck_s,
+                      TARGET_FULL_S)),
             "full_refresh_peak_rss_mib": target(
                 f"< 6 GB ({TARGET_PEAK_MIB:.0f} MiB)", full["peak_rss_mib"],
                 ok_full and full["peak_rss_mib"] < TARGET_PEAK_MIB),
@@ -408,7 +479,9 @@ def main() -> None:
             "incremental_refresh_seconds": target(
                 f"< {TARGET_INCREMENTAL_S:g} s", incremental["seconds"],
                 incremental["exit_code"] in (0, 1)
-                and incremental["seconds"] < TARGET_INCREMENTAL_S),
+                and incremental["seconds"] < TARGET_INCREMENTAL_S,
+                floor(f"a refresh adding a day to a {FIXED_COST_TRANSACTIONS:,}-transaction "
+                      "warehouse", fixed_s, TARGET_INCREMENTAL_S)),
         }
         if pandas and pandas["exit_code"] == 0:
             ratios["pandas_seconds_vs_posaudit"] = round(pandas["seconds"] / refresh_s, 2)
@@ -417,7 +490,10 @@ def main() -> None:
             targets["faster_than_pandas"] = target(
                 f">= {TARGET_SPEEDUP:g}x (pandas seconds / posaudit seconds)",
                 ratios["pandas_seconds_vs_posaudit"],
-                ok_full and ratios["pandas_seconds_vs_posaudit"] >= TARGET_SPEEDUP)
+                ok_full and ratios["pandas_seconds_vs_posaudit"] >= TARGET_SPEEDUP,
+                # 5x faster means a full refresh within pandas' time / 5.
+                floor("DuckDB alone reading the raw files into memory", duck_s,
+                      pandas["seconds"] / TARGET_SPEEDUP))
             targets["memory_vs_pandas"] = target(
                 f"<= {TARGET_MEMORY_SHARE:g} (posaudit peak / pandas peak)",
                 ratios["posaudit_peak_vs_pandas"],

@@ -34,7 +34,10 @@ from posaudit.refresh import run_ingest
 from posaudit.warehouse import Warehouse
 
 
-def duckdb_read(landing: Path, database: str = ":memory:") -> tuple[float, int]:
+def duckdb_read(landing: Path, database: str = ":memory:",
+                per_layout: dict[str, float] | None = None) -> tuple[float, int]:
+    """Seconds and rows of DuckDB alone reading every landing file; ``per_layout`` (when
+    given) receives the seconds of each layout's call."""
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for path, name, folder in landing_files(landing):
         if path.suffix == ".zip":
@@ -53,6 +56,7 @@ def duckdb_read(landing: Path, database: str = ":memory:") -> tuple[float, int]:
     rows = 0
     started = time.perf_counter()
     for i, ((layout, encoding), files) in enumerate(sorted(groups.items())):
+        call_started = time.perf_counter()
         if layout == "terminal_events":
             sql = (f"create table t{i} as select * from "
                    f"read_json({files}, format='newline_delimited')")
@@ -65,6 +69,9 @@ def duckdb_read(landing: Path, database: str = ":memory:") -> tuple[float, int]:
             # DuckDB's latin-1 reader refuses some GBK bytes: read those leniently instead.
             con.execute(sql.replace(f"encoding='{encoding}', ", ""))
         rows += con.execute(f"select count(*) from t{i}").fetchone()[0]  # type: ignore[index]
+        if per_layout is not None:
+            per_layout[layout] = round(
+                per_layout.get(layout, 0.0) + time.perf_counter() - call_started, 2)
     con.execute("CHECKPOINT")
     seconds = time.perf_counter() - started
     con.close()

@@ -95,8 +95,9 @@ class RefreshResult:
 
 
 def duckdb_config() -> dict[str, str]:
-    """The same bounds as dbt's profile, so ingest and build share one memory budget."""
-    return {"memory_limit": os.environ.get("POSAUDIT_MEMORY_LIMIT", "4GB"),
+    """The same bounds as dbt's profile (profiles.yml, which says why 2.5 GB), so ingest and
+    build share one memory budget."""
+    return {"memory_limit": os.environ.get("POSAUDIT_MEMORY_LIMIT", "2500MB"),
             "preserve_insertion_order": "false"}
 
 

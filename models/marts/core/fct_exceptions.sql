@@ -21,6 +21,16 @@ charges as not materialized (
       and coalesce(card_token, card_mask) is not null
 ),
 
+-- Only a charge that shares merchant, card and amount with another can be a duplicate: keeping
+-- those few first makes the self-join small.
+repeated_charges as (
+    select *
+    from charges
+    semi join (
+        select merchant_id, card_key, amount from charges group by all having count(*) > 1
+    ) using (merchant_id, card_key, amount)
+),
+
 duplicate_charge as (
     select
         later.journal_line_id as source_id,
@@ -30,8 +40,8 @@ duplicate_charge as (
         least(later.refunded_amount, later.amount) as recovered_amount,
         'earlier sale ' || earlier.terminal_id || '/' || earlier.trace_no || ' at '
             || strftime(earlier.txn_time, '%H:%M:%S') as detail
-    from charges as later
-    join charges as earlier
+    from repeated_charges as later
+    join repeated_charges as earlier
         on earlier.merchant_id = later.merchant_id
         and earlier.card_key = later.card_key
         and earlier.amount = later.amount
@@ -115,14 +125,25 @@ late_settlement as (
       and settlement_date > expected_settlement_date
 ),
 
+approved_refunds as (
+    select * from txns where txn_type = 'REFUND' and is_approved
+),
+
+-- Only the sales a refund names: far fewer than all sales, so the join stays small.
+refunded_originals as (
+    select journal_line_id, merchant_id, rrn, amount
+    from txns
+    where txn_type in ('SALE', 'PREAUTH_COMPLETE')
+      and rrn in (select orig_rrn from approved_refunds)
+),
+
 refunds as (
     select r.*, o.journal_line_id as original_id, o.amount as original_amount,
            sum(r.amount) over (partition by r.merchant_id, r.orig_rrn order by r.txn_time, r.journal_line_id
                                rows unbounded preceding) as cumulative_refunded
-    from txns as r
-    left join (select * from txns where txn_type in ('SALE', 'PREAUTH_COMPLETE')) as o
+    from approved_refunds as r
+    left join refunded_originals as o
         on o.merchant_id = r.merchant_id and o.rrn = r.orig_rrn
-    where r.txn_type = 'REFUND' and r.is_approved
 ),
 
 refund_exceeds_original as (

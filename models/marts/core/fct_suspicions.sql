@@ -10,6 +10,18 @@ with txns as not materialized (
     from {{ ref('fct_transactions') }}
 ),
 
+declines as (
+    select card_key, merchant_id, txn_time
+    from txns
+    where not is_approved and txn_type = 'SALE' and card_key is not null
+),
+
+-- Only a card declined three times at a merchant can qualify: the approvals to look at are
+-- few, so the join stays small.
+declined_cards as (
+    select card_key, merchant_id from declines group by all having count(*) >= 3
+),
+
 card_testing as (
     select
         a.journal_line_id,
@@ -17,11 +29,11 @@ card_testing as (
         least(100, 40 + 15 * count(*)) as score,
         count(*) || ' declines on the card in the 30 minutes before this approval' as reason
     from txns as a
-    join txns as d
+    semi join declined_cards as c using (card_key, merchant_id)
+    join declines as d
         on d.card_key = a.card_key and d.merchant_id = a.merchant_id
-        and not d.is_approved and d.txn_type = 'SALE'
         and d.txn_time < a.txn_time and d.txn_time >= a.txn_time - interval 30 minutes
-    where a.is_approved and a.txn_type = 'SALE' and a.card_key is not null
+    where a.is_approved and a.txn_type = 'SALE'
     group by a.journal_line_id
     having count(*) >= 3
 ),
@@ -69,6 +81,10 @@ off_hours as (
     where t.is_approved and t.txn_type = 'SALE' and h.total >= 200 and h.n * 200 < h.total
 ),
 
+refunds_with_card as (
+    select * from txns where txn_type = 'REFUND' and card_key is not null
+),
+
 refund_other_card as (
     select
         r.journal_line_id,
@@ -76,12 +92,13 @@ refund_other_card as (
         80 as score,
         'refund to ' || coalesce(r.card_mask, '?') || ', original paid with '
             || coalesce(o.card_mask, '?') as reason
-    from txns as r
+    from refunds_with_card as r
     join txns as o
         on o.merchant_id = r.merchant_id and o.rrn = r.orig_rrn
         and o.txn_type in ('SALE', 'PREAUTH_COMPLETE')
-    where r.txn_type = 'REFUND' and r.card_key is not null and o.card_key is not null
-      and r.card_key <> o.card_key
+        -- Only the sales a refund names: the join stays small.
+        and o.rrn in (select orig_rrn from refunds_with_card)
+    where o.card_key is not null and r.card_key <> o.card_key
 ),
 
 terminal_medians as (
