@@ -289,16 +289,23 @@ def floor(what: str, seconds: float | None, limit: float) -> dict[str, Any] | No
     return {"what": what, "seconds": seconds, "target_reachable": seconds < limit}
 
 
+def generate(landing: Path, *, days: int, terminals: int, transactions: int, seed: int,
+             log: Path) -> dict[str, Any]:
+    """``posaudit generate`` of ``days`` days ending yesterday (so that the incoming checks'
+    "no date after tomorrow" rule accepts every line), measured."""
+    start = date.today() - timedelta(days=days)
+    return measure([*POSAUDIT, "generate", "--out", str(landing), "--seed", str(seed),
+                    "--days", str(days), "--terminals", str(terminals), "--transactions",
+                    str(transactions), "--start", start.isoformat()], log)
+
+
 def fixed_cost(work: Path) -> dict[str, Any]:
     """A refresh that adds one day to a warehouse of a few thousand transactions: what every
     such refresh pays whatever the data (process start, dbt's parse and its per-node work for
     every model and data test, the Great Expectations suites, publishing)."""
     landing, extra, warehouse = work / "tiny-landing", work / "tiny-extra", work / "tiny-W"
-    start = date.today() - timedelta(days=FIXED_COST_DAYS + 1)
-    gen = measure([*POSAUDIT, "generate", "--out", str(landing), "--seed", "1", "--days",
-                   str(FIXED_COST_DAYS + 1), "--terminals", "20", "--transactions",
-                   str(FIXED_COST_TRANSACTIONS), "--start", start.isoformat()],
-                  work / "tiny-generate.log")
+    gen = generate(landing, days=FIXED_COST_DAYS + 1, terminals=20,
+                   transactions=FIXED_COST_TRANSACTIONS, seed=1, log=work / "tiny-generate.log")
     if gen["exit_code"] != 0:
         return {"error": f"generate failed: see {gen['log']}"}
     split(landing, extra)
@@ -367,12 +374,9 @@ def main() -> None:
             zone["source"] = str(args.landing)
         else:
             total = round(args.transactions * (args.days + 1) / args.days)
-            start = today - timedelta(days=args.days + 1)
-            say(f"generating {total:,} transactions over {args.days + 1} days from {start}")
-            gen = measure([*POSAUDIT, "generate", "--out", str(landing), "--seed",
-                           str(args.seed), "--days", str(args.days + 1), "--terminals",
-                           str(args.terminals), "--transactions", str(total), "--start",
-                           start.isoformat()], work / "generate.log")
+            say(f"generating {total:,} transactions over {args.days + 1} days to yesterday")
+            gen = generate(landing, days=args.days + 1, terminals=args.terminals,
+                           transactions=total, seed=args.seed, log=work / "generate.log")
             if gen["exit_code"] != 0:
                 raise SystemExit(f"generate failed: see {gen['log']}")
             zone.update({"generated_transactions": total, "days_generated": args.days + 1,
@@ -385,10 +389,11 @@ def main() -> None:
         # The warehouse, its snapshots and DuckDB's spill files take about six times the
         # landing zone; a full disk fails a refresh halfway, which would read as a defect.
         free = shutil.disk_usage(work).free
+        needed = DISK_PER_LANDING_BYTE * zone["first_days"]["bytes"]
         result["disk_free_gib_after_split"] = round(free / 2**30, 1)
-        if free < DISK_PER_LANDING_BYTE * zone["first_days"]["bytes"]:
+        if free < needed:
             say(f"warning: {free / 2**30:.1f} GiB free in {work}; a run this size needs about "
-                f"{DISK_PER_LANDING_BYTE * zone['first_days']['bytes'] / 2**30:.0f} GiB")
+                f"{needed / 2**30:.0f} GiB")
         say(f"split: {json.dumps(zone['split']['files_moved_to_extra_day'])}, "
             f"bank {zone['split']['bank_statements']}")
 
