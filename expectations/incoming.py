@@ -3,7 +3,10 @@
 A parser says whether a file can be read; these checks say whether what it holds can be trusted:
 every column typed as its raw table expects, line keys set and not repeated, amounts and dates
 plausible, the file's own totals (summary row, footer, payout line) tying to its lines, a bank
-balance that chains, and no full card number in any stored text column.
+balance that chains, and no full card number in a stored text column (identifiers with a
+format aside: they are checked against it when the file is parsed). A card number that ingest
+masked in a free-text column is reported too (``card_numbers_masked``), but the file loads:
+what it flags was made safe where it stood, and one value never costs a whole file.
 
 Work is split so that it stays cheap at volume. :func:`prepare` runs beside the parser (in the
 ingest worker threads) and derives a few check columns per file in polars: which key column is
@@ -12,7 +15,8 @@ balance, which text column holds something card-like. :func:`validate_window` th
 Great Expectations validation per layout for all files of an ingest window (up to a million
 rows), suite ``incoming.<layout>`` on the lines and ``incoming.<layout>.controls`` on the column
 types and the stated totals. Failing rows come back by ``file_idx`` and ``line_no``, so each
-failure names its file and line; a file with any failure is quarantined.
+failure names its file and line; a file with any failure but ``card_numbers_masked`` is
+quarantined.
 """
 
 from __future__ import annotations
@@ -42,21 +46,22 @@ from expectations.core import (
     DQContext,
     Severity,
 )
-from ingest.cardsafe import _CARD_PREFIX as CARD_PREFIX
-from ingest.cardsafe import scrub_card_like
+from ingest.cardsafe import card_candidates, find_card_numbers
 from ingest.layouts.base import Control, Layout, Parsed
+from ingest.table import CARD_MASKED
 
 # In the order a quarantined file's error lists them (critical ones go first).
 CHECKS = ("columns_typed", "keys_not_null", "keys_unique", "amounts_in_range",
-          "dates_in_period", "summary_ties", "balance_chain", "no_card_numbers")
+          "dates_in_period", "summary_ties", "balance_chain", "no_card_numbers",
+          "card_numbers_masked")
+# Checks whose failures are reported while the file still loads: what they flag was already
+# made safe (a card number masked where it stood).
+LOADS_ANYWAY = frozenset({"card_numbers_masked"})
 ROW_INDEX = ["file_idx", "line_no"]
 CONTROL_INDEX = ["file_idx", "line_no", "ctl"]
 MONEY_KINDS = ("money", "money5", "amount4")
 # Types the raw tables store from another polars type (JSON arrives as text).
 _STORED_FROM = {"JSON": "VARCHAR"}
-# Values with a card-prefixed digit run standing on its own (scrub_card_like's pattern, its
-# look-arounds spelled out for polars) go to Python for the Luhn test; long IDs do not.
-_CARD_RUN = rf"(?:^|\D){CARD_PREFIX}\d{{11,17}}(?:\D|$)"
 # Failing lines named per file in a check's detail.
 _LINES_SHOWN = 5
 
@@ -208,12 +213,22 @@ def money_columns(layout: Layout) -> tuple[str, ...]:
 
 
 @cache
-def text_columns(layout: Layout) -> tuple[str, ...]:
-    """Stored text columns that could carry a card number. card_token is a keyed hash (hex
-    digits by chance) and file_id is added on load."""
+def scanned_columns(layout: Layout) -> tuple[str, ...]:
+    """Stored text columns that must never hold a full card number: all of them but the
+    identifiers with a format (an order number may look like a card and is stored as it is),
+    card_token (a keyed hash, hex digits by chance) and file_id (added on load)."""
+    identifiers = {f.name for f in layout.fields if f.has_format}
     return tuple(name for name, kind in stored_columns(layout)
                  if kind.split()[0] in ("VARCHAR", "JSON")
-                 and name not in ("file_id", "card_token"))
+                 and name not in identifiers and name not in ("file_id", "card_token"))
+
+
+@cache
+def has_free_text(layout: Layout) -> bool:
+    """Whether ingest masks card numbers in some column of this layout (free-text fields, and
+    the columns a layout keeps as they came, such as adyen_sdr's extra_columns)."""
+    return any(f.free_text for f in layout.fields) or "extra_columns" in dict(
+        stored_columns(layout))
 
 
 def source_name(layout: Layout, column: str) -> str:
@@ -272,7 +287,8 @@ def _rows(layout: Layout, frame: pl.DataFrame, config: DQConfig, today: date) ->
         derived.extend(_period(rules.period, frame, config, today))
     if rules.balance_chain:
         derived.extend(_balance(frame))
-    derived.append(_card_column(frame, text_columns(layout)).alias("card_column"))
+    derived.append(_card_column(frame, scanned_columns(layout)).alias("card_column"))
+    derived.append(_card_masked(frame).alias("card_masked"))
     # Derived from the whole frame, then only what the checks and their messages read.
     out = frame.with_columns(derived)
     names = [e.meta.output_name() if isinstance(e, pl.Expr) else e.name for e in derived]
@@ -312,26 +328,32 @@ def _balance(frame: pl.DataFrame) -> list[pl.Expr]:
 
 
 def _card_column(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
-    """Per line, the first text column holding a full card number (Luhn-valid, card-prefixed,
-    as :func:`scrub_card_like` masks them), or null. The column's name, never the number: GX
-    results are stored."""
+    """Per line, the first scanned column still holding a full card number after ingest
+    masked free text, or null. The column's name, never the number: GX results are stored."""
     found = pl.Series("card_column", [None] * frame.height, dtype=pl.String)
     schema = frame.schema
     columns = [c for c in columns if schema.get(c) == pl.String]
     if not columns or frame.is_empty():
         return found
     # One parallel pass says which columns have a candidate at all (almost always none).
-    flags = frame.select(pl.col(c).str.contains(_CARD_RUN).any() for c in columns).row(0)
+    flags = frame.select(card_candidates(pl.col(c)).any() for c in columns).row(0)
     for column, flagged in zip(columns, flags, strict=True):
         if not flagged:
             continue
         values = frame[column]
-        at = values.str.contains(_CARD_RUN).fill_null(False).arg_true()
+        at = frame.select(card_candidates(pl.col(column)).fill_null(False)).to_series().arg_true()
         hits = [i for i, v in zip(at.to_list(), values.gather(at).to_list(), strict=True)
-                if scrub_card_like(v) != v and found[i] is None]
+                if find_card_numbers(v) and found[i] is None]
         if hits:
             found = found.scatter(hits, column)
     return found
+
+
+def _card_masked(frame: pl.DataFrame) -> pl.Series:
+    """Per line, the free-text fields where ingest masked a card number, or null."""
+    if CARD_MASKED in frame.columns:
+        return frame[CARD_MASKED]
+    return pl.Series("card_masked", [None] * frame.height, dtype=pl.String)
 
 
 def _controls(layout: Layout, frame: pl.DataFrame, controls: Sequence[Control]) -> pl.DataFrame:
@@ -440,11 +462,16 @@ def row_checks(layout: Layout, config: DQConfig) -> tuple[Check, ...]:
             column_A="balance_fen", column_B="expected_balance_fen",
             ignore_row_if="either_value_is_missing"),
             "余额 = the previous line's 余额 + 贷方金额 − 借方金额, in file order", "余额"))
-    if text_columns(layout):
+    if scanned_columns(layout):
         out.append(_c(config, "no_card_numbers",
                       gxe.ExpectColumnValuesToBeNull(column="card_column"),
-                      "no stored text column holds a full card number (a Luhn-valid, "
-                      "card-prefixed run of 13-19 digits)"))
+                      "no stored text column but an identifier with its format holds a full "
+                      "card number (13-19 digits, a card network's prefix, Luhn-valid)"))
+    if has_free_text(layout):
+        out.append(_c(config, "card_numbers_masked",
+                      gxe.ExpectColumnValuesToBeNull(column="card_masked"),
+                      "no card number in a free-text field (one found is masked where it "
+                      "stands, first six and last four digits, and the file loads)"))
     return tuple(out)
 
 
@@ -502,7 +529,9 @@ class FileFailure:
 @dataclass
 class WindowChecks:
     results: list[CheckResult] = field(default_factory=list)
-    failures: dict[int, list[FileFailure]] = field(default_factory=dict)  # by window position
+    # By window position: failures that quarantine the file, and those reported while it loads.
+    failures: dict[int, list[FileFailure]] = field(default_factory=dict)
+    notes: dict[int, list[FileFailure]] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -530,7 +559,9 @@ def validate_window(files: Sequence[WindowFile], dq: DQContext, config: DQConfig
             batch_run.run(dq)
             out.results.extend(batch_run.summary())
             for i, failures in batch_run.file_failures().items():
-                out.failures.setdefault(i, []).extend(failures)
+                for f in failures:
+                    kept = out.notes if f.check in LOADS_ANYWAY else out.failures
+                    kept.setdefault(i, []).append(f)
                 out.results.extend(
                     CheckResult(suite, f.check, f.severity, FAILED, f.observed, f.expected,
                                 batch=batch, file_name=files[i].name, line_no=f.line_no,
@@ -795,6 +826,14 @@ def _say_card(run: _BatchRun, rows: pl.DataFrame) -> _Said:
             "(not shown)")
 
 
+def _say_masked(run: _BatchRun, rows: pl.DataFrame) -> _Said:
+    row = rows.row(0, named=True)
+    fields = row["card_masked"]
+    return (row["line_no"], fields, f"card number masked in {fields}",
+            f"{fields} held what looks like a full card number: it is stored masked (first "
+            "six and last four digits) and the file loaded")
+
+
 _DESCRIBE: dict[str, Callable[[_BatchRun, pl.DataFrame], _Said]] = {
     "columns_typed": _say_typed,
     "keys_not_null": _say_key_missing,
@@ -804,6 +843,7 @@ _DESCRIBE: dict[str, Callable[[_BatchRun, pl.DataFrame], _Said]] = {
     "summary_ties": _say_ties,
     "balance_chain": _say_balance,
     "no_card_numbers": _say_card,
+    "card_numbers_masked": _say_masked,
 }
 
 

@@ -1,7 +1,13 @@
-"""Card data safety: a keyed token and a mask replace every full card number (PAN).
+"""Card data safety: what a card number is, and a keyed token and a mask in place of every one.
 
-The full PAN never leaves this module: callers get an HMAC-SHA-256 token (for matching the same
-card across files) and a mask that shows at most the first six and last four digits.
+One definition of a card number (PAN) serves every guard: a run of 13-19 digits with no digit
+on either side, starting with a card network's prefix, that passes the Luhn check
+(:func:`is_card_number`). Card columns become an HMAC-SHA-256 token (for matching the same card
+across files) and a mask that shows at most the first six and last four digits; free text is
+masked where a card number stands (:func:`scrub_card_like`, :func:`mask_card_column`); the
+privacy scan and the incoming checks look for the same thing. Log text is scrubbed more broadly
+(:func:`scrub`: every 13-19 digit run).
+
 The key lives outside the warehouse: ``POSAUDIT_CARD_KEY`` (the key itself),
 ``POSAUDIT_CARD_KEY_FILE`` (a file holding it), or, for demos, a key file created beside the
 warehouse on first use.
@@ -13,6 +19,7 @@ import hashlib
 import os
 import re
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -20,15 +27,27 @@ import polars as pl
 KEY_ENV = "POSAUDIT_CARD_KEY"
 KEY_FILE_ENV = "POSAUDIT_CARD_KEY_FILE"
 
-# Card network prefixes (UnionPay, Visa, Mastercard 51-55 and 2221-2720, Amex, JCB, Discover,
-# Diners). Restricting the guard to them keeps wallet PIDs and bank accounts out of it.
-_CARD_PREFIX = r"(?:62|4|5[1-5]|2[2-7]|3[47]|35|30|36|38|6011|65)"
-_PAN_RUN = re.compile(rf"(?<!\d){_CARD_PREFIX}\d{{11,17}}(?!\d)")
-_ANY_LONG_DIGITS = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
+PAN_LENGTHS = (13, 19)
+# Digits as people type them: ASCII and full-width (an IME in full-width mode).
+_DIGITS = "0-9\uff10-\uff19"
+_TO_ASCII = str.maketrans("\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19",
+                          "0123456789")
+_RUN = rf"[{_DIGITS}]{{{PAN_LENGTHS[0]},{PAN_LENGTHS[1]}}}"
+# A candidate for polars, which has no look-arounds: a 13-19 digit run with no digit on either
+# side (the neighbours are matched instead of looked at).
+CARD_CANDIDATE = rf"(?:^|[^{_DIGITS}]){_RUN}(?:[^{_DIGITS}]|$)"
+_RUN_ALONE = re.compile(rf"(?<![{_DIGITS}]){_RUN}(?![{_DIGITS}])")
+_ANY_RUN = rf"[{_DIGITS}]+"
+# Card network prefixes: UnionPay 62, Visa 4, Mastercard 51-55 and 2221-2720, Amex 34 and 37,
+# JCB 35, Discover 6011, 644-649 and 65, Diners 30, 36 and 38. Wallet PIDs, bank accounts and
+# merchant numbers mostly start otherwise.
+_CARD_PREFIX = re.compile(
+    r"62|4|5[1-5]|222[1-9]|22[3-9]|2[3-6]|27[01]|2720|3[47]|35|30|36|38|6011|64[4-9]|65"
+)
 
 
 def luhn_valid(digits: str) -> bool:
-    """True when ``digits`` passes the Luhn check (as every real card number does)."""
+    """True when ``digits`` (ASCII) passes the Luhn check, as every real card number does."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
@@ -40,8 +59,21 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def looks_like_pan(digits: str) -> bool:
-    return 13 <= len(digits) <= 19 and digits.isdigit() and luhn_valid(digits)
+def is_card_number(digits: str) -> bool:
+    """The one definition: 13-19 digits (ASCII or full-width), a card network's prefix, and
+    the Luhn check."""
+    plain = digits.translate(_TO_ASCII)
+    return (PAN_LENGTHS[0] <= len(plain) <= PAN_LENGTHS[1] and plain.isascii()
+            and plain.isdigit() and _CARD_PREFIX.match(plain) is not None and luhn_valid(plain))
+
+
+def digit_runs(text: str) -> Iterator[re.Match[str]]:
+    """Every run of 13-19 digits in ``text`` with no digit on either side: the candidates."""
+    return _RUN_ALONE.finditer(text)
+
+
+def find_card_numbers(text: str) -> list[str]:
+    return [m.group() for m in digit_runs(text) if is_card_number(m.group())]
 
 
 def mask_pan(digits: str) -> str:
@@ -50,27 +82,58 @@ def mask_pan(digits: str) -> str:
 
 
 def scrub(text: str) -> str:
-    """Mask every 13-19 digit run in free text (logs, errors): over-masking is the safe side."""
-    return _ANY_LONG_DIGITS.sub(lambda m: mask_pan(m.group()), text)
+    """Mask every 13-19 digit run in log text (messages, errors): over-masking is the safe side
+    where nothing is matched on the text afterwards."""
+    return _RUN_ALONE.sub(lambda m: mask_pan(m.group()), text)
 
 
 def scrub_card_like(text: str) -> str:
-    """Mask Luhn-valid card-prefixed runs in data text (remarks, memos) and leave other IDs."""
+    """Mask the card numbers in data text (remarks, memos, messages) and leave other IDs."""
 
     def repl(m: re.Match[str]) -> str:
         run = m.group()
-        return mask_pan(run) if luhn_valid(run) else run
+        return mask_pan(run) if is_card_number(run) else run
 
-    return _PAN_RUN.sub(repl, text)
+    return _RUN_ALONE.sub(repl, text)
 
 
-def scrub_text_column(col: pl.Series) -> pl.Series:
-    """Vectorised guard for free-text columns: only rows with a long digit run go to Python."""
-    suspicious = col.str.contains(r"\d{13,19}").fill_null(False)
-    if not suspicious.any():
-        return col
-    fixed = col.filter(suspicious).map_elements(scrub_card_like, return_dtype=pl.String)
-    return col.scatter(suspicious.arg_true(), fixed)
+def card_candidates(expr: pl.Expr) -> pl.Expr:
+    """True where a text value holds a candidate run: the vectorised filter before the prefix
+    and Luhn test."""
+    return expr.str.contains(CARD_CANDIDATE)
+
+
+def mask_card_column(col: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Mask the card numbers of a free-text column where they stand.
+
+    Returns the column and, per row, whether something was masked. Only rows with a candidate
+    run go to Python, and each distinct run is judged once.
+    """
+    flagged = col.str.contains(CARD_CANDIDATE).fill_null(False)
+    nothing = pl.repeat(False, col.len(), eager=True, dtype=pl.Boolean)
+    if not flagged.any():
+        return col, nothing
+    at = flagged.arg_true()
+    values = col.gather(at)
+    runs = values.str.extract_all(_ANY_RUN).explode().drop_nulls().unique()
+    cards = {run for run in runs.to_list() if is_card_number(run)}
+    if not cards:
+        return col, nothing
+
+    def repl(m: re.Match[str]) -> str:
+        return mask_pan(m.group()) if m.group() in cards else m.group()
+
+    changed_at: list[int] = []
+    changed: list[str] = []
+    for i, value in zip(at.to_list(), values.to_list(), strict=True):
+        masked = _RUN_ALONE.sub(repl, value)
+        if masked != value:
+            changed_at.append(i)
+            changed.append(masked)
+    if not changed_at:
+        return col, nothing
+    return (col.scatter(changed_at, pl.Series(changed, dtype=pl.String)),
+            nothing.scatter(changed_at, True))
 
 
 class CardKey:
@@ -150,7 +213,7 @@ def protect_card_column(values: pl.Series, key: CardKey) -> tuple[pl.Series, pl.
     if cleaned.str.contains(r"[\s\-＊]").any():
         cleaned = cleaned.str.replace_all(r"[\s-]", "").str.replace_all("＊", "*")
     length = cleaned.str.len_chars()
-    is_full = cleaned.str.contains(r"^\d{13,19}$")
+    is_full = cleaned.str.contains(rf"^\d{{{PAN_LENGTHS[0]},{PAN_LENGTHS[1]}}}$")
     is_masked = cleaned.str.contains(r"^\d*\*+\d*$") & length.is_between(8, 19)
     conforming = cleaned.str.contains(r"^\d{0,6}\*+\d{0,4}$")
     empty = length == 0

@@ -7,7 +7,8 @@ same content under another name is a DUPLICATE; new content for a logical file a
 Files are parsed in worker threads and gathered into windows of about FLUSH_ROWS rows. Each
 window goes through the incoming data-quality checks (expectations/incoming.py: one validation
 per layout for all its files), then every file is decided in file order: a file that fails a
-check is QUARANTINED like one that does not parse, and the window is written in one transaction.
+check is QUARANTINED like one that does not parse (a card number masked in free text is only
+reported: the file loads), and the window is written in one transaction.
 """
 
 from __future__ import annotations
@@ -263,19 +264,24 @@ def ingest_landing(
             return
         windows += 1
         failures: dict[int, list[FileFailure]] = {}
+        notes: dict[int, list[FileFailure]] = {}
         if checking is not None and dq is not None:
             at = [i for i, w in enumerate(window) if w.prepared is not None]
             files = [_window_file(window[i]) for i in at]
             checked = validate_window(files, dq, checking.config, window=windows)
             failures = {at[k]: found for k, found in checked.failures.items()}
+            notes = {at[k]: found for k, found in checked.notes.items()}
             report.checks.extend(checked.results)
             report.check_seconds += checked.seconds
         batch = PendingBatch()
         for i, work in enumerate(window):
             outcome = _decide(work, known, batch, report.run_id, failures.get(i))
             report.outcomes.append(outcome)
+            said = _noted(notes.get(i, []))
+            if said and outcome.status == "LOADED":
+                log.warning(scrub(f"{work.name}: {said}"))
             if progress:
-                note = f"  ({outcome.error})" if outcome.error else ""
+                note = f"  ({outcome.error or said})" if outcome.error or said else ""
                 progress(f"{outcome.status:<11} {work.name}{note}")
         window.clear()
         window_rows = 0
@@ -308,6 +314,15 @@ def ingest_landing(
     report.seconds = time.perf_counter() - started
     log.info(scrub(report.summary()))
     return report
+
+
+def _noted(notes: list[FileFailure]) -> str:
+    """What the checks reported about a file that loads anyway (a masked card number)."""
+    return "; ".join(
+        f"{n.check} ({n.severity})" + (f", line {n.line_no}" if n.line_no else "")
+        + (f", field {n.field}" if n.field else "") + f": {n.detail}"
+        for n in notes
+    )
 
 
 def _window_file(work: _Work) -> WindowFile:

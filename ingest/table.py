@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ingest.cardsafe import CardKey, protect_card_column, scrub_text_column
+from ingest.cardsafe import CardKey, mask_card_column, protect_card_column
 from ingest.errors import IngestError
 
 MONEY = pl.Decimal(18, 2)
@@ -40,6 +40,12 @@ class Field:
 
     kind: str | int | money (2 places) | money5 | amount4 | rate | percent | date | datetime |
     time | card (becomes card_token + card_mask).
+
+    A stored text field is one of two things. An identifier or code has a declared format
+    (``pattern`` or ``values``): a value that does not fit refuses the file, and a value that
+    fits is stored as it is, even when it looks like a card number (a 19-digit order number is
+    an order number). Free text (``free_text``) may hold anything: a card number in it is masked
+    where it stands and reported, and the file loads.
     """
 
     source: str
@@ -49,12 +55,46 @@ class Field:
     pattern: str | None = None  # the whole trimmed value must match
     values: tuple[str, ...] | None = None
     fmt: str | None = None  # date / time format when not the default
-    free_text: bool = False  # may hold anything: guard against card numbers
+    free_text: bool = False  # may hold anything: card numbers in it are masked
     drop: bool = False  # personal data: checked for presence, never kept
     aliases: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        if self.kind != "str" or self.drop:
+            return
+        if (self.pattern is not None or self.values is not None) == self.free_text:
+            raise ValueError(f"field {self.source}: a stored text field is either free text or "
+                             "has a declared format (pattern or values), not both or neither")
+
+    @property
+    def has_format(self) -> bool:
+        """An identifier or code checked against its format: stored as it is, never masked."""
+        return self.kind == "str" and not self.free_text and not self.drop
+
     def matches(self, header: str) -> bool:
         return header == norm(self.source) or header in {norm(a) for a in self.aliases}
+
+
+# A column of a parsed frame, present when a card number was masked in a free-text field: per
+# line, the fields (as the file names them) where it was. Never stored; the incoming checks
+# report it (card_numbers_masked).
+CARD_MASKED = "card_masked_in"
+
+
+def note_masked(frame: pl.DataFrame, hits: Sequence[tuple[str, pl.Series]]) -> pl.DataFrame:
+    """Record in ``frame`` (CARD_MASKED) where ``hits`` (field name, per-line flags aligned with
+    the frame) say a card number was masked, beside what is recorded already."""
+    hits = [(source, flags) for source, flags in hits if flags.any()]
+    if not hits:
+        return frame
+    flags = pl.DataFrame({f"h{i}": f for i, (_, f) in enumerate(hits)})
+    parts = [pl.when(pl.col(f"h{i}")).then(pl.lit(source)) for i, (source, _) in enumerate(hits)]
+    if CARD_MASKED in frame.columns:
+        flags = flags.with_columns(frame[CARD_MASKED].alias("before"))
+        parts.insert(0, pl.col("before"))
+    named = flags.select(pl.concat_str(parts, separator=", ", ignore_nulls=True).alias("n"))
+    column = named.select(pl.when(pl.col("n") != "").then(pl.col("n"))).to_series()
+    return frame.with_columns(column.alias(CARD_MASKED))
 
 
 @dataclass
@@ -270,6 +310,7 @@ def cast_fields(
     n = len(table)
     file, line_no = table.file, table.line_no
     out: list[pl.Series] = []
+    masked: list[tuple[str, pl.Series]] = []
     for f in fields:
         raw = cols[f.name]
         if raw is None:
@@ -279,6 +320,9 @@ def cast_fields(
             _fail(file, line_no, ~present, f, "value is required")
         if f.drop:
             continue
+        if f.kind == "str" and f.free_text:
+            raw, hits = mask_card_column(raw)
+            masked.append((f.source, hits))
         if f.values is not None:
             bad = present & ~raw.is_in(list(f.values))
             if bad.any():
@@ -288,7 +332,7 @@ def cast_fields(
             if bad.any():
                 _fail(file, line_no, bad, f, "value has the wrong format", raw)
         out.extend(_typed(file, line_no, f, raw, present, key))
-    return pl.DataFrame(out).with_columns(line_no.alias("line_no"))
+    return note_masked(pl.DataFrame(out).with_columns(line_no.alias("line_no")), masked)
 
 
 _NUMBER = {
@@ -302,9 +346,8 @@ _NUMBER = {
 def _typed(file: str, line_no: pl.Series, f: Field, raw: pl.Series, present: pl.Series,
            key: CardKey | None) -> list[pl.Series]:
     kind = f.kind
-    if kind == "str":
-        col = scrub_text_column(raw) if f.free_text else raw
-        return [col.alias(f.name)]
+    if kind == "str":  # free text is masked by the caller
+        return [raw.alias(f.name)]
     if kind in _NUMBER:
         pattern, dtype, desc = _NUMBER[kind]
         # Thousands separators go; ".91" (as some exports write it) becomes "0.91".

@@ -1,5 +1,6 @@
-"""Scanners for personal data that must never be stored: full card numbers and Chinese
-resident ID numbers. Used by the tests and by the data-quality checks."""
+"""Scanners for personal data that must never be stored: full card numbers (as ingest defines
+them, :func:`ingest.cardsafe.is_card_number`) and Chinese resident ID numbers. Used by the
+tests and by the data-quality checks."""
 
 from __future__ import annotations
 
@@ -10,10 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.cardsafe import looks_like_pan, mask_pan
+from ingest.cardsafe import digit_runs, is_card_number, mask_pan
 
-# A run right after a decimal point is the fraction of a number (timings), not a card.
-_DIGIT_RUN = re.compile(r"(?<![\d.])\d{13,19}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![\dA-Za-z.])\d{17}[\dXx](?![\dA-Za-z])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -26,7 +25,9 @@ def id_number_valid(candidate: str) -> bool:
 
 
 def find_card_numbers(text: str) -> list[str]:
-    return [m.group() for m in _DIGIT_RUN.finditer(text) if looks_like_pan(m.group())]
+    # A run right after a decimal point is the fraction of a number (timings), not a card.
+    return [m.group() for m in digit_runs(text)
+            if text[m.start() - 1: m.start()] != "." and is_card_number(m.group())]
 
 
 def find_id_numbers(text: str) -> list[str]:
@@ -67,7 +68,7 @@ def scan_duckdb(path: Path, extra_terms: Iterable[str] = ()) -> list[Finding]:
             where = f"{schema}.{table}.{column}"
             values = con.execute(
                 f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM "{schema}"."{table}" '
-                f'WHERE regexp_matches(CAST("{column}" AS VARCHAR), \'\\d{{13}}\')'
+                f'WHERE regexp_matches(CAST("{column}" AS VARCHAR), \'[0-9０-９]{{13}}\')'
             ).fetchall()
             for (value,) in values:
                 findings.extend(scan_text(where, value))

@@ -12,38 +12,40 @@ from decimal import Decimal
 
 import polars as pl
 
-from ingest.cardsafe import scrub_text_column
+from ingest.cardsafe import mask_card_column
 from ingest.layouts.base import Control, Layout, Parsed, first_line, header_names
+from ingest.layouts.formats import ACCOUNT, ADYEN_REFERENCE, MERCHANT_REFERENCE
 from ingest.source import SourceFile
-from ingest.table import Field, cast_fields, norm, read_delimited
+from ingest.table import Field, cast_fields, norm, note_masked, read_delimited
 
 FIELDS = (
-    Field("Company Account", "company_account"),
-    Field("Merchant Account", "merchant_account", required=True),
-    Field("Psp Reference", "psp_reference"),
-    Field("Merchant Reference", "merchant_reference"),
-    Field("Payment Method", "payment_method"),
+    Field("Company Account", "company_account", free_text=True),
+    Field("Merchant Account", "merchant_account", required=True, pattern=ACCOUNT),
+    Field("Psp Reference", "psp_reference", pattern=ADYEN_REFERENCE),
+    Field("Merchant Reference", "merchant_reference", pattern=MERCHANT_REFERENCE),
+    Field("Payment Method", "payment_method", free_text=True),
     Field("Creation Date", "creation_date", kind="datetime", required=True),
-    Field("TimeZone", "timezone"),
-    Field("Type", "type", required=True),
-    Field("Modification Reference", "modification_reference", free_text=True),
-    Field("Gross Currency", "gross_currency"),
+    Field("TimeZone", "timezone", free_text=True),
+    Field("Type", "type", required=True, free_text=True),
+    Field("Modification Reference", "modification_reference", pattern=ADYEN_REFERENCE),
+    Field("Gross Currency", "gross_currency", free_text=True),
     Field("Gross Debit (GC)", "gross_debit", kind="amount4"),
     Field("Gross Credit (GC)", "gross_credit", kind="amount4"),
     Field("Exchange Rate", "exchange_rate", kind="rate"),
-    Field("Net Currency", "net_currency", required=True),
+    Field("Net Currency", "net_currency", required=True, free_text=True),
     Field("Net Debit (NC)", "net_debit", kind="amount4"),
     Field("Net Credit (NC)", "net_credit", kind="amount4"),
     Field("Commission (NC)", "commission", kind="amount4"),
     Field("Markup (NC)", "markup", kind="amount4"),
     Field("Scheme Fees (NC)", "scheme_fees", kind="amount4"),
     Field("Interchange (NC)", "interchange", kind="amount4"),
-    Field("Payment Method Variant", "payment_method_variant"),
-    Field("Modification Merchant Reference", "modification_merchant_reference", free_text=True),
+    Field("Payment Method Variant", "payment_method_variant", free_text=True),
+    Field("Modification Merchant Reference", "modification_merchant_reference",
+          pattern=MERCHANT_REFERENCE),
     Field("Batch Number", "batch_number", kind="int", required=True),
     Field("Booking Date", "booking_date", kind="datetime"),
-    Field("Booking Date TimeZone", "booking_date_timezone"),
-    Field("Merchant Order Reference", "merchant_order_reference"),
+    Field("Booking Date TimeZone", "booking_date_timezone", free_text=True),
+    Field("Merchant Order Reference", "merchant_order_reference", pattern=MERCHANT_REFERENCE),
 )
 _KNOWN = {norm(f.source) for f in FIELDS}
 
@@ -73,10 +75,11 @@ class AdyenSdr(Layout):
                  for h, i in unused]
         if extra:
             # Unused columns stay, as JSON, so that nothing the acquirer sent is lost; they are
-            # free text, so they get the card-number guard.
-            packed = scrub_text_column(table.frame.select(
-                pl.struct([pl.col(c).alias(h) for h, c in extra]).struct.json_encode()
-            ).to_series())
+            # free text, so card numbers in them are masked (and noted by column) first.
+            masked = {h: mask_card_column(table.frame[c]) for h, c in extra}
+            frame = note_masked(frame, [(h, hits) for h, (_, hits) in masked.items()])
+            packed = pl.DataFrame({h: values for h, (values, _) in masked.items()}).select(
+                pl.struct(pl.all()).struct.json_encode()).to_series()
         else:
             packed = pl.Series([None] * frame.height, dtype=pl.String)
         frame = frame.with_columns(packed.alias("extra_columns"))

@@ -16,20 +16,21 @@ import polars as pl
 
 from ingest.errors import IngestError
 from ingest.layouts.base import Control, Layout, Parsed
+from ingest.layouts.formats import REFERENCE
 from ingest.source import SourceFile
 from ingest.table import Field, cast_fields, norm, read_delimited
 
 FIELDS = (
-    Field("支付宝交易号", "alipay_trade_no", required=True),
-    Field("商户订单号", "order_no"),
+    Field("支付宝交易号", "alipay_trade_no", required=True, pattern=REFERENCE),
+    Field("商户订单号", "order_no", pattern=REFERENCE),
     Field("业务类型", "biz_type", required=True, values=("交易", "退款")),
     Field("商品名称", "product_name", free_text=True),
     Field("创建时间", "created_at", kind="datetime", required=True),
     Field("完成时间", "finished_at", kind="datetime"),
-    Field("门店编号", "store_no"),
+    Field("门店编号", "store_no", free_text=True),
     Field("门店名称", "store_name", free_text=True),
-    Field("操作员", "operator"),
-    Field("终端号", "terminal_id"),
+    Field("操作员", "operator", free_text=True),
+    Field("终端号", "terminal_id", pattern=REFERENCE),
     Field("对方账户", "counterparty_account", free_text=True),
     Field("订单金额(元)", "order_amount", kind="money", required=True),
     Field("商家实收(元)", "merchant_received", kind="money", required=True),
@@ -41,7 +42,7 @@ FIELDS = (
     Field("券名称", "coupon_name", free_text=True),
     Field("商家红包消费金额(元)", "merchant_red_packet", kind="money"),
     Field("卡消费金额(元)", "card_amount", kind="money"),
-    Field("退款批次号/请求号", "refund_request_no"),
+    Field("退款批次号/请求号", "refund_request_no", pattern=REFERENCE),
     Field("服务费(元)", "service_fee", kind="money"),
     Field("分润(元)", "profit_share", kind="money"),
     Field("备注", "remark", free_text=True),

@@ -12,6 +12,7 @@ from typing import ClassVar
 import polars as pl
 
 from ingest.layouts.base import CsvLayout, fail_where
+from ingest.layouts.formats import REFERENCE
 from ingest.source import SourceFile
 from ingest.table import MONEY, Field
 
@@ -26,7 +27,7 @@ class BankStatementCn(CsvLayout):
     fields = (
         Field("交易日期", "txn_date", kind="date", required=True),
         Field("交易时间", "txn_clock", kind="time", required=True),
-        Field("交易流水号", "serial_no", required=True),
+        Field("交易流水号", "serial_no", required=True, pattern=REFERENCE),
         Field("摘要", "summary", free_text=True),
         Field("借方金额", "debit", kind="money"),
         Field("贷方金额", "credit", kind="money"),

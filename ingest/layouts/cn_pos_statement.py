@@ -11,6 +11,7 @@ from typing import ClassVar
 import polars as pl
 
 from ingest.layouts.base import CsvLayout, fail_where
+from ingest.layouts.formats import MERCHANT_NO, REFERENCE, RRN, SIX_DIGITS, TERMINAL_ID
 from ingest.source import SourceFile
 from ingest.table import Field
 
@@ -27,14 +28,14 @@ class CnPosStatement(CsvLayout):
          "交易完成日期"}
     )
     fields = (
-        Field("商户号", "merchant_id", required=True, pattern=r"[0-9A-Za-z]{15}"),
+        Field("商户号", "merchant_id", required=True, pattern=MERCHANT_NO),
         Field("门店名称", "store_name", free_text=True),
-        Field("终端号", "terminal_id", pattern=r"[0-9A-Za-z]{8}"),
+        Field("终端号", "terminal_id", pattern=TERMINAL_ID),
         Field("交易时间", "txn_clock", kind="time", required=True),
         Field("交易类型", "txn_type", required=True, values=TXN_TYPES),
-        Field("交易批次号", "batch_no", pattern=r"\d{6}"),
-        Field("凭证号", "trace_no", pattern=r"\d{6}"),
-        Field("参考号", "rrn", pattern=r"[0-9A-Za-z]{12}"),
+        Field("交易批次号", "batch_no", pattern=SIX_DIGITS),
+        Field("凭证号", "trace_no", pattern=SIX_DIGITS),
+        Field("参考号", "rrn", pattern=RRN),
         Field("卡号", "card_no", kind="card"),
         Field("卡类别", "card_category", free_text=True),
         Field("发卡行机构代码", "issuer_code", free_text=True),
@@ -42,8 +43,8 @@ class CnPosStatement(CsvLayout):
         Field("交易金额", "amount", kind="money", required=True),
         Field("手续费", "fee", kind="money", required=True),
         Field("交易日期", "txn_date", kind="date", required=True),
-        Field("交易单号", "txn_serial", free_text=True),
-        Field("订单号", "order_no", free_text=True),
+        Field("交易单号", "txn_serial", pattern=REFERENCE),
+        Field("订单号", "order_no", pattern=REFERENCE),
         Field("商户备注", "merchant_remark", free_text=True),
         Field("对接应用号", "app_id", free_text=True),
         Field("原始金额", "original_amount", kind="money"),
@@ -56,7 +57,7 @@ class CnPosStatement(CsvLayout):
         Field("分期数", "installments", kind="int"),
         Field("优惠金额", "discount_amount", kind="money"),
         Field("实付金额", "paid_amount", kind="money"),
-        Field("原交易单", "original_txn_serial", free_text=True),
+        Field("原交易单", "original_txn_serial", pattern=REFERENCE),
         Field("渠道交易类型", "channel_txn_type", free_text=True),
         Field("出金方账户名称", "payer_account_name", drop=True),
         Field("门店编号", "store_no", free_text=True),

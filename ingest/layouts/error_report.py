@@ -9,19 +9,20 @@ import polars as pl
 
 from ingest.errors import IngestError
 from ingest.layouts.base import CsvLayout, Parsed
+from ingest.layouts.formats import ACCOUNT, REFERENCE, TYPED_RRN, TYPED_TERMINAL_ID, TYPED_TRACE
 from ingest.source import SourceFile
 from ingest.table import Field, StringTable, cast_fields, norm
 
 FIELDS = (
-    Field("report_id", "report_id", required=True),
+    Field("report_id", "report_id", required=True, pattern=REFERENCE),
     Field("reported_at", "reported_at", kind="datetime", required=True),
     Field("reporter_name", "reporter_name", free_text=True),
     Field("reporter_role", "reporter_role", free_text=True),
-    Field("merchant_id", "merchant_id"),
-    Field("terminal_id", "terminal_id"),
+    Field("merchant_id", "merchant_id", pattern=ACCOUNT),
+    Field("terminal_id", "terminal_id", pattern=TYPED_TERMINAL_ID),
     Field("txn_time", "txn_time", kind="datetime"),
-    Field("trace_no", "trace_no"),
-    Field("rrn", "rrn"),
+    Field("trace_no", "trace_no", pattern=TYPED_TRACE),
+    Field("rrn", "rrn", pattern=TYPED_RRN),
     Field("amount", "amount", kind="money"),
     Field("error_type", "error_type", free_text=True),
     Field("description", "description", free_text=True),

@@ -11,38 +11,41 @@ from typing import ClassVar
 import polars as pl
 
 from ingest.layouts.base import CsvLayout, fail_where
+from ingest.layouts.formats import (
+    AUTH_CODE,
+    MERCHANT_NO,
+    OPERATOR,
+    REFERENCE,
+    RESP_CODE,
+    RRN,
+    SIX_DIGITS,
+    TERMINAL_ID,
+)
 from ingest.source import SourceFile
 from ingest.table import Field
-
-MERCHANT = r"[0-9A-Za-z]{15}"
-TERMINAL = r"[0-9A-Za-z]{8}"
-SIX_DIGITS = r"\d{6}"
-RRN = r"[0-9A-Za-z]{12}"
-AUTH = r"[0-9A-Za-z]{6}"
-RESP = r"[0-9A-Za-z]{2}"
 
 
 def _common(txn_type: tuple[str, ...], channel: tuple[str, ...], card_type: tuple[str, ...],
             names: dict[str, str]) -> list[Field]:
     """The journal fields in the order of FORMATS.md; ``names`` maps to the file's headers."""
     return [
-        Field(names["merchant_id"], "merchant_id", required=True, pattern=MERCHANT),
-        Field(names["terminal_id"], "terminal_id", required=True, pattern=TERMINAL),
+        Field(names["merchant_id"], "merchant_id", required=True, pattern=MERCHANT_NO),
+        Field(names["terminal_id"], "terminal_id", required=True, pattern=TERMINAL_ID),
         Field(names["batch_no"], "batch_no", required=True, pattern=SIX_DIGITS),
         Field(names["trace_no"], "trace_no", required=True, pattern=SIX_DIGITS),
         Field(names["rrn"], "rrn", pattern=RRN),
-        Field(names["auth_code"], "auth_code", pattern=AUTH),
+        Field(names["auth_code"], "auth_code", pattern=AUTH_CODE),
         Field(names["txn_type"], "txn_type", required=True, values=txn_type),
         Field(names["orig_trace_no"], "orig_trace_no", pattern=SIX_DIGITS),
         Field(names["orig_rrn"], "orig_rrn", pattern=RRN),
-        Field(names["order_no"], "order_no", pattern=r"[\x21-\x7e]{1,64}"),
+        Field(names["order_no"], "order_no", pattern=REFERENCE),
         Field(names["channel"], "channel", required=True, values=channel),
         Field(names["card_no"], "card_no", kind="card"),
         Field(names["card_type"], "card_type", values=card_type),
         Field(names["amount"], "amount", kind="money", required=True),
         Field(names["currency"], "currency", required=True, pattern=r"[A-Z]{3}|\d{3}"),
-        Field(names["resp_code"], "resp_code", pattern=RESP),
-        Field(names["operator_id"], "operator_id", pattern=r"[\x21-\x7e]{1,32}"),
+        Field(names["resp_code"], "resp_code", pattern=RESP_CODE),
+        Field(names["operator_id"], "operator_id", pattern=OPERATOR),
     ]
 
 

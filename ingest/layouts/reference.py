@@ -11,6 +11,7 @@ from typing import ClassVar
 import polars as pl
 
 from ingest.layouts.base import CsvLayout, fail_where
+from ingest.layouts.formats import ACCOUNT, TERMINAL_ID
 from ingest.source import SourceFile
 from ingest.table import Field
 
@@ -23,12 +24,12 @@ class Terminals(CsvLayout):
         {"terminal_id", "merchant_id", "store_id", "acquirer"}
     )
     fields = (
-        Field("terminal_id", "terminal_id", required=True, pattern=r"[0-9A-Za-z]{8}"),
-        Field("merchant_id", "merchant_id", required=True),
-        Field("store_id", "store_id"),
+        Field("terminal_id", "terminal_id", required=True, pattern=TERMINAL_ID),
+        Field("merchant_id", "merchant_id", required=True, pattern=ACCOUNT),
+        Field("store_id", "store_id", free_text=True),
         Field("store_name", "store_name", free_text=True),
         Field("region", "region", free_text=True),
-        Field("acquirer", "acquirer"),
+        Field("acquirer", "acquirer", free_text=True),
         Field("model", "model", free_text=True),
         Field("firmware", "firmware", free_text=True),
         Field("installed_on", "installed_on", kind="date"),
@@ -46,8 +47,8 @@ class FeeContracts(CsvLayout):
         {"acquirer", "merchant_id", "channel_group", "rate", "effective_from"}
     )
     fields = (
-        Field("acquirer", "acquirer", required=True),
-        Field("merchant_id", "merchant_id", required=True),
+        Field("acquirer", "acquirer", required=True, free_text=True),
+        Field("merchant_id", "merchant_id", required=True, pattern=ACCOUNT),
         Field("channel_group", "channel_group", required=True, values=("CARD", "QR")),
         Field("card_type", "card_type", values=("DEBIT", "CREDIT", "*")),
         Field("rate", "rate", kind="rate", required=True),

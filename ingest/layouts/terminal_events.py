@@ -8,6 +8,7 @@ import polars as pl
 
 from ingest.errors import IngestError
 from ingest.layouts.base import Layout, Parsed, first_line
+from ingest.layouts.formats import TERMINAL_ID
 from ingest.source import SourceFile
 from ingest.table import Field, StringTable, cast_fields
 
@@ -16,7 +17,7 @@ EVENT_TYPES = (
     "PAPER_OUT", "FIRMWARE_UPDATE", "SETTLEMENT_CLOSE",
 )
 FIELDS = (
-    Field("terminal_id", "terminal_id", required=True, pattern=r"[0-9A-Za-z]{8}"),
+    Field("terminal_id", "terminal_id", required=True, pattern=TERMINAL_ID),
     Field("event_time", "event_time", kind="datetime", required=True, fmt="%Y-%m-%d %H:%M:%S"),
     Field("event_type", "event_type", required=True, values=EVENT_TYPES),
     Field("detail", "detail", free_text=True),

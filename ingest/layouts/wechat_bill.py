@@ -14,31 +14,32 @@ import polars as pl
 
 from ingest.errors import IngestError
 from ingest.layouts.base import Control, Layout, Parsed, first_line, header_names
+from ingest.layouts.formats import ACCOUNT, REFERENCE
 from ingest.source import SourceFile
 from ingest.table import Field, StringTable, cast_fields, norm, read_delimited
 
 _COMMON_HEAD = (
     Field("交易时间", "trade_time", kind="datetime", required=True, fmt="%Y-%m-%d %H:%M:%S"),
-    Field("公众账号ID", "app_id"),
-    Field("商户号", "merchant_id", required=True),
-    Field("特约商户号", "sub_merchant_id", aliases=("子商户号",)),
-    Field("设备号", "device_id"),
-    Field("微信订单号", "wechat_order_no", required=True),
-    Field("商户订单号", "order_no"),
-    Field("用户标识", "user_id"),
-    Field("交易类型", "trade_type"),
-    Field("交易状态", "trade_status", required=True),
+    Field("公众账号ID", "app_id", pattern=REFERENCE),
+    Field("商户号", "merchant_id", required=True, pattern=ACCOUNT),
+    Field("特约商户号", "sub_merchant_id", pattern=ACCOUNT, aliases=("子商户号",)),
+    Field("设备号", "device_id", pattern=REFERENCE),
+    Field("微信订单号", "wechat_order_no", required=True, pattern=REFERENCE),
+    Field("商户订单号", "order_no", pattern=REFERENCE),
+    Field("用户标识", "user_id", pattern=r"[\x21-\x7e]{1,128}"),
+    Field("交易类型", "trade_type", free_text=True),
+    Field("交易状态", "trade_status", required=True, free_text=True),
     Field("付款银行", "bank", free_text=True),
-    Field("货币种类", "currency"),
+    Field("货币种类", "currency", free_text=True),
 )
 _REFUND = (
-    Field("微信退款单号", "wechat_refund_no"),
-    Field("商户退款单号", "merchant_refund_no"),
+    Field("微信退款单号", "wechat_refund_no", pattern=REFERENCE),
+    Field("商户退款单号", "merchant_refund_no", pattern=REFERENCE),
     Field("退款金额", "refund_amount", kind="money", required=True),
 )
 _TAIL = (
-    Field("退款类型", "refund_type"),
-    Field("退款状态", "refund_status"),
+    Field("退款类型", "refund_type", free_text=True),
+    Field("退款状态", "refund_status", free_text=True),
     Field("商品名称", "product_name", free_text=True),
     Field("商户数据包", "attach", free_text=True),
     Field("手续费", "fee", kind="money5", required=True),
