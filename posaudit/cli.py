@@ -34,6 +34,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     config = GenerateConfig(
         out=Path(args.out), seed=args.seed, days=args.days, terminals=args.terminals,
         transactions=args.transactions, start=args.start, per_type=args.per_type,
+        id_style=args.id_style,
     )
     say = _console()
     summary = generate(config, progress=say)
@@ -200,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="injected exceptions of each definite type (at least)")
     g.add_argument("--start", type=date.fromisoformat, default=date(2026, 10, 1),
                    help="first business day, YYYY-MM-DD")
+    g.add_argument("--id-style", choices=("default", "host"), default="default",
+                   help="host: plain host-assigned numbers (12-digit RRNs and serials with "
+                        "every leading digit, 19-digit order numbers, 15-digit merchant "
+                        "numbers), some of which look like card numbers")
     g.set_defaults(func=cmd_generate)
 
     i = sub.add_parser("ingest", help="load new landing files into the build database")

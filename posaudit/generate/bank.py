@@ -110,7 +110,9 @@ def statement_rows(rng: np.random.Generator, world: World, pay: pl.DataFrame) ->
         lines = pl.concat([credits, debits]).filter(pl.col("ts") < days * DAY)
         lines = lines.sort("ts", "credit", "debit", "memo")
         n = lines.height
-        serial = [f"{window.ymd(0)}{serial0 + k + 1:012d}" for k in range(n)]
+        counters = np.arange(serial0 + 1, serial0 + n + 1)
+        serial = (world.host.bank_serials(counters) if world.host is not None
+                  else [f"{window.ymd(0)}{k:012d}" for k in counters.tolist()])
         serial0 += n
         balance = m.opening_balance + (lines["credit"] - lines["debit"]).cum_sum()
         parts.append(lines.with_columns(

@@ -18,8 +18,11 @@ class GenerateConfig:
     transactions: int = 60_000  # terminal journal lines in total, approximately
     start: date = date(2026, 10, 1)
     per_type: int = 20  # injected exceptions of each definite type (at least)
+    id_style: str = "default"  # or "host": plain host-assigned numbers (generate/host_ids.py)
 
     def validate(self) -> None:
+        if self.id_style not in ("default", "host"):
+            raise ValueError(f"id_style must be default or host, not {self.id_style!r}")
         if self.days < 7:
             raise ValueError("days must be at least 7 (settlement coverage and grace need room)")
         if self.terminals < 11:

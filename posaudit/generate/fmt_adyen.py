@@ -59,13 +59,18 @@ def batch_frame(ctx: Context, lines: pl.DataFrame, account: str, batch: int, day
     })
     none = pl.lit(None, pl.String)
     ref = pl.col("refund")
+    modification = pl.concat_str(pl.lit("M"), zpad("rrn", 12), pl.lit("X"))
+    if ctx.world.host is not None:  # Adyen's 16-digit references
+        df = df.with_columns(modification=pl.Series(ctx.world.host.references(df["rrn"]),
+                                                     dtype=pl.String))
+        modification = pl.col("modification")
     detail = df.select(
         pl.lit(COMPANY).alias("Company Account"), pl.lit(account).alias("Merchant Account"),
         zpad("rrn", 12).alias("Psp Reference"), pl.col("order_no").alias("Merchant Reference"),
         pl.col("method").alias("Payment Method"),
         stamp("ts", window).alias("Creation Date"), pl.lit(ZONE).alias("TimeZone"),
         pl.when(ref).then(pl.lit("Refunded")).otherwise(pl.lit("Settled")).alias("Type"),
-        pl.concat_str(pl.lit("M"), zpad("rrn", 12), pl.lit("X")).alias("Modification Reference"),
+        modification.alias("Modification Reference"),
         pl.lit("CNY").alias("Gross Currency"),
         pl.when(ref).then(money(-pl.col("amount"))).alias("Gross Debit (GC)"),
         pl.when(~ref).then(money("amount")).alias("Gross Credit (GC)"),

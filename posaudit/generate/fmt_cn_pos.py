@@ -95,6 +95,13 @@ def statement_frame(ctx: Context, lines: pl.DataFrame, number: str,
     })
     serial = pl.concat_str(stamp("ts", window, "%Y%m%d%H%M%S"), zpad("trace", 6))
     parent_serial = pl.concat_str(stamp("pts", window, "%Y%m%d%H%M%S"), zpad("ptrace", 6))
+    if world.host is not None:  # the acquirer's own 12-digit serials
+        uid = r["uid"]
+        df = df.with_columns(
+            serial=pl.Series(world.host.statement_serials(uid[pos]), dtype=pl.String),
+            parent_serial=pl.Series(world.host.statement_serials(uid[np.maximum(parent, 0)]),
+                                    dtype=pl.String))
+        serial, parent_serial = pl.col("serial"), pl.col("parent_serial")
     settle_date = stamp(pl.col("day") * 86_400, window, "%Y-%m-%d")
     card_only = pl.col("is_card")
     return df.select(

@@ -3,7 +3,8 @@
 Lines are put in terminal and time order first. A terminal's batch number goes up by one each
 business day (the batch closes at the daily settlement); its trace number goes up by one per
 line and wraps after 999999; the host gives every answered line an RRN of the form
-Y DDD h nnnnnnn (year digit, day of year, host digit, sequence by time).
+Y DDD h nnnnnnn (year digit, day of year, host digit, sequence by time), or with host-assigned
+identifiers a plain 12-digit number (:mod:`posaudit.generate.host_ids`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 
 import numpy as np
 
+from posaudit.generate.host_ids import HostIds
 from posaudit.generate.rows import (
     APPROVED,
     NO_RESPONSE,
@@ -73,6 +75,9 @@ def assign_keys(rng: np.random.Generator, world: World, rows: Rows, account: np.
                     + world.window.date(d).timetuple().tm_yday * 10**8
                     for d in range(world.window.days)], dtype=np.int64)
     rrn = ydd[day] + digit * 10**7 + seq
+    orphan_rrn = rows["orphan_rrn"]
+    if world.host is not None:
+        rrn, orphan_rrn = _host_rrns(world.host, rows["uid"], orphan_rrn)
 
     resp = rows["resp"]
     kind = rows["kind"]
@@ -91,6 +96,16 @@ def assign_keys(rng: np.random.Generator, world: World, rows: Rows, account: np.
         world.term_array("merchant")[term]]
     refers |= has_parent & (kind == VOID) & void_rrn
     orig_rrn = np.where(refers, journal_rrn[ppos], -1)
-    orig_rrn = np.where(rows["orphan_rrn"] >= 0, rows["orphan_rrn"], orig_rrn)
+    orig_rrn = np.where(orphan_rrn >= 0, orphan_rrn, orig_rrn)
     return Keys(batch, trace, rrn, journal_rrn, auth, orig_trace.astype(np.int32), orig_rrn,
                 batch_base)
+
+
+def _host_rrns(host: HostIds, uid: np.ndarray, orphan_rrn: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Host-assigned RRNs of the lines, and of the originals of refunds not in the data."""
+    at = np.flatnonzero(orphan_rrn >= 0)
+    lines, others = host.rrns(uid, at.size)
+    orphan_rrn = orphan_rrn.copy()
+    orphan_rrn[at] = others
+    return lines, orphan_rrn

@@ -1,7 +1,8 @@
 """Identifiers derived from a line's keys: merchant order numbers, wallet transaction numbers,
 payer tokens. Derived, not drawn, so the same line renders the same way in every file.
 
-Long numeric identifiers are 20 digits or more, so they never look like a card number.
+Long numeric identifiers are 20 digits or more, so they never look like a card number (host-
+assigned identifiers aside: :mod:`posaudit.generate.host_ids`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ def has_order(world: World, rows: Rows) -> np.ndarray:
 def order_numbers(world: World, rows: Rows, keys: Keys, idx: np.ndarray, has: np.ndarray
                   ) -> pl.Series:
     """Merchant order number of each line in ``idx`` where ``has`` (aligned with ``idx``) says
-    it has one: prefix, R for a refund, local time, terminal and trace digits."""
+    it has one: prefix, R for a refund, local time, terminal and trace digits (with
+    host-assigned identifiers, 19 digits)."""
+    if world.host is not None:
+        numbers = pl.Series(world.host.order_numbers(rows["uid"][idx]), dtype=pl.String)
+        return numbers.zip_with(pl.Series(has, dtype=pl.Boolean),
+                                pl.Series([None] * idx.size, dtype=pl.String)).alias("order_no")
     term = rows["term"][idx]
     prefix = pl.Series([m.spec.order_prefix for m in world.merchants]).gather(
         world.term_array("merchant")[term])

@@ -24,6 +24,7 @@ from posaudit.generate.fmt_cn_pos import write_statements
 from posaudit.generate.fmt_journal import write_journals
 from posaudit.generate.fmt_reference import write_reference
 from posaudit.generate.fmt_wallet import write_bills
+from posaudit.generate.host_ids import with_host_ids
 from posaudit.generate.inject import inject
 from posaudit.generate.journal import dedupe_cards, generate_journal
 from posaudit.generate.keys import assign_keys, sort_rows
@@ -65,6 +66,8 @@ def generate(config: GenerateConfig, progress: Callable[[str], None] | None = No
     seed = config.seed
     window = Window(config.start, config.days)
     world = build_world(_stream(seed, 1), window, config.terminals)
+    if config.id_style == "host":
+        world = with_host_ids(world, seed)
     say(f"world: {len(world.merchants)} merchants, {len(world.stores)} stores, "
         f"{len(world.terminals)} terminals, {len(world.accounts)} settlement accounts")
     pool = build_pool(_stream(seed, 2), max(3000, config.transactions // 3))

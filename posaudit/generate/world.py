@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from posaudit.generate.config import Window
 from posaudit.generate.ids import luhn_invalid, random_digits
+
+if TYPE_CHECKING:
+    from posaudit.generate.host_ids import HostIds
 
 # Channels, in journal order.
 CHIP, SWIPE, CONTACTLESS, QR_WECHAT, QR_ALIPAY, QR_UNIONPAY = range(6)
@@ -184,6 +188,7 @@ class World:
     wechat_account: dict[int, int]  # merchant -> account idx
     alipay_account: dict[int, int]
     wechat_app_id: dict[int, str]
+    host: HostIds | None = None  # host-assigned identifiers (--id-style host), else structured
 
     # Per-terminal lookups as arrays, for vectorised work.
     def term_array(self, attr: str) -> np.ndarray:
@@ -306,11 +311,11 @@ def build_world(rng: np.random.Generator, window: Window, terminals: int) -> Wor
             terms.append(Terminal(len(terms), tid, store.idx, m, store.account, model, firmware,
                                   installed, weight))
     return World(window, acquirers, tuple(merchants), tuple(accounts), tuple(stores),
-                 tuple(terms), _contracts(window, accounts), wechat_account, alipay_account,
+                 tuple(terms), default_contracts(window, accounts), wechat_account, alipay_account,
                  wechat_app)
 
 
-def _contracts(window: Window, accounts: list[Account]) -> tuple[Contract, ...]:
+def default_contracts(window: Window, accounts: list[Account]) -> tuple[Contract, ...]:
     """Published defaults plus negotiated terms: a lower card rate with a minimum on Adyen, a
     wallet rate for the coffee chain, and the fashion retailer's debit cap and credit rate that
     changes mid-period (effective-dated on the transaction's business date)."""

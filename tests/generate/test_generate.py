@@ -302,3 +302,70 @@ def test_smallest_world_still_proves_its_labels(tmp_path: Path, seed: int) -> No
     expected = {key_of(r): r["root_cause"] for r in labels}
     got = {key_of(r): r["root_cause"] for r in compute(read_landing(out))}
     assert got == expected
+
+
+# --- host-assigned identifiers (--id-style host) ---------------------------------------------
+
+CARD_PREFIX = re.compile(r"62|4|5[1-5]|2[2-7]|3[0-8]|6011|65")
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("host") / "landing"
+    generate(GenerateConfig(out=out, seed=7, id_style="host", **SMALL))
+    return out
+
+
+def test_host_ids_are_plain_numbers_with_every_leading_digit(host: Path) -> None:
+    land = read_landing(host)
+    rrns = [str(r[k]) for r in land.journal for k in ("rrn", "orig_rrn") if r[k]]
+    rrns += [line.rrn for line in land.lines if line.rrn]
+    assert rrns and all(re.fullmatch(r"\d{12}", r) for r in rrns)
+    assert {r[0] for r in rrns} == set("0123456789")
+    # some of them start like a card and pass Luhn: 12 digits are never a card number
+    assert any(luhn(r) and CARD_PREFIX.match(r) for r in rrns)
+    assert "468350986781" in {str(r["orig_rrn"]) for r in land.journal}
+    orders = {str(r["order_no"]) for r in land.journal if r["order_no"]}
+    assert orders and all(re.fullmatch(r"\d{19}", o) for o in orders)
+    assert {o[0] for o in orders} == set("0123456789")
+    assert any(luhn(o) and CARD_PREFIX.match(o) for o in orders)
+    statements = [p for p in (host / "settlement").glob("*.csv")
+                  if "交易单号".encode("gbk") in p.read_bytes()[:300] and "(1)" not in p.name]
+    for serials in ([c for p in statements for c in _column(p, "交易单号", "gbk")],
+                    [c for p in (host / "bank").glob("*.csv") for c in _column(p, "交易流水号")]):
+        assert serials and all(re.fullmatch(r"\d{12}", s) for s in serials)
+        assert len(set(serials)) == len(serials) and {s[0] for s in serials} == set("0123456789")
+
+
+def test_host_merchant_numbers_are_15_digits_everywhere(host: Path) -> None:
+    land = read_landing(host)
+    acquirer_numbers = set(land.acquirer_of)
+    journal = {str(r["merchant_id"]) for r in land.journal}
+    assert journal == acquirer_numbers
+    assert all(re.fullmatch(r"\d{15}", m) and not luhn(m) for m in journal)
+    contracts = {c["merchant_id"] for c in land.contracts} - {"*"}
+    assert {c for c in contracts if len(c) == 15} <= journal
+    statements = {line.merchant_id for line in land.lines if line.source in ("cn_pos", "adyen")}
+    assert statements == journal
+    # bank payouts name them in their memos, labels and reports key on them
+    paid = {merchant for merchant, _ in land.credits}
+    labels = {r["merchant_id"] for r in read_rows(host / "labels.csv")}
+    for numbers in (paid, labels):
+        assert {m for m in numbers if len(m) == 15} == journal, numbers
+
+
+def test_host_labels_are_exactly_what_the_files_prove(host: Path) -> None:
+    labels = read_rows(host / "labels.csv")
+    assert Counter(r["exception_type"] for r in labels) == dict.fromkeys(TYPES, 20)
+    expected = {key_of(r): r["root_cause"] for r in labels}
+    got = {key_of(r): r["root_cause"] for r in compute(read_landing(host))}
+    assert got == expected
+
+
+def _column(path: Path, name: str, encoding: str = "utf-8-sig") -> list[str]:
+    data = path.read_bytes()
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        text = data.decode("gbk")
+    return [row[name] for row in csv.DictReader(io.StringIO(text)) if row.get(name)]
