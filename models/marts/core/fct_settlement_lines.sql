@@ -98,8 +98,9 @@ waiting as (
         bool_and(d.merchant_id is not null) as is_journal_covered,
         min(case when d.merchant_id is null then m.journal_merchant_id end) as awaited_merchant_id
     from (
-        select distinct acquirer, merchant_id, terminal_id, business_date
-        from enriched where journal_line_id is null
+        -- The keys of unmatched lines (their business date is their own).
+        select distinct acquirer, merchant_id, terminal_id, cast(txn_time as date) as business_date
+        from lines anti join matches using (settlement_line_id)
     ) as u
     join {{ ref('int_settlement_journal_merchants') }} as m
         on m.acquirer = u.acquirer and m.merchant_id = u.merchant_id
