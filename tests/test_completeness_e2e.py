@@ -22,6 +22,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from posaudit import build_window
 from posaudit.evaluate import evaluate
 from posaudit.warehouse import Warehouse
 from tests.conftest import Built, run_cli
@@ -242,6 +243,24 @@ def test_the_data_quality_page_shows_the_gaps(gapped: Gapped,
             assert any(w.startswith(source) for w in warnings), warnings
     finally:
         release_connections()
+
+
+def test_lines_still_waiting_for_their_journal_start_the_next_build(gapped: Gapped,
+                                                                     tmp_path: Path) -> None:
+    db = tmp_path / "build.duckdb"
+    shutil.copyfile(gapped.warehouse / "build.duckdb", db)
+    with duckdb.connect(str(db)) as con:
+        fingerprint = con.execute("select fingerprint from raw.build_window "
+                                  "order by planned_at desc limit 1").fetchone()[0]
+        # Sales waiting for the missing bill start the window on their own: set them aside.
+        con.execute("update main.fct_transactions set match_status = 'MATCHED' "
+                    "where match_status = 'PENDING'")
+        window = build_window.plan(con, "next", fingerprint)
+    # Nothing new arrived, yet the lines waiting for the journal are rebuilt: they are the
+    # oldest that a later file (the journal itself) can change.
+    assert (window.mode, window.reason) == (
+        "INCREMENTAL", "oldest date reached: settlement lines still PENDING_JOURNAL")
+    assert window.start == gapped.gaps.journal_day - timedelta(days=1)
 
 
 def test_putting_the_files_back_matches_what_waited(gapped: Gapped, tmp_path: Path) -> None:
