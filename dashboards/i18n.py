@@ -197,6 +197,17 @@ EN: dict[str, str] = {
     "dq.runs": "Runs",
     "dq.latest_failures": "Failures of the latest run",
     "dq.all_results": "All check results",
+    "dq.pending": "Waiting for source files",
+    "dq.pending_absent": "This snapshot has no mart_pending_sources.",
+    "dq.no_gaps": "No source has a missing day: nothing waits behind a gap.",
+    "dq.gap": ("{source}: {gaps} missing day(s) with later days delivered; {items} item(s) "
+               "({amount}) wait for them, up to {days} day(s) past due."),
+    "dq.pending_help": ("No exception is raised until every source it depends on covers its "
+                        "date: what waits is listed here and matched by the refresh that "
+                        "brings the missing file."),
+    "dq.source.JOURNAL": "Terminal journals",
+    "dq.source.SETTLEMENT": "Settlement files",
+    "dq.source.BANK": "Bank statements",
     "dq.files": "Landing files",
     "dq.files_status": "Files {status}",
     "dq.rows": "{n} rows",
@@ -489,6 +500,16 @@ ZH: dict[str, str] = {
     "dq.runs": "运行",
     "dq.latest_failures": "最近一次运行的失败项",
     "dq.all_results": "全部检查结果",
+    "dq.pending": "等待源文件",
+    "dq.pending_absent": "此快照中没有 mart_pending_sources。",
+    "dq.no_gaps": "各数据源均无缺失日期：没有等待缺口的项目。",
+    "dq.gap": ("{source}：{gaps} 个缺失日（其后日期已送达）；{items} 项（{amount}）在等待，"
+               "最多逾期 {days} 天。"),
+    "dq.pending_help": ("只有当异常所依赖的每个数据源都覆盖其日期时才会产生异常："
+                        "等待中的项目列于此处，待缺失文件送达后的刷新中完成匹配。"),
+    "dq.source.JOURNAL": "终端流水",
+    "dq.source.SETTLEMENT": "结算文件",
+    "dq.source.BANK": "银行对账单",
     "dq.files": "落地文件",
     "dq.files_status": "文件 {status}",
     "dq.rows": "{n} 行",
@@ -627,6 +648,9 @@ COLUMNS_ZH = {
     "report_id": "登记编号", "seq": "序号", "at": "时间", "actor": "操作人", "role": "角色",
     "action": "操作", "from_state": "原状态", "to_state": "新状态", "reference": "凭证号",
     "reason": "原因", "value": "值",
+    "source": "数据源", "item_kind": "等待项", "pending_date": "缺失日期", "due_date": "应到日期",
+    "waiting_items": "等待笔数", "waiting_amount": "等待金额", "covered_through": "已覆盖至",
+    "is_gap": "中间缺口", "days_overdue": "逾期天数", "days": "天数", "gaps": "缺口数",
 }
 
 

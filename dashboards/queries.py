@@ -348,6 +348,21 @@ MANIFEST = """
     from main.file_manifest order by file_name
 """
 
+# What waits for a missing source file (mart_pending_sources): gaps and overdue rows first.
+PENDING_BY_SOURCE = """
+    select source, count(*) as days, sum(waiting_items) as waiting_items,
+           sum(waiting_amount) as waiting_amount,
+           count(*) filter (where is_gap) as gaps, max(days_overdue) as days_overdue
+    from main.mart_pending_sources group by source order by source
+"""
+
+PENDING_SOURCES = """
+    select source, item_kind, acquirer, merchant_id, pending_date, due_date, waiting_items,
+           waiting_amount, covered_through, is_gap, days_overdue
+    from main.mart_pending_sources
+    order by is_gap desc, days_overdue desc, pending_date, source, merchant_id
+"""
+
 # --- workpaper -------------------------------------------------------------------------------
 
 WORKPAPER_EXCEPTIONS = """

@@ -29,6 +29,13 @@ class DQConfig:
     row_count_drop_tolerance: float = 0.05
     facts_compared: tuple[str, ...] = ("fct_transactions", "fct_settlement_lines",
                                        "file_manifest")
+    # exception_spike: a day's count of one exception type above spike_ratio × its median over
+    # the previous spike_trailing_days days and above spike_min_exceptions (with at least
+    # spike_min_history_days of those days in the warehouse).
+    spike_ratio: float = 20.0
+    spike_min_exceptions: int = 50
+    spike_trailing_days: int = 28
+    spike_min_history_days: int = 3
     source: str = "built-in defaults"
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -56,6 +63,7 @@ class DQConfig:
             raise ValueError(f"data-quality config {path}: expected a mapping at the top")
         incoming = _section(data, "incoming", path)
         marts = _section(data, "marts", path)
+        spike = _section(marts, "exception_spike", path)
         base = cls()
         try:
             return cls(
@@ -67,6 +75,14 @@ class DQConfig:
                     marts.get("row_count_drop_tolerance", base.row_count_drop_tolerance)
                 ),
                 facts_compared=tuple(marts.get("facts_compared", base.facts_compared)),
+                spike_ratio=_positive(float(spike.get("ratio", base.spike_ratio)), "ratio"),
+                spike_min_exceptions=int(spike.get("min_exceptions",
+                                                   base.spike_min_exceptions)),
+                spike_trailing_days=int(_positive(
+                    int(spike.get("trailing_days", base.spike_trailing_days)),
+                    "trailing_days")),
+                spike_min_history_days=int(spike.get("min_history_days",
+                                                     base.spike_min_history_days)),
                 source=str(path),
                 raw=data,
             )
@@ -79,6 +95,12 @@ def _section(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
     if not isinstance(section, dict):
         raise ValueError(f"data-quality config {path}: '{name}' must be a mapping")
     return section
+
+
+def _positive(value: float, name: str) -> float:
+    if value <= 0:
+        raise ValueError(f"marts.exception_spike.{name} must be above 0, got {value}")
+    return value
 
 
 def _as_date(value: object) -> date:

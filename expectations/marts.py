@@ -4,8 +4,9 @@ DuckDB computes each batch (a small mart, or one business day of a large fact) i
 GX validates it. Critical checks guard the numbers auditors sign off on (keys, exposure, the
 reconciliation identities, nothing lost since the last snapshot); warnings flag anomalies in
 the data itself (error rates outside a terminal's control limits, a terminal's volume far
-below its weekday baseline, an acquirer day without a settlement file) on the days this run
-brought in.
+below its weekday baseline, an acquirer day without a settlement file, a day on which one
+exception type jumps far above its own trailing baseline — a feed problem, not a run of real
+errors) on the days this run brought in.
 """
 
 from __future__ import annotations
@@ -253,6 +254,65 @@ def _coverage_checks(config: DQConfig) -> list[Check]:
     ]
 
 
+# A feed problem (a journal that loaded with the wrong terminal numbers, a settlement file of
+# another merchant) shows as one exception type jumping on one day; compared with the type's
+# own trailing median, days without any count as 0.
+_SPIKE_SQL = """
+with counts as (
+    select exception_type, business_date, count(*) as exceptions
+    from main.fct_exceptions
+    where business_date is not null
+    group by all
+),
+days as (
+    select cast(unnest(generate_series(min(business_date), max(business_date), interval 1 day))
+                as date) as business_date
+    from counts
+),
+grid as (
+    select t.exception_type, d.business_date, coalesce(c.exceptions, 0) as exceptions
+    from (select distinct exception_type from counts) as t
+    cross join days as d
+    left join counts as c using (exception_type, business_date)
+),
+history as (
+    select exception_type, business_date, exceptions,
+           median(exceptions) over w as baseline_median,
+           count(*) over w as history_days
+    from grid
+    window w as (partition by exception_type order by business_date
+                 rows between {trailing_days} preceding and 1 preceding)
+)
+select exception_type, business_date, exceptions,
+       coalesce(baseline_median, 0)::double as baseline_median, history_days,
+       history_days >= {min_history_days}
+           and exceptions > {ratio} * coalesce(baseline_median, 0)
+           and exceptions > {min_exceptions} as is_spike
+from history
+where business_date between ? and ?
+"""
+
+
+def _spike_suite(config: DQConfig) -> MartSuite:
+    ratio, floor = config.spike_ratio, config.spike_min_exceptions
+    return MartSuite(
+        "marts.exception_spikes",
+        _SPIKE_SQL.format(trailing_days=int(config.spike_trailing_days),
+                          min_history_days=int(config.spike_min_history_days),
+                          ratio=float(ratio), min_exceptions=int(floor)),
+        lambda c: [_c(c, "exception_spike", gxe.ExpectColumnValuesToBeInSet(
+            column="is_spike", value_set=[False]),
+            f"no exception type above {ratio:g} × its trailing median (previous "
+            f"{config.spike_trailing_days} days) and above {floor} on one day",
+            "exception_type")],
+        ("exception_type", "business_date", "exceptions", "baseline_median", "history_days"),
+        lambda r: (f"{r.get('exception_type')} on {_fmt(r.get('business_date'))}: "
+                   f"{_fmt(r.get('exceptions'))} exceptions against a trailing median of "
+                   f"{_fmt(r.get('baseline_median'))} — look for a feed problem (a missing, "
+                   "late or misread file) before working them as cases"),
+    )
+
+
 def _fmt(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "none"
@@ -423,4 +483,6 @@ def run_mart_checks(con: duckdb.DuckDBPyConnection, dq: DQContext, config: DQCon
         for name in ("marts.terminal_daily_controls", "marts.settlement_file_coverage"):
             results += _validate(con, dq, config, SUITES[name], batch=span,
                                  params=[start, end])
+        results += _validate(con, dq, config, _spike_suite(config), batch=span,
+                             params=[start, end])
     return results

@@ -59,10 +59,22 @@ class TerminalErrorRateRule:
 
 @dataclass(frozen=True)
 class DataQualityRule:
-    """One alert per failed check (suite and check name) of the run at or above a severity."""
+    """One alert per failed check (suite and check name) of the run at or above a severity;
+    the checks in ``warning_checks`` alert on a warning too (a feed problem must be seen)."""
 
     enabled: bool = True
     min_severity: Literal["warning", "critical"] = "critical"
+    warning_checks: frozenset[str] = frozenset({"exception_spike"})
+
+
+@dataclass(frozen=True)
+class PendingOverdueRule:
+    """One alert per row of mart_pending_sources (source, merchant, day) whose awaited file is
+    more than ``overdue_days`` past its due date."""
+
+    enabled: bool = True
+    severity: AlertSeverity = "warning"
+    overdue_days: int = 2
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,7 @@ class AlertsConfig:
     terminal_error_rate: TerminalErrorRateRule = TerminalErrorRateRule()
     data_quality: DataQualityRule = DataQualityRule()
     refresh_failed: RefreshFailedRule = RefreshFailedRule()
+    pending_overdue: PendingOverdueRule = PendingOverdueRule()
     webhook: WebhookChannel | None = None
     email: EmailChannel | None = None
     source: str = "built-in defaults"
@@ -224,7 +237,8 @@ def parse(data: object, source: str) -> AlertsConfig:
     top = _Fields(data, "", source)
     top.only("rules", "channels")
     rules = top.section("rules") or _Fields({}, "rules", source)
-    rules.only("exception_exposure", "terminal_error_rate", "data_quality", "refresh_failed")
+    rules.only("exception_exposure", "terminal_error_rate", "data_quality", "refresh_failed",
+               "pending_overdue")
     channels = top.section("channels") or _Fields({}, "channels", source)
     channels.only("webhook", "email")
     webhook = channels.section("webhook")
@@ -234,6 +248,7 @@ def parse(data: object, source: str) -> AlertsConfig:
         terminal_error_rate=_terminal(rules.section("terminal_error_rate")),
         data_quality=_data_quality(rules.section("data_quality")),
         refresh_failed=_refresh_failed(rules.section("refresh_failed")),
+        pending_overdue=_pending_overdue(rules.section("pending_overdue")),
         webhook=_webhook(webhook) if webhook and webhook.boolean("enabled", True) else None,
         email=_email(email) if email and email.boolean("enabled", True) else None,
         source=source,
@@ -290,11 +305,25 @@ def _data_quality(f: _Fields | None) -> DataQualityRule:
     base = DataQualityRule()
     if f is None:
         return base
-    f.only("enabled", "min_severity")
+    f.only("enabled", "min_severity", "warning_checks")
     return DataQualityRule(
         enabled=f.boolean("enabled", base.enabled),
         min_severity=f.choice("min_severity", base.min_severity,  # type: ignore[arg-type]
                               ("warning", "critical")),
+        warning_checks=frozenset(f.strings("warning_checks", tuple(base.warning_checks))),
+    )
+
+
+def _pending_overdue(f: _Fields | None) -> PendingOverdueRule:
+    base = PendingOverdueRule()
+    if f is None:
+        return base
+    f.only("enabled", "severity", "overdue_days")
+    return PendingOverdueRule(
+        enabled=f.boolean("enabled", base.enabled),
+        severity=_severity(f, base.severity),
+        overdue_days=f.integer("overdue_days", base.overdue_days, low=0, high=36_500)
+        or 0,
     )
 
 

@@ -25,6 +25,7 @@ from posaudit.alerts_config import (
     AlertsConfig,
     DataQualityRule,
     ExposureRule,
+    PendingOverdueRule,
     RefreshFailedRule,
     TerminalErrorRateRule,
 )
@@ -33,8 +34,9 @@ from posaudit.notify import NOT_CONFIGURED
 
 log = logging.getLogger(__name__)
 
-EXPOSURE, TERMINAL, DATA_QUALITY, REFRESH_FAILED = (
-    "exception_exposure", "terminal_error_rate", "data_quality", "refresh_failed")
+EXPOSURE, TERMINAL, DATA_QUALITY, REFRESH_FAILED, PENDING = (
+    "exception_exposure", "terminal_error_rate", "data_quality", "refresh_failed",
+    "pending_overdue")
 MAX_MESSAGE_CHARS = 2000
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
@@ -133,7 +135,8 @@ def _data_quality(rule: DataQualityRule, run: RunContext,
     floor = SEVERITY_RANK[rule.min_severity]
     groups: dict[tuple[str, str], list[CheckResult]] = {}
     for r in checks:
-        if r.failed and SEVERITY_RANK.get(r.severity, 0) >= floor:
+        if r.failed and (SEVERITY_RANK.get(r.severity, 0) >= floor
+                         or r.check in rule.warning_checks):
             groups.setdefault((r.suite, r.check), []).append(r)
     out = []
     for (suite, check), failed in groups.items():
@@ -213,6 +216,32 @@ def _terminal_error_rate(con: duckdb.DuckDBPyConnection, rule: TerminalErrorRate
     return out
 
 
+_WAITING = {"SETTLEMENT_LINE": "settlement line(s)", "SALE": "sale(s)", "PAYOUT": "payout(s)",
+            "NET_SETTLEMENT": "net settlement(s)"}
+_SOURCE = {"JOURNAL": "terminal journal", "SETTLEMENT": "settlement file",
+           "BANK": "bank statement"}
+
+
+def _pending_overdue(con: duckdb.DuckDBPyConnection, rule: PendingOverdueRule,
+                     run: RunContext) -> list[Alert]:
+    rows = con.cursor().execute(
+        "select pending_id, source, item_kind, acquirer, merchant_id, pending_date, "
+        "waiting_items, waiting_amount, is_gap, days_overdue from main.mart_pending_sources "
+        "where days_overdue > ? order by pending_date, source, merchant_id",
+        [rule.overdue_days]).fetchall()
+    out = []
+    for (pid, source, kind, acquirer, merchant, day, items, amount, gap, overdue) in rows:
+        whose = f"{acquirer} merchant {merchant}" if acquirer else f"merchant {merchant}"
+        text = (f"{_SOURCE.get(source, source)} of {whose} for {_day(day)} has not arrived: "
+                f"{items} {_WAITING.get(kind, kind)} ({_money(amount)}) wait for it, "
+                f"{overdue} day(s) past due")
+        if gap:
+            text += "; later days have arrived (a gap in the feed)"
+        out.append(run.alert(PENDING, rule.severity, "pending_source", str(pid), text,
+                             overdue, rule.overdue_days))
+    return out
+
+
 def _day(value: object) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
@@ -236,6 +265,8 @@ def evaluate(con: duckdb.DuckDBPyConnection | None, run_id: str, outcome: str | 
          lambda c: _exposure(c, config.exception_exposure, run)),
         (TERMINAL, config.terminal_error_rate.enabled, "mart_terminal_daily_controls",
          lambda c: _terminal_error_rate(c, config.terminal_error_rate, run)),
+        (PENDING, config.pending_overdue.enabled, "mart_pending_sources",
+         lambda c: _pending_overdue(c, config.pending_overdue, run)),
     ]
     for name, enabled, table, rule in data_rules:
         if not enabled or con is None or not table_exists(con, "main", table):

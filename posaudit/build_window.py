@@ -10,6 +10,8 @@ business date that the data loaded since the last good build can change:
 - the journal lines that new settlement lines may pair with (their dates less one day);
 - the lines whose settlement date new bank payouts cover (their deposit date changes);
 - every line still PENDING (it turns MISSING once its acquirer's files reach its due date);
+- every settlement line still PENDING_JOURNAL (it is matched or reported once its journal
+  arrives);
 
 less one day, for the duplicate and matching windows that cross midnight. An older line that a
 new refund, void or reversal refers to (a sale refunded weeks later) does not move the start:
@@ -235,6 +237,9 @@ def _starts(con: duckdb.DuckDBPyConnection) -> dict[str, date | None]:
                 where file_id in {new} and payout_kind is not null)""")
     starts["lines still PENDING"] = _scalar(
         con, "select min(business_date) from main.fct_transactions where match_status = 'PENDING'")
+    starts["settlement lines still PENDING_JOURNAL"] = _scalar(
+        con, "select min(business_date) from main.fct_settlement_lines "
+             "where match_status = 'PENDING_JOURNAL'")
     return starts
 
 

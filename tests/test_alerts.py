@@ -31,6 +31,7 @@ from posaudit.alerts_config import (
     DataQualityRule,
     EmailChannel,
     ExposureRule,
+    PendingOverdueRule,
     RefreshFailedRule,
     TerminalErrorRateRule,
     WebhookChannel,
@@ -47,6 +48,7 @@ OFF = AlertsConfig(
     terminal_error_rate=TerminalErrorRateRule(enabled=False),
     data_quality=DataQualityRule(enabled=False),
     refresh_failed=RefreshFailedRule(enabled=False),
+    pending_overdue=PendingOverdueRule(enabled=False),
 )
 
 
@@ -224,6 +226,8 @@ def test_project_alerts_yml_loads_with_delivery_off() -> None:
     assert config.exception_exposure.threshold == Decimal("1000.00")
     assert config.terminal_error_rate.enabled and config.refresh_failed.enabled
     assert config.data_quality.min_severity == CRITICAL
+    assert config.data_quality.warning_checks == frozenset({"exception_spike"})
+    assert config.pending_overdue.enabled and config.pending_overdue.overdue_days == 2
     assert config.webhook is None and config.email is None
 
 
@@ -267,6 +271,12 @@ def test_env_var_names_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
      "rules.data_quality.min_severity", "warning, critical"),
     ("rules: {refresh_failed: {outcomes: [BROKEN]}}\n",
      "rules.refresh_failed.outcomes", "REFUSED"),
+    ("rules: {pending_overdue: {overdue_days: -1}}\n",
+     "rules.pending_overdue.overdue_days", "from 0 to 36500"),
+    ("rules: {pending_overdue: {after_days: 3}}\n",
+     "rules.pending_overdue.after_days", "unknown field"),
+    ("rules: {data_quality: {warning_checks: [1]}}\n",
+     "rules.data_quality.warning_checks", "list of text"),
     ("channels: {webhook: {url: 'ftp://hooks.test/x'}}\n", "channels.webhook.url", "http"),
     ("channels: {webhook: {headers: {A: b}}}\n", "channels.webhook.url", "is required"),
     ("channels: {webhook: {url: 'http://h.test', retries: -1}}\n",
@@ -410,6 +420,60 @@ def test_failed_checks_alert_at_or_above_the_configured_severity(tmp_path: Path)
         "R1 marts.fct_exceptions.exposure_not_negative",
         "R1 marts.terminal_daily_controls.volume_within_baseline"]
     assert not db.exists()
+
+
+def test_a_feed_problem_alerts_although_warnings_do_not(tmp_path: Path) -> None:
+    checks = [
+        CheckResult("marts.exception_spikes", "exception_spike", WARNING, FAILED,
+                    "is_spike=True", "no exception type above 20 × its trailing median",
+                    detail="UNMATCHED_SETTLEMENT on 2026-10-05: 466 exceptions against a "
+                           "trailing median of 2"),
+        CheckResult("marts.terminal_daily_controls", "volume_within_baseline", WARNING,
+                    FAILED, "2 of 120 rows unexpected", "volume not far below"),
+    ]
+    db = tmp_path / "absent.duckdb"
+    alerts = raise_alerts(db, _run("R1", "PUBLISHED_WITH_WARNINGS", 1, checks),
+                          replace(OFF, data_quality=DataQualityRule()))
+    assert [(a.subject, a.severity) for a in alerts] == [
+        ("R1 marts.exception_spikes.exception_spike", "warning")]
+    assert "466 exceptions" in alerts[0].message
+    # Listed by name: without it, a warning stays below the rule's floor.
+    quiet = DataQualityRule(warning_checks=frozenset())
+    assert raise_alerts(db, _run("R2", "PUBLISHED_WITH_WARNINGS", 1, checks),
+                        replace(OFF, data_quality=quiet)) == []
+
+
+def test_an_overdue_source_file_alerts_once(built: Built, tmp_path: Path) -> None:
+    db = _copy_build(built, tmp_path).build_db
+    # The generated zone has every file: nothing is overdue.
+    assert _rows(db, "select count(*) from main.mart_pending_sources "
+                     "where days_overdue > 2") == [(0,)]
+    with duckdb.connect(str(db)) as con:
+        con.execute("""
+            insert into main.mart_pending_sources by name
+            select * from (values
+                ('p-journal', 'JOURNAL', 'SETTLEMENT_LINE', null, 'M0001', date '2026-10-05',
+                 date '2026-10-05', 155, 32246.86, date '2026-10-10', true, date '2026-10-10',
+                 5),
+                ('p-bank', 'BANK', 'NET_SETTLEMENT', 'UMS', 'M0002', date '2026-10-07',
+                 date '2026-10-08', 1, 900.00, date '2026-10-08', false, date '2026-10-10', 2)
+            ) as t(pending_id, source, item_kind, acquirer, merchant_id, pending_date,
+                   due_date, waiting_items, waiting_amount, covered_through, is_gap,
+                   as_of_date, days_overdue)""")
+    config = replace(OFF, pending_overdue=PendingOverdueRule())
+    alerts = raise_alerts(db, _run("R1"), config)
+    assert [(a.rule, a.subject_type, a.subject, a.severity, a.value, a.threshold)
+            for a in alerts] == [("pending_overdue", "pending_source", "p-journal", "warning",
+                                  Decimal(5), Decimal(2))]
+    assert alerts[0].message == (
+        "terminal journal of merchant M0001 for 2026-10-05 has not arrived: 155 settlement "
+        "line(s) (32,246.86) wait for it, 5 day(s) past due; later days have arrived (a gap "
+        "in the feed)")
+    assert raise_alerts(db, _run("R2"), config) == []
+    # A lower bar takes in the row only 2 days past due, once.
+    lower = replace(OFF, pending_overdue=PendingOverdueRule(overdue_days=1, severity="critical"))
+    assert [(a.subject, a.severity) for a in raise_alerts(db, _run("R3"), lower)] == [
+        ("p-bank", "critical")]
 
 
 def test_a_refresh_whose_build_failed_still_alerts(generated_landing: Path,

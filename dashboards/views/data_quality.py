@@ -1,8 +1,9 @@
-"""Data quality: check results per run, quarantined files and why, and the Data Docs site."""
+"""Data quality: check results per run, what waits for a missing source file, quarantined
+files and why, and the Data Docs site."""
 
 import streamlit as st
 
-from dashboards import queries
+from dashboards import data, queries
 from dashboards.connection import warehouse
 from dashboards.frame import start
 from dashboards.widgets import table
@@ -23,6 +24,22 @@ else:
 
 with st.expander(t("dq.all_results")):
     table(page, page.query(queries.DQ_RESULTS), "dq_check_results")
+
+st.subheader(t("dq.pending"))
+if not data.has_table(page.snap, "main", "mart_pending_sources"):
+    st.caption(t("dq.pending_absent"))
+else:
+    by_source = page.query(queries.PENDING_BY_SOURCE)
+    gaps = by_source[by_source["gaps"] > 0]
+    if gaps.empty:
+        st.success(t("dq.no_gaps"))
+    for _, r in gaps.iterrows():
+        st.warning(t("dq.gap", source=t(f"dq.source.{r['source']}"), gaps=int(r["gaps"]),
+                     items=f"{int(r['waiting_items']):,}",
+                     amount=f"{float(r['waiting_amount']):,.2f}",
+                     days=int(r["days_overdue"])))
+    st.caption(t("dq.pending_help"))
+    table(page, page.query(queries.PENDING_SOURCES), "pending_sources")
 
 st.subheader(t("dq.files"))
 by_status = page.query(queries.FILES_BY_STATUS)

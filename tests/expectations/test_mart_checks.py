@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -52,7 +53,8 @@ def test_every_mart_check_passes_on_the_built_warehouse(snapshot_copy, dq) -> No
     suites = {r.suite for r in results}
     assert {"marts.row_counts", "marts.fct_exceptions", "marts.mart_reconciliation_daily",
             "marts.reconciliation_ties", "marts.fct_transactions",
-            "marts.terminal_daily_controls", "marts.settlement_file_coverage"} <= suites
+            "marts.terminal_daily_controls", "marts.settlement_file_coverage",
+            "marts.exception_spikes"} <= suites
     # fct_transactions is validated one business day at a time.
     days = snapshot_copy.execute(
         "select count(distinct business_date) from fct_transactions").fetchone()[0]
@@ -202,6 +204,50 @@ def test_missing_settlement_file_is_a_warning(snapshot_copy, dq) -> None:
                      "settlement_file_present")
     assert failed and all(r.severity == WARNING for r in failed)
     assert any(acquirer in (r.detail or "") for r in failed)
+
+
+def _spike(con: duckdb.DuckDBPyConnection, dq: DQContext, config: DQConfig,
+           day: object) -> list[CheckResult]:
+    return _failed(marts._validate(con, dq, config, marts._spike_suite(config), batch="test",
+                                   params=[day, day]), "exception_spike")
+
+
+def test_an_exception_type_jumping_on_one_day_is_a_warning_with_the_count(snapshot_copy,
+                                                                          dq) -> None:
+    day = snapshot_copy.execute("select max(business_date) from fct_exceptions").fetchone()[0]
+    # The generated data's daily counts are far below the bar: nothing flagged as it is.
+    assert _spike(snapshot_copy, dq, DQConfig(), day) == []
+    # A feed problem: 100 more UNMATCHED_SETTLEMENT on that day (above 50 and far above 20×
+    # the median of a handful a day).
+    snapshot_copy.execute("""
+        insert into fct_exceptions by name
+        select md5('spike' || i) as exception_id, 'UNMATCHED_SETTLEMENT' as exception_type,
+               'M-SPIKE' as merchant_id, ?::date as business_date, 1.00 as amount,
+               1.00 as exposure_amount, 'OPEN' as status
+        from range(100) as t(i)""", [day])
+    total = snapshot_copy.execute(
+        "select count(*) from fct_exceptions where exception_type = 'UNMATCHED_SETTLEMENT' "
+        "and business_date = ?", [day]).fetchone()[0]
+    failed = _spike(snapshot_copy, dq, DQConfig(), day)
+    assert failed and all(r.severity == WARNING for r in failed)
+    listed = [r for r in failed if r.detail]
+    assert len(listed) == 1
+    assert listed[0].detail.startswith(f"UNMATCHED_SETTLEMENT on {day}: {total} exceptions")
+    # The thresholds are policy: a higher floor lets the same day pass.
+    assert _spike(snapshot_copy, dq, replace(DQConfig(), spike_min_exceptions=total), day) == []
+
+
+def test_spike_thresholds_come_from_the_policy_file(tmp_path: Path) -> None:
+    policy = tmp_path / "dq.yml"
+    policy.write_text("marts:\n  exception_spike: {ratio: 5, min_exceptions: 10, "
+                      "trailing_days: 14}\n", encoding="utf-8")
+    config = DQConfig.load(policy)
+    assert (config.spike_ratio, config.spike_min_exceptions, config.spike_trailing_days,
+            config.spike_min_history_days) == (5.0, 10, 14, 3)
+    assert config.marts_severity("exception_spike") == WARNING
+    policy.write_text("marts:\n  exception_spike: {trailing_days: 0}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"exception_spike\.trailing_days"):
+        DQConfig.load(policy)
 
 
 def test_severity_follows_the_policy_file(tmp_path: Path) -> None:

@@ -137,13 +137,29 @@ refunded_originals as (
       and rrn in (select orig_rrn from approved_refunds)
 ),
 
+-- The first day missing from each merchant's journal (between its first and last day): a
+-- refund after it may have its original there, so "no original" waits for that journal.
+journal_gaps as (
+    select merchant_id, min(business_date) + 1 as first_gap
+    from (
+        select merchant_id, business_date,
+               lead(business_date) over (partition by merchant_id order by business_date)
+                   as next_date
+        from (select distinct merchant_id, business_date from {{ ref('int_journal_coverage') }})
+    )
+    where next_date > business_date + 1
+    group by merchant_id
+),
+
 refunds as (
     select r.*, o.journal_line_id as original_id, o.amount as original_amount,
+           g.first_gap,
            sum(r.amount) over (partition by r.merchant_id, r.orig_rrn order by r.txn_time, r.journal_line_id
                                rows unbounded preceding) as cumulative_refunded
     from approved_refunds as r
     left join refunded_originals as o
         on o.merchant_id = r.merchant_id and o.rrn = r.orig_rrn
+    left join journal_gaps as g on g.merchant_id = r.merchant_id
 ),
 
 refund_exceeds_original as (
@@ -158,7 +174,8 @@ refund_exceeds_original as (
              else 'refunds reach ' || cumulative_refunded || ' of an original ' || original_amount end
             as detail
     from refunds
-    where original_id is null or cumulative_refunded > original_amount
+    where (original_id is null and coalesce(first_gap > business_date, true))
+       or cumulative_refunded > original_amount
 ),
 
 unmatched_settlement as (
@@ -170,7 +187,8 @@ unmatched_settlement as (
         cast(0 as decimal(18, 2)) as recovered_amount,
         source_layout || ' line ' || line_no || ', ' || txn_type || ' ' || gross_amount as detail
     from lines
-    where not is_matched
+    -- Not PENDING_JOURNAL: a line whose journal has not arrived waits for it.
+    where match_status = 'UNMATCHED'
 ),
 
 fee_mismatch as (
@@ -183,7 +201,10 @@ fee_mismatch as (
         'charged ' || fee_amount_exact || ', contract ' || expected_fee_amount || ' at rate '
             || contract_rate as detail
     from lines
+    -- A line waiting for its journal waits whole: its contract may depend on the journal's
+    -- card type and channel.
     where txn_type <> 'REFUND' and abs(fee_difference) > {{ var('fee_tolerance') }}
+      and match_status <> 'PENDING_JOURNAL'
 ),
 
 net_daily as not materialized (
@@ -205,16 +226,15 @@ deposits as (
         p.payout_id,
         n.net_settlement_id,
         bank.covered_through as bank_covered_through,
-        coverage.covered_through as settlement_covered_through
+        coalesce(bank_day.is_due, false) as is_bank_due
     from net_daily as n
     full outer join payouts as p
         on p.merchant_id = n.merchant_id and p.settlement_date = n.settlement_date
     left join {{ ref('int_bank_coverage') }} as bank
         on bank.merchant_id = coalesce(n.merchant_id, p.merchant_id)
-    left join (
-        select merchant_id, max(covered_through) as covered_through
-        from {{ ref('int_settlement_coverage') }} group by merchant_id
-    ) as coverage on coverage.merchant_id = coalesce(n.merchant_id, p.merchant_id)
+    left join {{ ref('int_bank_coverage_daily') }} as bank_day
+        on bank_day.merchant_id = coalesce(n.merchant_id, p.merchant_id)
+        and bank_day.statement_date = coalesce(n.settlement_date, p.settlement_date)
 ),
 
 deposit_mismatch as (
@@ -228,13 +248,15 @@ deposit_mismatch as (
         'bank paid ' || payout_amount || ', net settlement ' || net_amount as detail,
         *
     from deposits
+    -- A payout for a day without settlement lines waits for that day's settlement file
+    -- (mart_pending_sources): a gap in the settlement feed is not a deposit exception.
     where payout_amount is not null and payout_amount <> net_amount
-      -- A payout for a day whose settlement files are not loaded cannot be judged yet.
-      and (net_settlement_id is not null or settlement_covered_through >= settlement_date)
+      and net_settlement_id is not null
 ),
 
--- MISSING_DEPOSIT: no payout by the next day. A payout that arrives later still leaves the
--- exception on record, recovered by what arrived.
+-- MISSING_DEPOSIT: no payout by the next day, judged only when the bank statements cover the
+-- settlement date and its grace days (a missing statement day is a gap: the net waits). A
+-- payout that arrives later still leaves the exception on record, recovered by what arrived.
 missing_deposit as (
     select
         net_settlement_id as source_id,
@@ -250,7 +272,7 @@ missing_deposit as (
     where net_amount > 0
       and (payout_amount is null
            or credited_on > settlement_date + {{ var('deposit_grace_days') }})
-      and bank_covered_through >= settlement_date + {{ var('deposit_grace_days') }}
+      and is_bank_due
 ),
 
 txn_exceptions as (

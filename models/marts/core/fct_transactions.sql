@@ -2,7 +2,8 @@
     settlement and deposit dates, response code and category, card token and mask.
 
     match_status: MATCHED, AMOUNT_MISMATCH, SETTLED_NOT_EXPECTED (a voided, reversed or
-    unknown-outcome sale the acquirer settled), PENDING (expected, not yet due), MISSING
+    unknown-outcome sale the acquirer settled), PENDING (expected, not yet due: the source's
+    files for the expected settlement date and its grace days have not all arrived), MISSING
     (expected and due, no settlement line), NOT_EXPECTED (declined, cancelled or
     non-financial lines).
 
@@ -78,6 +79,11 @@ payouts as not materialized (
     select * from {{ ref('int_bank_payouts') }}
 ),
 
+settlement_days as not materialized (
+    select acquirer, merchant_id, settlement_date, is_due
+    from {{ ref('int_settlement_coverage_daily') }}
+),
+
 joined as (
     select
         routed.*,
@@ -112,6 +118,17 @@ joined as (
         and coverage.merchant_id = coalesce(lines.merchant_id, routed.expected_merchant_id)
     left join payouts
         on payouts.merchant_id = lines.merchant_id and payouts.settlement_date = lines.settlement_date
+),
+
+-- Due once the source delivered the expected date and its grace days, gap or no gap elsewhere.
+decided as (
+    select joined.*, coalesce(settlement_days.is_due, false) as is_settlement_due
+    from joined
+    left join settlement_days
+        on settlement_days.acquirer = coalesce(joined.settled_acquirer, joined.expected_acquirer)
+        and settlement_days.merchant_id = coalesce(joined.settled_merchant_id,
+                                                   joined.expected_merchant_id)
+        and settlement_days.settlement_date = joined.expected_settlement_date
 )
 
 select
@@ -160,9 +177,7 @@ select
             then 'AMOUNT_MISMATCH'
         when settlement_line_id is not null then 'MATCHED'
         when not is_expected_in_settlement then 'NOT_EXPECTED'
-        when settlement_covered_through is not null
-            and settlement_covered_through >= expected_settlement_date + {{ var('settlement_grace_days') }}
-            then 'MISSING'
+        when is_settlement_due then 'MISSING'
         else 'PENDING'
     end as match_status,
     settled_acquirer,
@@ -179,4 +194,4 @@ select
     deposit_date,
     file_id,
     line_no
-from joined
+from decided
