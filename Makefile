@@ -20,7 +20,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 demo: refresh
 	$(BIN)/posaudit dashboard --warehouse $(DEMO)/warehouse --port $(PORT)
 
-# Exit 1 means "published with warnings" (the demo quarantines nothing, but a re-run may).
+# Exit 1 means "published with warnings"; a re-run with nothing new publishes nothing and
+# exits as the run before it. The output is one line per layout, the summary and warnings.
 refresh: setup
 	$(BIN)/posaudit generate --out $(DEMO)/landing --seed 1
 	$(BIN)/posaudit refresh --landing $(DEMO)/landing --warehouse $(DEMO)/warehouse || [ $$? -eq 1 ]

@@ -33,7 +33,9 @@ SETTLED_STATUSES = ("MATCHED", "AMOUNT_MISMATCH", "SETTLED_NOT_EXPECTED")
 # Failing rows listed one by one per check; the rest are counted.
 LISTED_PER_CHECK = 50
 # Anomaly checks look at the days a run brought in, widened so that a day whose neighbours
-# just arrived (a missing statement becomes due) is looked at too.
+# just arrived (a missing statement becomes due) is looked at too; a run that brings in no day
+# looks at the days the run before it looked at (posaudit.refresh), so that the same data
+# always gets the same warnings.
 ANOMALY_MARGIN_DAYS = 3
 
 
@@ -434,54 +436,68 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int | None:
     return int(row[0]) if row else None
 
 
-def run_dates(con: duckdb.DuckDBPyConnection, run_id: str | None) -> list[date]:
-    """Business dates of the transactions this run loaded (all of them without a run id)."""
+Span = tuple[date, date]
+
+
+def run_dates(con: duckdb.DuckDBPyConnection, loaded_after: str | None) -> list[date]:
+    """Business dates of the transactions in the files loaded after run ``loaded_after`` (run
+    ids sort by time; every date when None)."""
     cur = con.cursor()
-    if run_id is None:
+    if loaded_after is None:
         rows = cur.execute(
             "select distinct business_date from main.fct_transactions order by 1").fetchall()
     else:
         rows = cur.execute(
             "select distinct t.business_date from main.fct_transactions as t "
             "join raw.file_manifest as m on m.file_id = t.file_id "
-            "where m.run_id = ? and m.status = 'LOADED' order by 1", [run_id]).fetchall()
+            "where m.run_id > ? and m.status = 'LOADED' order by 1", [loaded_after]).fetchall()
     return [r[0] for r in rows if r[0] is not None]
 
 
-def settlement_run_dates(con: duckdb.DuckDBPyConnection, run_id: str | None) -> list[date]:
+def settlement_run_dates(con: duckdb.DuckDBPyConnection, loaded_after: str | None) -> list[date]:
     cur = con.cursor()
     sql = "select distinct l.settlement_date from main.fct_settlement_lines as l"
     params: list[Any] = []
-    if run_id is not None:
+    if loaded_after is not None:
         sql += (" join raw.file_manifest as m on m.file_id = l.file_id "
-                "where m.run_id = ? and m.status = 'LOADED'")
-        params = [run_id]
+                "where m.run_id > ? and m.status = 'LOADED'")
+        params = [loaded_after]
     return [r[0] for r in cur.execute(sql, params).fetchall() if r[0] is not None]
 
 
+def anomaly_span(con: duckdb.DuckDBPyConnection, loaded_after: str | None) -> Span | None:
+    """The days the anomaly checks look at: those the files loaded after ``loaded_after``
+    bring in, widened by ANOMALY_MARGIN_DAYS; None when they bring in none."""
+    touched = run_dates(con, loaded_after) + settlement_run_dates(con, loaded_after)
+    if not touched:
+        return None
+    margin = timedelta(days=ANOMALY_MARGIN_DAYS)
+    return min(touched) - margin, max(touched) + margin
+
+
 def run_mart_checks(con: duckdb.DuckDBPyConnection, dq: DQContext, config: DQConfig, *,
-                    run_id: str | None = None, previous: Path | None = None,
+                    loaded_after: str | None = None, span: Span | None = None,
+                    previous: Path | None = None,
                     progress: Callable[[str], None] | None = None) -> list[CheckResult]:
-    """Every mart check. Small marts whole; fct_transactions one business day at a time and
-    the anomaly checks over the days this run brought in (``run_id``; None = all days)."""
+    """Every mart check. Small marts whole; fct_transactions one business day at a time, on
+    the days of the files loaded after run ``loaded_after`` (None: every day); the anomaly
+    checks over ``span`` (default: the span those days reach; none when they reach none)."""
     say = progress or (lambda _m: None)
     results = row_count_results(con, dq, config, previous)
     for name in ("marts.fct_exceptions", "marts.mart_reconciliation_daily",
                  "marts.reconciliation_ties"):
         results += _validate(con, dq, config, SUITES[name], batch="whole table")
-    days = run_dates(con, run_id)
+    days = run_dates(con, loaded_after)
     for i, day in enumerate(days, 1):
         results += _validate(con, dq, config, SUITES["marts.fct_transactions"],
                              batch=f"business_date {day}", params=[day])
         if i % 10 == 0:
             say(f"checked fct_transactions for {i}/{len(days)} days")
-    touched = days + settlement_run_dates(con, run_id)
-    if touched:
-        start = min(touched) - timedelta(days=ANOMALY_MARGIN_DAYS)
-        end = max(touched) + timedelta(days=ANOMALY_MARGIN_DAYS)
-        span = f"{start} .. {end}"
+    span = span or anomaly_span(con, loaded_after)
+    if span is not None:
+        start, end = span
         for name in ("marts.terminal_daily_controls", "marts.settlement_file_coverage"):
-            results += _validate(con, dq, config, SUITES[name], batch=span,
+            results += _validate(con, dq, config, SUITES[name], batch=f"{start} .. {end}",
                                  params=[start, end])
         results += _validate(con, dq, config, _spike_suite(config), batch=span,
                              params=[start, end])

@@ -87,6 +87,22 @@ class IngestReport:
         return (f"ingest {self.run_id}: {', '.join(parts)}; {self.rows_loaded:,} rows "
                 f"in {self.seconds:.1f}s")
 
+    def layout_lines(self) -> list[str]:
+        """One line per layout of the files this run decided: files, rows loaded, quarantined
+        (the per-file lines are in the manifest and the run record)."""
+        groups: dict[str, list[FileOutcome]] = {}
+        for o in self.outcomes:
+            groups.setdefault(o.layout or "(not recognised)", []).append(o)
+        width = max((len(name) for name in groups), default=0)
+        return [f"  {name:<{width}}  {len(found):>5} file(s)  "
+                f"{sum(o.rows_loaded for o in found):>12,} rows  "
+                f"{sum(o.status == 'QUARANTINED' for o in found)} quarantined"
+                for name, found in sorted(groups.items())]
+
+    def quarantine_lines(self) -> list[str]:
+        """Why each file of this run was quarantined (the error names file, line and field)."""
+        return [f"  - {o.error}" for o in self.outcomes if o.status == "QUARANTINED"]
+
 
 @dataclass
 class _Known:

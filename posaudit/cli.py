@@ -1,4 +1,4 @@
-"""The ``posaudit`` command line: a thin layer over the library."""
+"""The posaudit command line: a thin layer over the library."""
 
 from __future__ import annotations
 
@@ -11,10 +11,23 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from posaudit.arguments import (
+    EXIT_CODES,
+    Parser,
+    add_landing,
+    add_verbose,
+    add_warehouse,
+    subcommand,
+)
 from posaudit.refresh import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_WARN
 
 if TYPE_CHECKING:
     from posaudit.progress import Console
+
+DESCRIPTION = ("posaudit: an audit warehouse for POS error transactions. It loads a landing zone "
+               "into DuckDB, reconciles it with dbt, checks it, publishes read-only snapshots "
+               "and serves them (SQL, dashboards, cases). Run 'posaudit COMMAND --help' for a "
+               "command's options.")
 
 
 def _say(message: str) -> None:
@@ -47,9 +60,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from posaudit.warehouse import Warehouse
 
     say = _console()
-    report = ingest(Path(args.landing), Warehouse.at(args.warehouse), say)
-    say(report.summary())
+    report = ingest(Path(args.landing), Warehouse.at(args.warehouse), say,
+                    verbose=_list_files(args))
+    say("\n".join([report.summary(), *report.layout_lines(), *report.quarantine_lines()]))
     return EXIT_WARN if report.count("QUARANTINED") else EXIT_OK
+
+
+def _list_files(args: argparse.Namespace) -> bool:
+    """One line per landing file: the subcommand's --verbose or the global -v."""
+    return bool(args.list_files or args.verbose)
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -66,7 +85,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     result = refresh(Path(args.landing), Warehouse.at(args.warehouse), progress=say,
                      dq_config=config, keep=keep,
                      rebuild_from_snapshot=args.rebuild_from_snapshot, alerts_config=alerts,
-                     full=args.full)
+                     full=args.full, verbose=_list_files(args))
     for message in result.messages:
         say(message)
     if result.data_docs:
@@ -187,11 +206,12 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="posaudit", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="posaudit", description=DESCRIPTION, epilog=EXIT_CODES)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="debug logging, and one line per landing file decided")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    g = sub.add_parser("generate", help="write a realistic demo landing zone with labels.csv")
+    g = subcommand(sub, "generate", "write a realistic demo landing zone with labels.csv")
     g.add_argument("--out", required=True, help="landing zone folder to write")
     g.add_argument("--seed", type=int, default=1)
     g.add_argument("--days", type=int, default=28)
@@ -207,15 +227,20 @@ def build_parser() -> argparse.ArgumentParser:
                         "numbers), some of which look like card numbers")
     g.set_defaults(func=cmd_generate)
 
-    i = sub.add_parser("ingest", help="load new landing files into the build database")
-    i.add_argument("--landing", required=True)
-    i.add_argument("--warehouse", required=True)
+    i = subcommand(sub, "ingest", "load new landing files into the build database",
+                   epilog=EXIT_CODES)
+    add_landing(i)
+    add_warehouse(i)
+    add_verbose(i)
     i.set_defaults(func=cmd_ingest)
 
-    r = sub.add_parser("refresh",
-                       help="ingest → dbt build → data-quality checks → publish a snapshot")
-    r.add_argument("--landing", required=True)
-    r.add_argument("--warehouse", required=True)
+    r = subcommand(sub, "refresh",
+                   "ingest, dbt build, data-quality checks, publish a snapshot; with nothing "
+                   "new, the current snapshot stays",
+                   epilog=EXIT_CODES)
+    add_landing(r)
+    add_warehouse(r)
+    add_verbose(r)
     r.add_argument("--dq-config", help="data-quality policy file (default: $POSAUDIT_DQ_CONFIG "
                                        "or the project's dq.yml)")
     r.add_argument("--alerts-config", help="alerting policy file (default: "
@@ -232,35 +257,35 @@ def build_parser() -> argparse.ArgumentParser:
                         "data changed, or a file was superseded)")
     r.set_defaults(func=cmd_refresh)
 
-    s = sub.add_parser("snapshots", help="list the published snapshots (* marks the current one)")
-    s.add_argument("--warehouse", required=True)
+    s = subcommand(sub, "snapshots", "list the published snapshots (* marks the current one)")
+    add_warehouse(s)
     s.add_argument("--json", action="store_true", help="print JSON instead of a table")
     s.add_argument("--current-path", action="store_true",
                    help="print only the current snapshot's path (for any DuckDB client)")
     s.set_defaults(func=cmd_snapshots)
 
-    b = sub.add_parser("rollback", help="publish an earlier snapshot again")
-    b.add_argument("--warehouse", required=True)
+    b = subcommand(sub, "rollback", "publish an earlier snapshot again")
+    add_warehouse(b)
     b.add_argument("--to", metavar="SNAPSHOT_ID",
                    help="the snapshot to publish (default: the one before the current one)")
     b.set_defaults(func=cmd_rollback)
 
-    q = sub.add_parser("sql", help="read-only SQL on the published snapshot")
-    q.add_argument("--warehouse", required=True)
+    q = subcommand(sub, "sql", "read-only SQL on the published snapshot")
+    add_warehouse(q)
     q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     q.add_argument("--max-rows", type=int, default=50, help="rows shown in table output")
     q.add_argument("query")
     q.set_defaults(func=cmd_sql)
 
-    e = sub.add_parser("evaluate", help="score fct_exceptions against a labels.csv")
-    e.add_argument("--warehouse", required=True)
+    e = subcommand(sub, "evaluate", "score fct_exceptions against a labels.csv")
+    add_warehouse(e)
     e.add_argument("--labels", required=True)
     e.add_argument("--exclude-recovered", action="store_true",
                    help="leave out exceptions fully recovered by later data (labels of open items)")
     e.set_defaults(func=cmd_evaluate)
 
-    d = sub.add_parser("dashboard", help="serve the Streamlit dashboards on the snapshot")
-    d.add_argument("--warehouse", required=True)
+    d = subcommand(sub, "dashboard", "serve the Streamlit dashboards on the snapshot")
+    add_warehouse(d)
     d.add_argument("--port", type=int, default=8501)
     d.set_defaults(func=cmd_dashboard)
     from posaudit.cases.cli import register as register_cases

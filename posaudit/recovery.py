@@ -37,11 +37,20 @@ def prepare(warehouse: Warehouse, say: Callable[[str], None], lock: WarehouseLoc
     (or with ``rebuild``), make the build database a copy of the current snapshot, and give
     every run record its row in audit.refresh_runs. Returns what was done, for the record."""
     done = recover(warehouse, say, lock)
+    done.update(prepare_build(warehouse, say, rebuild=rebuild))
+    return done
+
+
+def prepare_build(warehouse: Warehouse, say: Callable[[str], None], *,
+                  rebuild: bool = False) -> dict[str, Any]:
+    """The part of ``prepare`` that writes to the build database (a refresh with nothing new
+    skips it): the rebuild after a rollback, and the run history."""
+    done: dict[str, Any] = {}
     target = _rebuild_target(warehouse, rebuild)
     if target is not None:
         say(f"rebuilding the build database from snapshot {target}"
             + (" (readers were rolled back to it)" if not rebuild else ""))
-        _release_dbt_connection()
+        release_dbt_connection()
         warehouse.restore_build(target)
         done["rebuilt_from"] = target
     _sync_run_history(warehouse)
@@ -144,9 +153,9 @@ def _sync_run_history(warehouse: Warehouse) -> None:
             con.execute("CHECKPOINT")
 
 
-def _release_dbt_connection() -> None:
-    """dbt-duckdb keeps its database open between invocations in one process; a rebuild
-    replaces the file underneath, so that handle must be closed first."""
+def release_dbt_connection() -> None:
+    """dbt-duckdb keeps its database open between invocations in one process; a rebuild or a
+    compaction replaces the file underneath, so that handle must be closed first."""
     try:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     except ImportError:

@@ -22,7 +22,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +30,12 @@ import duckdb
 
 from expectations.config import DQConfig
 from expectations.core import CheckResult, DQContext
-from expectations.gate import decide, outstanding_quarantines
-from expectations.marts import run_mart_checks
+from expectations.gate import decide, outstanding_quarantines, standing_quarantines
+from expectations.marts import Span, anomaly_span, run_mart_checks
 from expectations.store import ensure_table, write_results
 from ingest.cardsafe import load_card_key, scrub
 from ingest.landing import IngestReport, ingest_landing, new_run_id
-from posaudit import build_window
+from posaudit import build_window, unchanged
 from posaudit.alerts import raise_alerts
 from posaudit.alerts import summary as alerts_summary
 from posaudit.alerts_config import AlertsConfig
@@ -47,7 +47,7 @@ from posaudit.cases.sync import sync as sync_cases
 from posaudit.dbt_runner import DbtOutcome, project_dir, run_dbt
 from posaudit.lock import WarehouseLock
 from posaudit.progress import Console, Step, as_console, following
-from posaudit.recovery import prepare
+from posaudit.recovery import prepare, prepare_build, recover, release_dbt_connection
 from posaudit.run_record import (
     FAILED,
     INTERRUPTED,
@@ -55,13 +55,14 @@ from posaudit.run_record import (
     PUBLISHED_WITH_WARNINGS,
     REFUSED,
     RUNNING,
+    UNCHANGED,
     ensure_runs_table,
     manifest_rows,
     store_in_build,
     verify_published_copy,
     versions,
 )
-from posaudit.warehouse import DEFAULT_KEEP, NoSnapshotError, Warehouse, write_json
+from posaudit.warehouse import DEFAULT_KEEP, NoSnapshotError, Warehouse, read_json, write_json
 
 EXIT_OK, EXIT_WARN, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 3
 
@@ -92,6 +93,14 @@ class RefreshResult:
     versions: dict[str, Any] = field(default_factory=dict)
     # What the dbt build recomputed (posaudit.build_window): FULL or INCREMENTAL from a date.
     window: Window | None = None
+    # Fingerprints of the landing zone, the dbt project and the policies (posaudit.unchanged).
+    inputs: dict[str, str] = field(default_factory=dict)
+    # What makes the exit code 1: repeated as they are by a rerun with nothing new.
+    warnings: list[str] = field(default_factory=list)
+    # The days the anomaly checks looked at.
+    anomaly_span: Span | None = None
+    # UNCHANGED: the snapshot that stays current.
+    standing_snapshot: str | None = None
 
 
 def duckdb_config() -> dict[str, str]:
@@ -120,8 +129,10 @@ def run_ingest(landing: Path, warehouse: Warehouse, run_id: str,
 
 
 def ingest(landing: Path, warehouse: Warehouse,
-           progress: Callable[[str], None] | None = None) -> IngestReport:
-    """``posaudit ingest``: prepare the warehouse, then load new landing files, under the lock."""
+           progress: Callable[[str], None] | None = None, *,
+           verbose: bool = False) -> IngestReport:
+    """``posaudit ingest``: prepare the warehouse, then load new landing files, under the lock.
+    ``verbose``: one line per file decided besides the progress."""
     console = as_console(progress)
     _require_landing(landing)
     warehouse.ensure()
@@ -130,7 +141,7 @@ def ingest(landing: Path, warehouse: Warehouse,
         prepare(warehouse, console, lock)
         lock.at_step("ingest")
         with console.step("ingest", unit="files") as step:
-            return run_ingest(landing, warehouse, run_id, _ingest_lines(step))
+            return run_ingest(landing, warehouse, run_id, _ingest_lines(step, verbose))
 
 
 # --- the refresh, step by step -----------------------------------------------------------------
@@ -147,6 +158,7 @@ class _Run:
     lock: WarehouseLock
     dq: DQContext | None = None
     alerts: AlertsConfig | None = None
+    verbose: bool = False
 
     @contextlib.contextmanager
     def step(self, name: str, *, unit: str = "", quiet: bool = False) -> Iterator[Step]:
@@ -166,11 +178,15 @@ def refresh(landing: Path, warehouse: Warehouse,
             progress: Callable[[str], None] | None = None, *,
             dq_config: DQConfig | None = None, keep: int = DEFAULT_KEEP,
             rebuild_from_snapshot: bool = False,
-            alerts_config: AlertsConfig | None = None, full: bool = False) -> RefreshResult:
-    """Ingest, build, check and publish; keep the newest ``keep`` snapshots.
+            alerts_config: AlertsConfig | None = None, full: bool = False,
+            verbose: bool = False) -> RefreshResult:
+    """Ingest, build, check and publish; keep the newest ``keep`` snapshots. With nothing new
+    since the current snapshot (posaudit.unchanged) it stays current: the run is UNCHANGED,
+    repeats that snapshot's warnings and exits as its run did.
     ``rebuild_from_snapshot``: first make the build database a copy of the current snapshot
     (done anyway on the first refresh after a rollback). ``full``: rebuild every model from all
-    the data instead of the window new data reaches (posaudit.build_window)."""
+    the data instead of the window new data reaches (posaudit.build_window). ``verbose``: one
+    line per landing file decided."""
     console = as_console(progress)
     config = dq_config or DQConfig.load()
     alerts = alerts_config or AlertsConfig.load()
@@ -181,9 +197,12 @@ def refresh(landing: Path, warehouse: Warehouse,
                            snapshot_id=None)
     with WarehouseLock.acquire(warehouse.lock_path, "refresh", run_id) as lock:
         run = _Run(landing, warehouse, console, config, result, datetime.now(), lock,
-                   alerts=alerts)
+                   alerts=alerts, verbose=verbose)
         try:
-            _prepare(run, rebuild_from_snapshot)
+            standing = _prepare(run, rebuild_from_snapshot, full)
+            if standing is not None:
+                _stand(run, standing)
+                return result
             _ingest(run)
             built = _build(run, full)
             publishable = _check(run, built)
@@ -201,24 +220,55 @@ def refresh(landing: Path, warehouse: Warehouse,
     return result
 
 
-def _prepare(run: _Run, rebuild: bool) -> None:
+def _prepare(run: _Run, rebuild: bool, full: bool) -> dict[str, Any] | None:
+    """Clear what a killed writer left, then decide whether anything is new. Returns the
+    current snapshot's run record when nothing is (the build database is left as it is)."""
+    result, wh = run.result, run.warehouse
     t = time.perf_counter()
-    run.result.recovery = prepare(run.warehouse, run.console, run.lock, rebuild=rebuild)
-    run.dq = DQContext(run.warehouse.dq_dir)
-    run.result.timings["prepare"] = round(time.perf_counter() - t, 3)
+    result.recovery = recover(wh, run.console, run.lock)
+    result.inputs = unchanged.inputs(run.landing, run.config, run.alerts)
+    verdict = (unchanged.judge(wh, result.inputs, full=full, rebuild=rebuild)
+               if not result.recovery else
+               unchanged.Verdict(None, "an interrupted run was cleared up"))
+    if not verdict.unchanged:
+        result.recovery.update(prepare_build(wh, run.console, rebuild=rebuild))
+        run.dq = DQContext(wh.dq_dir)
+        if wh.current_id() is not None:
+            run.console(f"refresh: building, because {verdict.reason}")
+    result.timings["prepare"] = round(time.perf_counter() - t, 3)
     # From here until the run settles, its record says RUNNING: if the process dies, the next
     # writer finds it so and marks it INTERRUPTED.
-    write_json(run.warehouse.run_record_path(run.result.run_id), _record(run, interim=True))
+    write_json(wh.run_record_path(result.run_id), _record(run, interim=True))
+    return verdict.record
+
+
+def _stand(run: _Run, standing: dict[str, Any]) -> None:
+    """Nothing new: the current snapshot stays, and this run says what its run said (the
+    same warnings, the same exit code). Only the run record is written."""
+    result = run.result
+    snapshot = str(standing.get("snapshot_id") or standing.get("run_id"))
+    result.outcome = UNCHANGED
+    result.standing_snapshot = snapshot
+    result.exit_code = EXIT_WARN if standing.get("exit_code") == EXIT_WARN else EXIT_OK
+    # A record from before warnings were kept apart: its messages are what it warned about.
+    result.warnings = list(standing.get("warnings", standing.get("messages")) or [])
+    result.facts = standing.get("facts") or {}
+    result.messages.append(f"unchanged: nothing new since snapshot {snapshot}, which stays "
+                           "current (no build, no copy)")
+    if result.warnings:
+        result.messages.append(f"standing warnings of snapshot {snapshot}:")
+        result.messages += result.warnings
+    write_json(run.warehouse.run_record_path(result.run_id), _record(run))
 
 
 def _ingest(run: _Run) -> None:
     with run.step("ingest", unit="files") as step:
-        report = run_ingest(run.landing, run.warehouse, run.result.run_id, _ingest_lines(step),
-                            dq=run.dq, config=run.config)
+        report = run_ingest(run.landing, run.warehouse, run.result.run_id,
+                            _ingest_lines(step, run.verbose), dq=run.dq, config=run.config)
     run.result.ingest = report
     run.result.checks.extend(report.checks)
     run.result.files = _input_files(run.warehouse, run.result.run_id)
-    run.console(report.summary())
+    run.console("\n".join([report.summary(), *report.layout_lines()]))
 
 
 def _build(run: _Run, full: bool) -> bool:
@@ -254,9 +304,16 @@ def _check(run: _Run, built: bool) -> bool:
     if built:
         # dbt (in this process) may still hold the database: connect as it did, no settings.
         with run.step("checks") as step, duckdb.connect(str(wh.build_db)) as con:
-            result.checks += run_mart_checks(con, run.dq, run.config, run_id=result.run_id,
+            # What was loaded since the published snapshot is checked (a refused run's days
+            # too); a run that brings in no day looks at the days the run before it did.
+            after = wh.current_id()
+            result.anomaly_span = anomaly_span(con, after) or _span_of(after and read_json(
+                wh.snapshot_record_path(after)))
+            result.checks += run_mart_checks(con, run.dq, run.config, loaded_after=after,
+                                             span=result.anomaly_span,
                                              previous=_previous_snapshot(wh), progress=step)
             result.checks += outstanding_quarantines(con, run.landing, result.run_id)
+            result.checks += standing_quarantines(con, run.landing, result.run_id)
             result.facts = _facts(con)
         result.timings["checks_total"] = round(
             result.timings["checks"] + result.ingest.check_seconds, 3)
@@ -272,18 +329,41 @@ def _check(run: _Run, built: bool) -> bool:
         )
         result.messages += _shown(gate.critical)
         return False
-    quarantined = result.ingest.count("QUARANTINED")
-    warned = bool(quarantined or (result.dbt and result.dbt.warnings) or gate.has_warnings)
-    result.exit_code = EXIT_WARN if warned else EXIT_OK
-    result.outcome = PUBLISHED_WITH_WARNINGS if warned else PUBLISHED
-    if quarantined:
-        result.messages.append(
-            f"{quarantined} file(s) quarantined: see file_manifest where status = 'QUARANTINED'"
-        )
-    if gate.has_warnings:
-        result.messages.append(f"{len(gate.warnings)} data-quality warning(s):")
-        result.messages += _shown(gate.warnings)
+    result.warnings = _warnings(result.ingest, result.dbt, gate.warnings)
+    result.exit_code = EXIT_WARN if result.warnings else EXIT_OK
+    result.outcome = PUBLISHED_WITH_WARNINGS if result.warnings else PUBLISHED
+    result.messages += result.warnings
     return True
+
+
+def _warnings(ingest: IngestReport, dbt: DbtOutcome | None,
+              failed: list[CheckResult]) -> list[str]:
+    """What a published run warns about (exit 1): files it quarantined, with the reason,
+    dbt tests that warned, data-quality warnings (files quarantined earlier and still in the
+    landing zone among them)."""
+    out: list[str] = []
+    quarantined = ingest.quarantine_lines()
+    if quarantined:
+        out.append(f"{len(quarantined)} file(s) quarantined: see file_manifest where "
+                   "status = 'QUARANTINED'")
+        out += quarantined[:SHOWN_FAILURES]
+        if len(quarantined) > SHOWN_FAILURES:
+            out.append(f"  … and {len(quarantined) - SHOWN_FAILURES} more in file_manifest")
+    if dbt is not None and dbt.warnings:
+        out.append(f"{len(dbt.warnings)} dbt test warning(s): "
+                   + ", ".join(str(n["name"]) for n in dbt.warnings[:SHOWN_FAILURES]))
+    if failed:
+        out.append(f"{len(failed)} data-quality warning(s):")
+        out += _shown(failed)
+    return out
+
+
+def _span_of(record: dict[str, Any] | None) -> Span | None:
+    """The anomaly span a run record names (None: none, or a record from before spans)."""
+    span = ((record or {}).get("data_quality") or {}).get("anomaly_span")
+    if not span:
+        return None
+    return date.fromisoformat(span[0]), date.fromisoformat(span[1])
 
 
 def _alert(run: _Run) -> None:
@@ -303,6 +383,12 @@ def _publish(run: _Run, keep: int) -> None:
     # The snapshot carries its own run record (refresh_runs is a view over audit.refresh_runs).
     record = _record(run)
     store_in_build(wh, record)
+    with run.step("compact"):
+        # dbt's handle on the build database closes first: the file is replaced underneath.
+        release_dbt_connection()
+        compacted = wh.compact_build(config=duckdb_config())
+    if compacted:
+        run.console(compacted.describe())
     with run.step("publish") as step:
         step.advance(f"copying the build database to snapshots/{result.run_id}.duckdb")
         done = wh.publish(result.run_id, keep=keep, record=record,
@@ -360,12 +446,14 @@ def _abandon(run: _Run, exc: BaseException) -> None:
 # --- progress ----------------------------------------------------------------------------------
 
 
-def _ingest_lines(step: Step) -> Callable[[str], None]:
-    """Ingest says one line per file decided; a quarantined file stays on screen."""
+def _ingest_lines(step: Step, verbose: bool) -> Callable[[str], None]:
+    """Ingest says one line per file decided: a terminal's bar shows it in passing, and it is
+    printed only when ``verbose`` (every file is in the run record; a quarantined one is also
+    among the run's warnings, with the reason)."""
 
     def on_line(message: str) -> None:
-        step.advance(message.split("  (")[0] if step.console.live else message)
-        if message.startswith("QUARANTINED") and step.console.live:
+        step.advance(message.split("  (")[0] if step.console.live else "")
+        if verbose:
             step.log(message)
 
     return on_line
@@ -510,10 +598,15 @@ def _record(run: _Run, *, interim: bool = False) -> dict[str, Any]:
         "data_quality": {
             "config": run.config.source,
             "data_docs": str(result.data_docs) if result.data_docs else None,
+            "anomaly_span": ([d.isoformat() for d in result.anomaly_span]
+                             if result.anomaly_span else None),
             **_checks_summary(result.checks),
         },
         "facts": result.facts,
         "build": asdict(result.window) if result.window else None,
         "recovery": result.recovery,
+        "inputs": result.inputs,
+        "standing_snapshot": result.standing_snapshot,
+        "warnings": [scrub(m) for m in result.warnings],
         "messages": [scrub(m) for m in result.messages],
     }

@@ -23,8 +23,9 @@ RUNS_TABLE = "audit.refresh_runs"
 PACKAGES = ("duckdb", "polars", "dbt-core", "dbt-duckdb", "great-expectations", "streamlit")
 
 # Outcomes. RUNNING is only ever on disk while the run goes on; a killed run's is turned into
-# INTERRUPTED by the next writer.
+# INTERRUPTED by the next writer. UNCHANGED: nothing new, the current snapshot stays.
 RUNNING, INTERRUPTED, FAILED = "RUNNING", "INTERRUPTED", "FAILED"
+UNCHANGED = "UNCHANGED"
 PUBLISHED, PUBLISHED_WITH_WARNINGS, REFUSED = "PUBLISHED", "PUBLISHED_WITH_WARNINGS", "REFUSED"
 
 MANIFEST_FIELDS = ("file_name", "folder", "size_bytes", "sha256", "layout", "encoding", "status",

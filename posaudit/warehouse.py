@@ -4,6 +4,7 @@ published read-only snapshots that every reader opens.
 ```
 W/
   build.duckdb              written by refresh and ingest only (ingest, then dbt)
+  build.compacted.json      its size when last written fresh (when to compact it again)
   snapshots/<id>.duckdb     published copies; readers open these read-only
   snapshots/<id>.json       the run record of the refresh that published it
   CURRENT                   the id of the published snapshot (replaced atomically)
@@ -41,6 +42,11 @@ PARTIAL = ".partial"
 TMP = ".tmp"
 
 PUBLISH, ROLLBACK, REBUILD = "publish", "rollback", "rebuild"
+# A refresh compacts the build database before publishing when this share of its blocks is
+# free, or when it grew by this share since it was last written fresh (deleted rows and
+# half-empty row groups are waste that free blocks do not show; DECISIONLOG.md has figures).
+COMPACT_FREE_SHARE = 0.2
+COMPACT_GROWTH = 0.3
 
 
 class NoSnapshotError(RuntimeError):
@@ -85,6 +91,19 @@ class Publication:
 
 
 @dataclass(frozen=True)
+class Compaction:
+    bytes_before: int
+    bytes_after: int
+    free_share: float  # of the blocks, before
+    growth: float  # since it was last written fresh
+
+    def describe(self) -> str:
+        return (f"build database compacted: {self.bytes_before / 2**20:.1f} MB -> "
+                f"{self.bytes_after / 2**20:.1f} MB ({self.free_share:.0%} of its blocks were "
+                f"free; it had grown {self.growth:.0%} since it was last written fresh)")
+
+
+@dataclass(frozen=True)
 class Warehouse:
     root: Path
 
@@ -117,6 +136,11 @@ class Warehouse:
     @property
     def data_docs_index(self) -> Path:
         return self.dq_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+    @property
+    def compacted_record(self) -> Path:
+        """The build database's size when it was last written fresh (compaction's baseline)."""
+        return self.root / "build.compacted.json"
 
     @property
     def current_pointer(self) -> Path:
@@ -290,7 +314,47 @@ class Warehouse:
         self.build_db.with_name(self.build_db.name + ".wal").unlink(missing_ok=True)
         os.replace(partial, self.build_db)
         _fsync_dir(self.root)
+        self.compacted_record.unlink(missing_ok=True)  # the copy is the next baseline
         self._log(REBUILD, snapshot_id, previous=None)
+
+    def compact_build(self, min_free_share: float = COMPACT_FREE_SHARE,
+                      max_growth: float = COMPACT_GROWTH, *,
+                      config: dict[str, str] | None = None) -> Compaction | None:
+        """Rewrite the build database into a fresh file, and put it in place atomically, when
+        more than ``min_free_share`` of its blocks are free or it grew by more than
+        ``max_growth`` since it was last written fresh. DuckDB reuses the blocks that replaced
+        tables leave but never gives them back, nor the room of deleted rows, and every
+        snapshot is a byte copy of the build database. None: not needed (or no build database
+        yet). The caller holds the lock and no other connection to the file is open."""
+        import duckdb
+
+        if not self.build_db.exists():
+            return None
+        before = self.build_db.stat().st_size
+        fresh = (read_json(self.compacted_record) or {}).get("bytes")
+        if not isinstance(fresh, int):  # the first time: this size is the baseline
+            write_json(self.compacted_record, {"bytes": before})
+            fresh = before
+        partial = self.build_db.with_name(self.build_db.name + PARTIAL)
+        partial.unlink(missing_ok=True)
+        with duckdb.connect(str(self.build_db), config=config or {}) as con:
+            name, _size, _block, total, _used, free, *_ = con.execute(
+                "pragma database_size").fetchall()[0]
+            share = free / total if total else 0.0
+            if share <= min_free_share and before <= fresh * (1 + max_growth):
+                return None
+            target = str(partial).replace("'", "''")
+            con.execute(f"attach '{target}' as compacted")
+            con.execute(f'copy from database "{name}" to compacted')
+            con.execute("detach compacted")
+        _fsync(partial)
+        # Closed cleanly, the old file has nothing in its write-ahead log; none may outlive it.
+        self.build_db.with_name(self.build_db.name + ".wal").unlink(missing_ok=True)
+        os.replace(partial, self.build_db)
+        _fsync_dir(self.root)
+        after = self.build_db.stat().st_size
+        write_json(self.compacted_record, {"bytes": after})
+        return Compaction(before, after, share, before / fresh - 1)
 
     def prune(self, keep: int) -> list[str]:
         """Delete all but the newest ``keep`` snapshots; the current one and the one a rollback
@@ -330,6 +394,7 @@ class Warehouse:
                  *self.runs_dir.glob(f"*{TMP}"),
                  self.build_db.with_name(self.build_db.name + PARTIAL),
                  self.current_pointer.with_name(self.current_pointer.name + TMP),
+                 self.compacted_record.with_name(self.compacted_record.name + TMP),
                  self.current_link.with_name(self.current_link.name + TMP)]
         # A record whose snapshot is gone (pruned or discarded by a writer that then died).
         found += [p for p in self.snapshots_dir.glob("*.json")

@@ -115,7 +115,9 @@ def refresh_killed_at(landing: Path, warehouse: Path, trigger: str) -> Killed:
     """Start a refresh and SIGKILL it as soon as a progress line contains ``trigger``."""
     started = time.monotonic()
     proc = subprocess.Popen(
-        [str(POSAUDIT), "refresh", "--landing", str(landing), "--warehouse", str(warehouse)],
+        # --verbose: a line per landing file, so that a kill can land inside ingest.
+        [str(POSAUDIT), "refresh", "--landing", str(landing), "--warehouse", str(warehouse),
+         "--verbose"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
         env={**os.environ, "POSAUDIT_PROGRESS": "plain"},
     )
@@ -156,8 +158,9 @@ def staged(generated_landing: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return Staged(landing, warehouse, first_killed)
 
 
-# Progress lines in plain mode: `ingest: LOADED …` per file, `dbt build: 120/438 nodes …`
-# every few seconds, `publish: copying …` just before the snapshot copy.
+# Progress lines in plain mode: `ingest: LOADED …` per file (with --verbose),
+# `dbt build: 120/438 nodes …` every few seconds, `publish: copying …` just before the snapshot
+# copy.
 PHASES = ("ingest: LOADED", "dbt build: ", "publish: copying")
 
 

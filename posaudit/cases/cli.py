@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from posaudit.arguments import Parser, add_warehouse, subcommand
 from posaudit.cases import lifecycle, roles, trail
 from posaudit.cases.store import Store
 
@@ -20,28 +21,30 @@ LIST_COLUMNS = ("case_id", "state", "amount", "currency", "assignee", "opened_at
 
 
 def register(subparsers: Any) -> None:
-    """Add ``cases`` and its sub-commands to a parent parser's subparsers."""
-    cases = subparsers.add_parser("cases", help="cases: list, show, act, sync, verify, users")
+    """Add `cases` and its sub-commands to a parent parser's subparsers."""
+    cases = subcommand(subparsers, "cases", "cases: list, show, act, sync, verify, users",
+                       epilog="exit codes: 0 done (verify: intact), 2 verify found problems or a "
+                              "bulk action was refused on some cases, 3 usage or input error "
+                              "(including a refused action)")
     sub = cases.add_subparsers(dest="cases_command", required=True)
 
     def common(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--warehouse", required=True)
+        add_warehouse(p)
         p.add_argument("--users", help="users file (default: WAREHOUSE/users.json)")
         return p
 
-    p = common(sub.add_parser("list", help="cases, oldest first"))
+    p = common(subcommand(sub, "list", "cases, oldest first"))
     p.add_argument("--state", choices=lifecycle.STATES)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_list)
 
-    p = common(sub.add_parser("show", help="one case and its trail"))
+    p = common(subcommand(sub, "show", "one case and its trail"))
     p.add_argument("case_id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
 
-    p = common(sub.add_parser(
-        "act", help="act on a case: act CASE_ID ACTION, or act ACTION with --all-open-of-type "
-                    "or --state for every matching case"))
+    p = common(subcommand(sub, "act", "act on a case: act CASE_ID ACTION, or act ACTION with "
+                                      "--all-open-of-type or --state for every matching case"))
     p.add_argument("target", nargs="+", metavar="[CASE_ID] ACTION",
                    help=f"actions: {', '.join(lifecycle.TRANSITIONS)}")
     p.add_argument("--actor", required=True, help="who acts; their role decides what is allowed")
@@ -54,17 +57,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--state", choices=lifecycle.STATES, help="every case in this state")
     p.set_defaults(func=cmd_act)
 
-    p = common(sub.add_parser("sync", help="open a case for every exception and every file "
-                                           "report in the current snapshot that has none, and "
-                                           "link reports to their exceptions' cases"))
+    p = common(subcommand(sub, "sync", "open a case for every exception and every file report "
+                                       "in the current snapshot that has none, and link reports "
+                                       "to their exceptions' cases"))
     p.set_defaults(func=cmd_sync)
 
-    p = common(sub.add_parser("verify", help="check the trail's hash chain (exit 2 if broken)"))
+    p = common(subcommand(sub, "verify", "check the trail's hash chain (exit 2 if broken)"))
     p.set_defaults(func=cmd_verify)
 
-    users = sub.add_parser("users", help="manage the users file")
+    users = subcommand(sub, "users", "manage the users file")
     users_sub = users.add_subparsers(dest="users_command", required=True)
-    p = common(users_sub.add_parser("add", help="add or replace a user"))
+    p = common(subcommand(users_sub, "add", "add or replace a user"))
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=roles.ROLES)
     p.add_argument("--password-stdin", action="store_true",
@@ -184,7 +187,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="posaudit")
+    parser = Parser(prog="posaudit")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     try:
