@@ -8,7 +8,7 @@ import streamlit as st
 # `streamlit run` puts this folder, not the project, on sys.path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dashboards import i18n
+from dashboards import access, gate, i18n
 from dashboards.frame import language
 
 PAGES = [("views/overview.py", "page.overview", "overview"),
@@ -24,6 +24,12 @@ PAGES = [("views/overview.py", "page.overview", "overview"),
 
 st.set_page_config(page_title="posaudit", layout="wide")
 lang = language()
+viewer = access.viewer()
+# The page list stays hidden from anyone not admitted; the URL still names the page they get
+# once logged in.
 page = st.navigation([st.Page(path, title=i18n.t(lang, key), url_path=url, default=i == 0)
-                      for i, (path, key, url) in enumerate(PAGES)])
+                      for i, (path, key, url) in enumerate(PAGES)],
+                     position="sidebar" if viewer.admitted else "hidden")
+if not viewer.admitted:
+    gate.login_page(viewer)
 page.run()

@@ -3,28 +3,36 @@
 Two ways in. When ``st.secrets`` has an ``[auth]`` section, ``st.login`` signs people in with the
 configured OpenID Connect provider and ``st.user`` says who they are; their e-mail is looked up
 in the users file (a user named by that e-mail, or one whose entry carries it as ``email``) for
-a role, and anyone else is an auditor (read-only). Otherwise a name and password are checked
-against the users file (``roles.check_password``) and remembered in the session.
+a role, and anyone else is an unregistered auditor (``Identity.registered`` is false: admitted
+only where login is optional). Otherwise a name and password are checked against the users
+file (``roles.check_password``) and remembered in the session; failed attempts are throttled
+per user name and per client (``login_throttle``).
 
-Reading pages need no login. Acting on cases needs a login with a role ``roles.may`` allows;
-without a users file nobody can log in and every case page is read-only.
+Whether pages need a login at all is ``access``'s question. Acting on cases needs a login with
+a role ``roles.may`` allows; without a users file nobody can log in with a password.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from dashboards import i18n
+from dashboards import i18n, login_throttle
 from dashboards.connection import warehouse
+from dashboards.login_throttle import LoginThrottle
 from posaudit.cases import lifecycle, roles
 
 SESSION_KEY = "auth_user"
-LOGIN_FAILED = "auth_failed"
+LOGIN_FAILED = "auth_failed"  # the message key of the last refused attempt, if any
+CLIENT_KEY = "auth_client"
 NAME_WIDGET, PASSWORD_WIDGET = "auth_name", "auth_password"
 OIDC, PASSWORD, NOBODY = "oidc", "password", "none"
 
@@ -34,6 +42,8 @@ class Identity:
     name: str | None  # None: nobody is logged in
     role: str
     method: str
+    # False for a single sign-on user the users file does not name.
+    registered: bool = True
 
     @property
     def logged_in(self) -> bool:
@@ -78,16 +88,20 @@ def oidc_provider(settings: Mapping[str, Any]) -> str | None:
     return next((k for k, v in settings.items() if isinstance(v, Mapping)), None)
 
 
-def role_for_email(users: Mapping[str, Mapping[str, Any]], email: str | None) -> str:
-    """The role the users file gives an e-mail address; an unknown address reads only."""
+def _entry_for_email(users: Mapping[str, Mapping[str, Any]],
+                     email: str | None) -> Mapping[str, Any] | None:
     wanted = (email or "").strip().lower()
     if not wanted:
-        return roles.AUDITOR
-    for name, entry in users.items():
-        if wanted in (name.lower(), str(entry.get("email", "")).lower()):
-            role = entry.get("role")
-            return str(role) if role in roles.ROLES else roles.AUDITOR
-    return roles.AUDITOR
+        return None
+    return next((entry for name, entry in users.items()
+                 if wanted in (name.lower(), str(entry.get("email", "")).lower())), None)
+
+
+def role_for_email(users: Mapping[str, Mapping[str, Any]], email: str | None) -> str:
+    """The role the users file gives an e-mail address; an unknown address reads only."""
+    entry = _entry_for_email(users, email)
+    role = entry.get("role") if entry is not None else None
+    return str(role) if role in roles.ROLES else roles.AUDITOR
 
 
 def authenticate(path: Path, name: str, password: str) -> Identity | None:
@@ -96,6 +110,49 @@ def authenticate(path: Path, name: str, password: str) -> Identity | None:
     if not name or not password or not roles.check_password(path, name, password):
         return None
     return Identity(name, roles.role_of(path, name), PASSWORD)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    found: Identity | None
+    retry_at: float | None = None  # set when the name or the client is locked out
+
+
+def attempt(path: Path, throttle: LoginThrottle, name: str, password: str,
+            client: str) -> Attempt:
+    """A password login under the throttle: refused unchecked while the name or the client is
+    locked; a failure counts against both, a success clears the name's count."""
+    user, origin = login_throttle.user_key(name), login_throttle.client_key(client)
+    locked = throttle.locked_until([user, origin])
+    if locked is not None:
+        return Attempt(None, locked)
+    found = authenticate(path, name, password)
+    if found is None:
+        # The client's count stays: logging into one's own account must not buy more guesses
+        # at someone else's.
+        return Attempt(None, throttle.failed({user: login_throttle.PER_USER,
+                                              origin: login_throttle.PER_CLIENT}))
+    throttle.forget(user)
+    return Attempt(found)
+
+
+def client_address(ip: object, forwarded_for: object) -> str | None:
+    """Who is on the other end: the connection's address, or, when it comes from this machine
+    (Streamlit reports no address for loopback: the reverse proxy), the address the nearest
+    proxy appended to X-Forwarded-For; a client can forge the earlier entries, not that one."""
+    if isinstance(ip, str) and ip:
+        return ip
+    if isinstance(forwarded_for, str) and forwarded_for.strip():
+        return forwarded_for.split(",")[-1].strip() or None
+    return None
+
+
+def _client() -> str:
+    address = client_address(st.context.ip_address, st.context.headers.get("X-Forwarded-For"))
+    if address is not None:
+        return address
+    # No address (a browser on this machine): the session, which a new tab renews.
+    return "session:" + st.session_state.setdefault(CLIENT_KEY, uuid.uuid4().hex)
 
 
 def current() -> Identity:
@@ -120,21 +177,34 @@ def _oidc_identity() -> Identity:
         return ANONYMOUS
     email = str(user.get("email") or "") or None
     name = email or str(user.get("sub") or user.get("name") or "")
-    return Identity(name, role_for_email(roles.load_users(users_file()), email), OIDC)
+    users = roles.load_users(users_file())
+    return Identity(name, role_for_email(users, email), OIDC,
+                    registered=_entry_for_email(users, email) is not None)
 
 
-def sidebar(lang: str) -> Identity:
-    """The login (or who is logged in, and a logout) in the sidebar; returns the identity."""
+def sidebar(lang: str, *, explain_no_users: bool = False) -> Identity:
+    """The login (or who is logged in, and a logout) in the sidebar; returns the identity.
+    With nobody to log in, a note that says so where ``explain_no_users``, else nothing."""
     who = current()
-    box = st.sidebar.container(border=True)
     if who.logged_in:
+        box = st.sidebar.container(border=True)
         box.caption(i18n.t(lang, "auth.logged_in", name=who.name,
                            role=i18n.t(lang, f"role.{who.role}")))
-        if who.method == OIDC:
-            box.button(i18n.t(lang, "auth.logout"), key="auth_logout", on_click=st.logout)
-        else:
-            box.button(i18n.t(lang, "auth.logout"), key="auth_logout", on_click=_logout)
-        return who
+        logout_button(box, lang, who)
+    elif oidc_settings() is not None or users_file().exists():
+        login_form(st.sidebar.container(border=True), lang)
+    elif explain_no_users:
+        st.sidebar.container(border=True).caption(i18n.t(lang, "auth.no_users"))
+    return who
+
+
+def logout_button(box: DeltaGenerator, lang: str, who: Identity) -> None:
+    box.button(i18n.t(lang, "auth.logout"), key="auth_logout",
+               on_click=st.logout if who.method == OIDC else _logout)
+
+
+def login_form(box: DeltaGenerator, lang: str) -> None:
+    """Single sign-on's button when it is configured, else the name and password form."""
     settings = oidc_settings()
     if settings is not None:
         if box.button(i18n.t(lang, "auth.login_oidc"), key="auth_oidc"):
@@ -143,30 +213,46 @@ def sidebar(lang: str) -> Identity:
                 st.login(provider)
             else:
                 st.login()
-        return who
-    if not users_file().exists():
-        box.caption(i18n.t(lang, "auth.no_users"))
-        return who
+        return
     with box.form("auth_form", border=False):
         st.markdown(f"**{i18n.t(lang, 'auth.login')}**")
         st.text_input(i18n.t(lang, "auth.name"), key=NAME_WIDGET)
         st.text_input(i18n.t(lang, "auth.password"), type="password", key=PASSWORD_WIDGET)
         st.form_submit_button(i18n.t(lang, "auth.login"), key="auth_submit", on_click=_login)
-    if st.session_state.get(LOGIN_FAILED):
-        box.error(i18n.t(lang, "auth.failed"))
-    return who
+    refused = st.session_state.get(LOGIN_FAILED)
+    if refused:
+        key, values = refused
+        box.error(i18n.t(lang, key, **values))
 
 
 def _login() -> None:
-    found = authenticate(users_file(), st.session_state.get(NAME_WIDGET, ""),
-                         st.session_state.get(PASSWORD_WIDGET, ""))
+    s = st.session_state
+    path, store = users_file(), login_throttle.throttle_path(warehouse().root)
+    try:
+        tried = attempt(path, LoginThrottle(store), s.get(NAME_WIDGET, ""),
+                        s.get(PASSWORD_WIDGET, ""), _client())
+    except (sqlite3.Error, OSError) as exc:
+        # Without its count of failures the throttle cannot hold: refuse rather than let
+        # guesses through unlimited.
+        tried = Attempt(None)
+        s[LOGIN_FAILED] = ("auth.throttle_unavailable", {"path": store, "error": exc})
+    else:
+        s[LOGIN_FAILED] = _refusal(tried)
     # The password never stays in the session, whatever the outcome.
-    st.session_state[PASSWORD_WIDGET] = ""
-    st.session_state[LOGIN_FAILED] = found is None
-    if found is not None:
-        st.session_state[SESSION_KEY] = found.name
+    s[PASSWORD_WIDGET] = ""
+    if tried.found is not None:
+        s[SESSION_KEY] = tried.found.name
+
+
+def _refusal(tried: Attempt) -> tuple[str, dict[str, object]] | None:
+    if tried.found is not None:
+        return None
+    if tried.retry_at is None:
+        return ("auth.failed", {})
+    at = datetime.fromtimestamp(tried.retry_at).strftime("%H:%M:%S")
+    return ("auth.locked", {"time": at})
 
 
 def _logout() -> None:
     st.session_state.pop(SESSION_KEY, None)
-    st.session_state[LOGIN_FAILED] = False
+    st.session_state[LOGIN_FAILED] = None

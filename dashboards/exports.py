@@ -1,7 +1,9 @@
 """Tables as CSV and Excel bytes, with card data guarded on the way out.
 
-The warehouse holds only tokens and 6+4 masks; the scrub here keeps any Luhn-valid card-like
-run that might have slipped into free text (a memo, a detail) out of every export too.
+Only for a viewer whose role may read transaction-level data: every export refuses anyone else
+(``access.AccessDenied``). The warehouse holds only tokens and 6+4 masks; the scrub here keeps
+any Luhn-valid card-like run that might have slipped into free text (a memo, a detail) out of
+every export too.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from dashboards.access import Viewer
 from ingest.cardsafe import scrub_card_like
+from posaudit.cases.roles import READ_TRANSACTIONS
 
 EXCEL_SHEET_CHARS = 31
 
@@ -30,12 +34,14 @@ def safe(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv(df: pd.DataFrame) -> bytes:
+def to_csv(df: pd.DataFrame, viewer: Viewer) -> bytes:
+    viewer.require(READ_TRANSACTIONS)
     # A byte-order mark so that Excel opens Chinese text as UTF-8.
     return safe(df).to_csv(index=False).encode("utf-8-sig")
 
 
-def to_xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+def to_xlsx(sheets: Mapping[str, pd.DataFrame], viewer: Viewer) -> bytes:
+    viewer.require(READ_TRANSACTIONS)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, df in sheets.items():

@@ -1,5 +1,5 @@
-"""What every page starts with: the language, the snapshot it reads, the sidebar filters, and
-their URL form (so that a link reproduces the view)."""
+"""What every page starts with: the language, who is looking (and the login box), the snapshot
+it reads, the sidebar filters, and their URL form (so that a link reproduces the view)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, i18n, queries
+from dashboards import access, auth, data, i18n, queries
+from dashboards.access import Viewer
 from dashboards.connection import Snapshot, current_snapshot
 from dashboards.filters import DIMENSIONS, Filters, Predicate
 
@@ -35,6 +36,10 @@ class Page:
     snap: Snapshot
     lang: str
     filters: Filters
+    viewer: Viewer = access.NOBODY
+
+    def may(self, permission: str) -> bool:
+        return self.viewer.may(permission)
 
     def t(self, key: str, **values: object) -> str:
         return i18n.t(self.lang, key, **values)
@@ -85,16 +90,19 @@ def language() -> str:
     return chosen if chosen in i18n.LANGUAGES else i18n.DEFAULT
 
 
-def start(title_key: str, *, with_filters: bool = True) -> Page:
-    """Render the sidebar and the page title; return what the page needs to render."""
+def start(title_key: str, *, with_filters: bool = True, about_cases: bool = False) -> Page:
+    """Render the sidebar and the page title; return what the page needs to render.
+    ``about_cases``: the login box says so even when there is nobody to log in."""
     params = url_params()
-    lang = _language_selector(params)
+    lang = language_selector(params)
+    viewer = access.viewer()
+    auth.sidebar(lang, explain_no_users=about_cases)
     snap = current_snapshot()
     filters = _filter_widgets(snap, lang, params) if with_filters else Filters.from_params(params)
     managed = {"lang": lang} if lang != i18n.DEFAULT else {}
     managed.update(filters.to_params())
     _write_url({**{k: v for k, v in params.items() if k not in MANAGED}, **managed})
-    page = Page(snap, lang, filters)
+    page = Page(snap, lang, filters, viewer)
     st.title(page.t(title_key))
     _snapshot_caption(page)
     return page
@@ -107,7 +115,7 @@ def _write_url(params: dict[str, str]) -> None:
     st.session_state[URL_STATE] = dict(params)
 
 
-def _language_selector(params: Mapping[str, str]) -> str:
+def language_selector(params: Mapping[str, str]) -> str:
     wanted = st.session_state.get(LANG_WIDGET) or params.get("lang")
     keep(LANG_WIDGET, wanted if wanted in i18n.LANGUAGES else i18n.DEFAULT)
     lang = st.session_state[LANG_WIDGET]

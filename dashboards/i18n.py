@@ -43,6 +43,21 @@ EN: dict[str, str] = {
     "auth.logout": "Log out",
     "auth.login_oidc": "Log in with single sign-on",
     "auth.no_users": "No users yet: case pages are read-only.",
+    "auth.locked": "Too many failed logins for this name or from this address: try again after "
+                   "{time}.",
+    "auth.throttle_unavailable": "Logins are refused for now: the count of failed logins "
+                                 "({path}) cannot be kept ({error}).",
+    "gate.title": "posaudit: log in",
+    "gate.help": "Every page of this dashboard needs a login.",
+    "gate.reports": "Store staff without an account: ask the administrator for one to report an "
+                    "error here, or hand the report in as a file (the landing zone's reports/ "
+                    "folder).",
+    "gate.unregistered": "{name} is signed in, but is not a user of this dashboard: ask an "
+                         "administrator to add this address (posaudit cases users add).",
+    "sql.not_allowed": "Your role ({role}) may not query transaction-level data: this page is "
+                       "for {roles}.",
+    "export.not_allowed": "Downloads are for roles that may read transaction-level data; yours "
+                          "({role}) may not.",
     "role.auditor": "auditor", "role.operator": "operator", "role.approver": "approver",
     "role.admin": "administrator", "role.system": "system",
     "state.open": "Open",
@@ -353,6 +368,16 @@ ZH: dict[str, str] = {
     "auth.logout": "退出登录",
     "auth.login_oidc": "统一身份认证登录",
     "auth.no_users": "尚无用户：案件页面为只读。",
+    "auth.locked": "该用户名或该地址登录失败次数过多：请在 {time} 之后重试。",
+    "auth.throttle_unavailable": "暂时无法登录：无法记录登录失败次数（{path}）：{error}",
+    "gate.title": "posaudit：登录",
+    "gate.help": "本看板的每个页面都需要登录。",
+    "gate.reports": ("没有账号的门店员工：请向管理员申请账号后在此登记差错，"
+                     "或以文件方式提交（落地区的 reports/ 文件夹）。"),
+    "gate.unregistered": "{name} 已通过统一身份认证，但不是本看板的用户：请管理员添加该地址"
+                         "（posaudit cases users add）。",
+    "sql.not_allowed": "您的角色（{role}）无权查询交易明细数据：本页仅供{roles}使用。",
+    "export.not_allowed": "下载仅限可读取交易明细数据的角色；您的角色（{role}）不可下载。",
     "role.auditor": "审计员", "role.operator": "操作员", "role.approver": "审批人",
     "role.admin": "管理员", "role.system": "系统",
     "state.open": "待处理",

@@ -1,4 +1,5 @@
-"""Tables that export themselves: every table on every page downloads as CSV and Excel."""
+"""Tables that export themselves: every table on every page downloads as CSV and Excel, for a
+viewer whose role may read transaction-level data (nobody else is offered the buttons)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import streamlit as st
 
 from dashboards import exports, i18n
 from dashboards.frame import Page, keep, set_param, url_params
+from posaudit.cases.roles import READ_TRANSACTIONS
 
 
 def table(page: Page, df: pd.DataFrame, name: str, *, height: int | None = None,
@@ -46,12 +48,16 @@ def _column_config(page: Page, df: pd.DataFrame) -> dict[str, object]:
 
 
 def downloads(page: Page, df: pd.DataFrame, name: str) -> None:
+    if not page.may(READ_TRANSACTIONS):
+        return
     # Deferred: the bytes are built only when someone clicks, so pages render fast.
+    viewer = page.viewer
     left, right, _ = st.columns([1, 1, 4])
-    left.download_button(page.t("export.csv"), data=lambda: exports.to_csv(df),
+    left.download_button(page.t("export.csv"), data=lambda: exports.to_csv(df, viewer),
                          file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}",
                          on_click="ignore")
-    right.download_button(page.t("export.xlsx"), data=lambda: exports.to_xlsx({name: df}),
+    right.download_button(page.t("export.xlsx"),
+                          data=lambda: exports.to_xlsx({name: df}, viewer),
                           file_name=f"{name}.xlsx", key=f"xlsx_{name}", on_click="ignore",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

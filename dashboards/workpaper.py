@@ -11,7 +11,9 @@ from datetime import datetime
 import pandas as pd
 
 from dashboards import exports, queries
+from dashboards.access import Viewer
 from dashboards.filters import Filters
+from posaudit.cases.roles import READ_TRANSACTIONS
 
 Fetch = Callable[[str, list[object]], pd.DataFrame]
 SHEETS = ("Summary", "Exceptions", "Loss by type", "Data quality", "Run record")
@@ -78,5 +80,6 @@ def _flatten(value: object, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, text if not isinstance(value, str) else value)]
 
 
-def build(fetch: Fetch, snapshot_id: str, filters: Filters) -> bytes:
-    return exports.to_xlsx(frames(fetch, snapshot_id, filters))
+def build(fetch: Fetch, snapshot_id: str, filters: Filters, viewer: Viewer) -> bytes:
+    viewer.require(READ_TRANSACTIONS)  # before any query runs
+    return exports.to_xlsx(frames(fetch, snapshot_id, filters), viewer)

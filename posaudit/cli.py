@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -194,15 +193,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
+    from posaudit import dashboard_server as server
     from posaudit.warehouse import Warehouse
 
     warehouse = Warehouse.at(args.warehouse)
     warehouse.current_snapshot()  # fail early and clearly when nothing is published
+    login = server.login_mode(args.login or os.environ.get(server.LOGIN_ENV))
     app = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
     env = {**os.environ, "POSAUDIT_WAREHOUSE": str(warehouse.root)}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    return subprocess.call(cmd, env=env)
+    if login is not None:
+        env[server.LOGIN_ENV] = login
+    return server.serve(server.streamlit_command(app, args.port, args.address), env)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -284,9 +285,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leave out exceptions fully recovered by later data (labels of open items)")
     e.set_defaults(func=cmd_evaluate)
 
+    from posaudit import dashboard_server
+
     d = subcommand(sub, "dashboard", "serve the Streamlit dashboards on the snapshot")
     add_warehouse(d)
     d.add_argument("--port", type=int, default=8501)
+    d.add_argument("--address", default=dashboard_server.DEFAULT_ADDRESS,
+                   help="interface to listen on (default 127.0.0.1, this machine only: put a "
+                        "reverse proxy with TLS in front to serve others)")
+    d.add_argument("--login", choices=dashboard_server.LOGIN_MODES,
+                   help="required: every page needs a login; optional: reading needs none; "
+                        "auto (default, or $POSAUDIT_DASHBOARD_LOGIN): required as soon as "
+                        "there is a users file or single sign-on")
     d.set_defaults(func=cmd_dashboard)
     from posaudit.cases.cli import register as register_cases
 

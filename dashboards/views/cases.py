@@ -20,9 +20,9 @@ INPUTS = ("case_assignee", "case_amount", "case_reference", "case_reason")
 FILTER_PARAMS = {"case_f_state": "cstate", "case_f_assignee": "cassignee",
                  "case_f_kind": "ckind", "case_f_text": "q"}
 
-page = start("page.cases", with_filters=False)
+page = start("page.cases", with_filters=False, about_cases=True)
 t = page.t
-who = auth.sidebar(page.lang)
+who = page.viewer.who
 root = warehouse().root
 store = casework.existing_store(root)
 

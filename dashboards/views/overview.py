@@ -7,6 +7,7 @@ from dashboards import charts, data, queries, workpaper
 from dashboards.connection import run
 from dashboards.frame import start
 from dashboards.widgets import table
+from posaudit.cases.roles import READ_TRANSACTIONS
 
 page = start("page.overview")
 t = page.t
@@ -83,10 +84,14 @@ else:
 
 st.subheader(t("overview.workpaper"))
 st.caption(t("workpaper.help"))
-snap, filters = page.snap, page.filters
-st.download_button(
-    t("workpaper.download"),
-    data=lambda: workpaper.build(lambda sql, params: run(sql, params, snap), snap.snapshot_id,
-                                 filters),
-    file_name=f"posaudit-workpaper-{snap.snapshot_id}.xlsx", key="workpaper",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
+snap, filters, viewer = page.snap, page.filters, page.viewer
+if not page.may(READ_TRANSACTIONS):
+    st.caption(t("export.not_allowed", role=t(f"role.{viewer.who.role}")))
+else:
+    st.download_button(
+        t("workpaper.download"),
+        data=lambda: workpaper.build(lambda sql, params: run(sql, params, snap),
+                                     snap.snapshot_id, filters, viewer),
+        file_name=f"posaudit-workpaper-{snap.snapshot_id}.xlsx", key="workpaper",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore")

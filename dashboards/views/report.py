@@ -1,6 +1,7 @@
-"""Report an error: the error transaction report form. Anyone may file one (a logged-in user
-under their own name, anyone else under the name they type); it is checked against the
-terminals of the current snapshot, and a valid report becomes an OPEN case."""
+"""Report an error: the error transaction report form. Anyone who may see the pages may file
+one (a logged-in user under their own name; where login is optional, anyone else under the
+name they type); it is checked against the terminals of the current snapshot, and a valid
+report becomes an OPEN case."""
 
 import uuid
 
@@ -18,9 +19,9 @@ DEFAULTS: dict[str, object] = {
     "rep_desc": "", "rep_evidence": "",
 }
 
-page = start("page.report", with_filters=False)
+page = start("page.report", with_filters=False, about_cases=True)
 t = page.t
-who = auth.sidebar(page.lang)
+who = page.viewer.who
 st.caption(t("report.help"))
 
 

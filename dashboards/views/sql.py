@@ -1,15 +1,17 @@
 """SQL for analysts: one read-only SELECT at a time on the snapshot, within limits, with the
-marts' documentation beside it and this session's history below."""
+marts' documentation beside it and this session's history below. Only for a role that may read
+transaction-level data; anyone else is told so, and nothing runs."""
 
 from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, sql_guard
+from dashboards import access, data, sql_guard
 from dashboards.connection import cursor_on, warehouse
 from dashboards.frame import start
 from dashboards.widgets import table
+from posaudit.cases.roles import READ_TRANSACTIONS
 
 HISTORY = "sql_history"
 LIMITS = sql_guard.Limits()
@@ -18,6 +20,11 @@ EXAMPLE = ("select root_cause, exception_type, count(*) as exceptions, "
 
 page = start("page.sql", with_filters=False)
 t = page.t
+if not page.may(READ_TRANSACTIONS):
+    allowed = access.roles_granting(READ_TRANSACTIONS)
+    st.warning(t("sql.not_allowed", role=t(f"role.{page.viewer.who.role}"),
+                 roles=" / ".join(t(f"role.{r}") for r in allowed)))
+    st.stop()
 st.caption(t("sql.limits", seconds=f"{LIMITS.seconds:g}", rows=f"{LIMITS.rows:,}"))
 
 editor, docs = st.columns([3, 2])

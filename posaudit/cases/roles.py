@@ -1,5 +1,8 @@
 """Who may do what, and the users file (``W/users.json`` or ``--users FILE``).
 
+Two kinds of rights: case actions (``may``) and what a role may read beyond the dashboard's
+pages (``grants``: ``read_transactions`` opens the SQL page and the exports).
+
 ``{"users": {"name": {"role": "operator", "salt": hex, "hash": hex}}}``: passwords are kept only
 as salted PBKDF2-SHA256 hashes, for a later dashboard login.
 """
@@ -32,6 +35,19 @@ ALLOWED: dict[str, frozenset[str]] = {
     # The sync opens cases for detected exceptions and filed reports and links one to the
     # other's case, nothing more.
     SYSTEM: frozenset({"open", "link"}),
+}
+
+# Transaction-level reading: any SELECT over every transaction (the dashboard's SQL page) and
+# tables taken away as files (CSV, Excel, the audit workpaper). Auditors need it to audit;
+# approvers and admins answer for write-offs; an operator works cases from the pages.
+READ_TRANSACTIONS = "read_transactions"
+PERMISSIONS = (READ_TRANSACTIONS,)
+GRANTED: dict[str, frozenset[str]] = {
+    AUDITOR: frozenset({READ_TRANSACTIONS}),
+    OPERATOR: frozenset(),
+    APPROVER: frozenset({READ_TRANSACTIONS}),
+    ADMIN: frozenset({READ_TRANSACTIONS}),
+    SYSTEM: frozenset(),
 }
 
 
@@ -69,6 +85,10 @@ def role_of(path: Path, actor: str) -> str:
 
 def may(role: str, action: str) -> bool:
     return action in ALLOWED.get(role, frozenset())
+
+
+def grants(role: str, permission: str) -> bool:
+    return permission in GRANTED.get(role, frozenset())
 
 
 def add_user(path: Path, name: str, role: str, password: str | None = None) -> None:

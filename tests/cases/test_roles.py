@@ -34,6 +34,13 @@ def test_roles_decide_actions() -> None:
     assert roles.may(roles.SYSTEM, "open") and not roles.may(roles.SYSTEM, "close")
 
 
+def test_transaction_level_reading_is_granted_apart_from_actions() -> None:
+    readers = [r for r in (*roles.ROLES, roles.SYSTEM) if roles.grants(r, roles.READ_TRANSACTIONS)]
+    assert readers == [roles.AUDITOR, roles.APPROVER, roles.ADMIN]
+    assert not roles.may(roles.AUDITOR, roles.READ_TRANSACTIONS)  # not a case action
+    assert not any(roles.grants(r, "comment") for r in roles.ROLES)
+
+
 def test_bad_roles_and_names_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="role must be one of"):
         roles.add_user(tmp_path / "u.json", "x", "boss")

@@ -19,6 +19,7 @@ from dashboards.connection import CONFIG
 from posaudit.cases import roles
 from posaudit.cases.store import Store, cases_path
 from posaudit.cases.sync import sync_from_warehouse
+from posaudit.dashboard_server import LOGIN_ENV
 from posaudit.warehouse import Warehouse
 from tests.conftest import ROOT, Built
 
@@ -54,6 +55,7 @@ def release_connections() -> None:
 @pytest.fixture
 def make_app(built: Built, monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
     monkeypatch.setenv("POSAUDIT_WAREHOUSE", str(built.warehouse))
+    monkeypatch.delenv(LOGIN_ENV, raising=False)  # the session's warehouse has no users
 
     def make(page: str = "overview", **params: str) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=120)
@@ -123,6 +125,8 @@ def case_warehouse(built: Built, users_template: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def make_case_app(case_warehouse: Path,
                   monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
+    """The app on the case warehouse: its users file makes every page need a login (unless
+    a test asks for ``login_optional``)."""
     monkeypatch.setenv("POSAUDIT_WAREHOUSE", str(case_warehouse))
 
     def make(page: str = "cases", user: str | None = None, **params: str) -> AppTest:
@@ -137,6 +141,12 @@ def make_case_app(case_warehouse: Path,
         return at
 
     return make
+
+
+@pytest.fixture
+def login_optional(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading needs no login even though the case warehouse has a users file."""
+    monkeypatch.setenv(LOGIN_ENV, "optional")
 
 
 def login(at: AppTest, name: str, secret: str | None = None) -> AppTest:

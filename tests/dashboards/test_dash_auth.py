@@ -1,5 +1,6 @@
 """Dashboard login: the users file's passwords, single sign-on mapped to roles, and what each
-role may do on the case pages (reading needs no login)."""
+role may do on the case pages (with a users file every page needs a login; where login is
+optional, reading needs none)."""
 
 from __future__ import annotations
 
@@ -65,6 +66,18 @@ def test_a_good_password_logs_in_and_logout_ends_it(
     pick_first_case(at)
     assert {"case_apply", "bulk_apply", "auth_logout"} <= buttons(at)
     at.button(key="auth_logout").click().run()
+    # Logged out, the page is the login page again: nothing of the case store shows.
+    assert at.title[0].value == "posaudit: log in"
+    assert not at.dataframe
+    assert "case_apply" not in buttons(at) and "bulk_apply" not in buttons(at)
+    assert at.text_input(key="auth_name") is not None
+
+
+def test_logout_where_login_is_optional_leaves_the_cases_readable(
+        login_optional: None, make_case_app: Callable[..., AppTest]) -> None:
+    at = make_case_app(user="olga")
+    assert "Logged in as olga (operator)" in captions(at)
+    at.button(key="auth_logout").click().run()
     assert "Read-only: log in (sidebar) to act on cases." in captions(at)
     assert "case_apply" not in buttons(at) and "bulk_apply" not in buttons(at)
     assert at.text_input(key="auth_name") is not None
@@ -96,8 +109,8 @@ def test_an_auditor_sees_no_action_buttons(make_case_app: Callable[..., AppTest]
     assert "Your role (auditor) has no action" in captions(at)
 
 
-def test_nobody_logged_in_reads_cases_but_cannot_act(
-        make_case_app: Callable[..., AppTest]) -> None:
+def test_where_login_is_optional_nobody_logged_in_reads_cases_but_cannot_act(
+        login_optional: None, make_case_app: Callable[..., AppTest]) -> None:
     at = make_case_app()
     pick_first_case(at)
     assert not at.exception
@@ -116,7 +129,7 @@ def test_without_a_users_file_the_case_pages_say_how_to_create_users(
                for c in at.code)
     assert "auth_submit" not in buttons(at)
     assert "No users yet: case pages are read-only." in captions(at)
-    at.switch_page(PAGES["overview"][0]).run()  # reading pages are untouched
+    at.switch_page(PAGES["overview"][0]).run()  # with nobody to log in, reading is open
     assert not at.exception and at.metric
 
 
@@ -144,10 +157,24 @@ def test_single_sign_on_maps_the_email_to_a_role(
     assert not at.exception
     assert "auth_oidc" in buttons(at) and "case_apply" not in buttons(at)
 
+    # Single sign-on requires a login on every page; an account the users file does not name
+    # is signed in but not admitted.
+    stranger = _sso_app(case_warehouse, {"is_logged_in": True, "email": "who@example.com"})
+    assert not stranger.exception
+    assert any("who@example.com is signed in, but is not a user of this dashboard" in w.value
+               for w in stranger.warning)
+    assert not stranger.dataframe and "auth_logout" in buttons(stranger)
+
+    out = _sso_app(case_warehouse, {"is_logged_in": False})
+    assert "auth_oidc" in buttons(out) and "auth_submit" not in buttons(out)
+    assert not out.dataframe and out.title[0].value == "posaudit: log in"
+
+
+def test_where_login_is_optional_an_unknown_sso_address_reads_only(
+        login_optional: None, make_case_app: Callable[..., AppTest],
+        case_warehouse: Path) -> None:
+    make_case_app()  # the environment points at the case warehouse
     stranger = _sso_app(case_warehouse, {"is_logged_in": True, "email": "who@example.com"})
     assert "Logged in as who@example.com (auditor)" in captions(stranger)
     pick_first_case(stranger)
     assert "case_apply" not in buttons(stranger)
-
-    out = _sso_app(case_warehouse, {"is_logged_in": False})
-    assert "auth_oidc" in buttons(out) and "auth_submit" not in buttons(out)

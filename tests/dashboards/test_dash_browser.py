@@ -1,29 +1,27 @@
 """End to end in a real headless browser: Debian's Chromium driven by Playwright against
-`posaudit dashboard` on the session's snapshot (with a case store and users of its own). Every
-page opens, a sidebar filter lands in the URL, an exception drills down, a CSV downloads, a
-user logs in, files an error report and sees its case; screenshots go to a temporary folder
-and, when $POSAUDIT_SCREENSHOTS names a folder, are copied there."""
+`posaudit dashboard` on the session's snapshot (with a case store and users of its own, so
+every page needs a login). The first page is the login form with no data; once logged in,
+every page opens, a sidebar filter lands in the URL, an exception drills down, a CSV
+downloads, and the user files an error report and sees its case; screenshots go to a temporary
+folder and, when $POSAUDIT_SCREENSHOTS names a folder, are copied there."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from posaudit.cases import lifecycle
 from posaudit.cases.store import Store, cases_path
-from tests.conftest import POSAUDIT, ROOT
 from tests.dashboards.conftest import password
+from tests.dashboards.serving import dashboard
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -32,8 +30,9 @@ PAGES = {"": "Overview", "error-rates": "Error rates", "root-cause": "Root cause
          "loss": "Loss assessment", "reconciliation": "Reconciliation",
          "exceptions": "Exceptions explorer", "cases": "Cases", "report": "Report an error",
          "data-quality": "Data quality", "sql": "SQL"}
-START_SECONDS = 60
 PAGE_MS = 60_000
+# An approver: may read transaction-level data (downloads) and act on cases.
+USER = "alice"
 
 pytestmark = [
     pytest.mark.slow,
@@ -42,42 +41,10 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(case_warehouse: Path, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    log = (tmp_path / "dashboard.log").open("w")
-    proc = subprocess.Popen([str(POSAUDIT), "dashboard", "--warehouse", str(case_warehouse),
-                             "--port", str(port)], cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail("the dashboard did not start:\n"
-                            + (tmp_path / "dashboard.log").read_text()[-3000:])
-            time.sleep(0.3)
+    with dashboard(case_warehouse, tmp_path / "dashboard.log") as (_, url):
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 def test_every_page_filter_drill_down_download_and_a_report_in_a_browser(
@@ -93,8 +60,25 @@ def test_every_page_filter_drill_down_download_and_a_report_in_a_browser(
             page = context.new_page()
             page.set_default_timeout(PAGE_MS)
 
+            # Not logged in: the login form, and nothing of the warehouse.
+            page.goto(f"{server}/exceptions")
+            page.get_by_role("heading", name="posaudit: log in", exact=True).wait_for()
+            _settle(page)
+            assert page.locator('[data-testid="stDataFrame"]').count() == 0
+            assert page.locator('[data-testid="stMetric"]').count() == 0
+            assert page.get_by_text("Snapshot ").count() == 0
+            page.screenshot(path=str(shots / "login.png"), full_page=True)
+            page.get_by_label("User name").fill(USER)
+            page.get_by_label("Password", exact=True).fill(password(USER))
+            page.get_by_role("button", name="Log in").click()
+            page.get_by_role("heading", name="Exceptions explorer", exact=True).wait_for()
+            page.get_by_text(f"Logged in as {USER} (approver)").wait_for()
+
             def open_page(path: str, title: str) -> None:
-                page.goto(f"{server}/{path}")
+                # Through the page list: a password login lasts as long as the browser
+                # tab's session, which reloading the page would end.
+                _navigate(page, title)
+                page.wait_for_url(lambda u: urlsplit(u).path.strip("/") == path)
                 page.get_by_role("heading", name=title, exact=True).wait_for()
                 page.wait_for_load_state("networkidle")
                 _settle(page)
@@ -109,13 +93,16 @@ def test_every_page_filter_drill_down_download_and_a_report_in_a_browser(
             sidebar = page.locator('[data-testid="stSidebar"]')
             box = sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="Acquirer")
             box.locator("input").click()
+            # Near the foot of the sidebar a click may only focus the box: open it by key.
+            page.keyboard.press("ArrowDown")
             page.get_by_role("option").first.click()
+            page.keyboard.press("Escape")  # the open list hides the rest of the page
             page.wait_for_url(lambda u: "acquirer=" in u)
             _settle(page)
             page.screenshot(path=str(shots / "overview-filtered.png"), full_page=True)
 
             # Drill into an exception (filters travel with the session's URL).
-            page.goto(f"{server}/exceptions")
+            _navigate(page, "Exceptions explorer")
             page.get_by_role("heading", name="Exceptions explorer", exact=True).wait_for()
             _settle(page)
             picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Exception")
@@ -136,29 +123,24 @@ def test_every_page_filter_drill_down_download_and_a_report_in_a_browser(
             header = saved.read_text(encoding="utf-8-sig").splitlines()[0]
             assert header.startswith("exception_id,exception_type")
 
-            file_a_report_and_see_its_case(page, server, case_warehouse, shots)
+            file_a_report_and_see_its_case(page, case_warehouse, shots)
         finally:
             context.close()
     target = os.environ.get("POSAUDIT_SCREENSHOTS")
     if target:
         shutil.copytree(shots, Path(target), dirs_exist_ok=True)
     print(f"screenshots: {shots}")
-    assert len(list(shots.glob("*.png"))) == len(PAGES) + 5
+    assert len(list(shots.glob("*.png"))) == len(PAGES) + 6
 
 
-def file_a_report_and_see_its_case(page: object, server: str, warehouse: Path,
-                                   shots: Path) -> None:
-    """Log in, fill the error report form field by field, file it, open its case."""
+def file_a_report_and_see_its_case(page: object, warehouse: Path, shots: Path) -> None:
+    """As the logged-in user, fill the error report form field by field, file it, open its
+    case."""
     p: Any = page
-    p.goto(f"{server}/report")
+    _navigate(p, "Report an error")
     p.get_by_role("heading", name="Report an error", exact=True).wait_for()
     _settle(p)
-    sidebar = p.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_label("User name").fill("olga")
-    sidebar.get_by_label("Password", exact=True).fill(password("olga"))
-    sidebar.get_by_role("button", name="Log in").click()
-    p.get_by_text("Logged in as olga (operator)").wait_for()
-    _settle(p)
+    p.get_by_text(f"Logged in as {USER} (approver)").wait_for()
     p.screenshot(path=str(shots / "report-logged-in.png"), full_page=True)
 
     terminal = _a_terminal(warehouse)
@@ -191,13 +173,18 @@ def file_a_report_and_see_its_case(page: object, server: str, warehouse: Path,
     assert p.get_by_text("Recorded in the trail").count() == 0
     p.screenshot(path=str(shots / "report-case.png"), full_page=True)
     case = lifecycle.get_case(Store(cases_path(warehouse)), case_id)
-    assert case is not None and case["opened_by"] == "olga" and case["state"] == "OPEN"
+    assert case is not None and case["opened_by"] == USER and case["state"] == "OPEN"
 
 
 def _a_terminal(warehouse: Path) -> str:
     cases = lifecycle.list_cases(Store(cases_path(warehouse)))
     titles = [c["title"].split() for c in cases if c["title"].startswith("DUPLICATE_CHARGE ")]
     return str(titles[0][1])
+
+
+def _navigate(page: Any, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_role(
+        "link", name=title, exact=True).click()
 
 
 def _settle(page: object) -> None:

@@ -131,7 +131,7 @@ def test_filters_narrow_the_list(make_case_app: Callable[..., AppTest],
                                  case_warehouse: Path) -> None:
     all_cases = casework.load_cases(case_store(case_warehouse))
     one = all_cases[all_cases["kind"] == "DUPLICATE_CHARGE"].iloc[0]
-    at = make_case_app()
+    at = make_case_app(user="aud")
     at.text_input(key="case_f_text").input(str(one["exception_id"])).run()
     assert listed(at) == [one["case_id"]]
     assert at.query_params["q"] == one["exception_id"]
@@ -147,7 +147,7 @@ def test_the_exceptions_page_shows_the_live_case_and_opens_it(
     case = cases[cases["kind"] == "AMOUNT_MISMATCH"].iloc[0]
     lifecycle.act(store, case["case_id"], "assign", lifecycle.Actor("olga", "operator"),
                   reason="checking the acquirer file")
-    at = make_case_app("exceptions", exception=case["exception_id"])
+    at = make_case_app("exceptions", user="aud", exception=case["exception_id"])
     assert not at.exception, [e.value for e in at.exception]
     assert any(f"Case {case['case_id']}: INVESTIGATING, assignee olga" in m.value
                for m in at.markdown)

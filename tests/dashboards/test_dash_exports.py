@@ -1,5 +1,5 @@
-"""Exports: CSV and Excel bytes that open, the audit workpaper's sheets, and no card number
-on the way out."""
+"""Exports: CSV and Excel bytes that open, the audit workpaper's sheets, no card number on the
+way out, and nothing at all for a viewer whose role may not read transaction-level data."""
 
 from __future__ import annotations
 
@@ -12,19 +12,23 @@ import pandas as pd
 import pytest
 
 from dashboards import exports, workpaper
+from dashboards.access import AccessDenied, Viewer
+from dashboards.auth import ANONYMOUS, PASSWORD, Identity
 from dashboards.filters import Filters
+from posaudit.cases import roles
 from posaudit.privacy import find_card_numbers
 from posaudit.warehouse import Warehouse
 from tests.conftest import Built
 
 # A Luhn-valid test card number, as it could appear in free text.
 PAN = "6222021234567894"
+AUDITOR = Viewer(Identity("aud", roles.AUDITOR, PASSWORD), login_required=True)
 
 
 def test_csv_round_trips_and_scrubs_card_numbers() -> None:
     df = pd.DataFrame({"id": ["a", "b"], "memo": [f"card {PAN} refunded", "退款"],
                        "amount": [1.5, 2.25]})
-    data = exports.to_csv(df)
+    data = exports.to_csv(df, AUDITOR)
     back = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert list(back.columns) == ["id", "memo", "amount"]
     assert back["memo"][1] == "退款"
@@ -36,7 +40,7 @@ def test_xlsx_opens_with_openpyxl_and_drops_time_zones() -> None:
     df = pd.DataFrame({"at": pd.to_datetime([datetime(2026, 10, 1, 8, tzinfo=UTC)]),
                        "evidence": [{"rule": "x", "events": ["ERROR 2026-10-01"]}],
                        "memo": [PAN]})
-    book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx({"a sheet": df})))
+    book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx({"a sheet": df}, AUDITOR)))
     sheet = book["a sheet"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("at", "evidence", "memo")
@@ -53,7 +57,7 @@ def test_workpaper_has_its_sheets_and_ties_to_the_marts(built: Built) -> None:
         def fetch(sql: str, params: list[object]) -> pd.DataFrame:
             return con.execute(sql, params).df()
 
-        data = workpaper.build(fetch, path.stem, Filters())
+        data = workpaper.build(fetch, path.stem, Filters(), AUDITOR)
         n_exceptions, = con.execute("select count(*) from fct_exceptions").fetchone()  # type: ignore[misc]
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == list(workpaper.SHEETS)
@@ -68,3 +72,33 @@ def test_workpaper_has_its_sheets_and_ties_to_the_marts(built: Built) -> None:
     text = " ".join(str(c) for s in book for row in s.iter_rows(values_only=True)
                     for c in row if c is not None)
     assert not find_card_numbers(text)
+
+
+def test_every_export_refuses_a_viewer_without_transaction_reading() -> None:
+    df = pd.DataFrame({"id": ["a"]})
+    queried: list[str] = []
+
+    def fetch(sql: str, params: list[object]) -> pd.DataFrame:
+        queried.append(sql)
+        return df
+
+    refused = {
+        "anonymous, login required": Viewer(ANONYMOUS, login_required=True),
+        "operator": Viewer(Identity("olga", roles.OPERATOR, PASSWORD), login_required=True),
+        "operator, login optional": Viewer(Identity("olga", roles.OPERATOR, PASSWORD),
+                                           login_required=False),
+        "unregistered single sign-on": Viewer(
+            Identity("who@example.com", roles.AUDITOR, "oidc", registered=False),
+            login_required=True),
+    }
+    for name, viewer in refused.items():
+        for export in (lambda v: exports.to_csv(df, v),
+                       lambda v: exports.to_xlsx({"s": df}, v),
+                       lambda v: workpaper.build(fetch, "snap", Filters(), v)):
+            with pytest.raises(AccessDenied, match="read_transactions refused"):
+                export(viewer)
+            assert not queried, f"{name}: the workpaper ran a query before refusing"
+    # Where login is optional, nobody logged in reads as an auditor does.
+    assert exports.to_csv(df, Viewer(ANONYMOUS, login_required=False))
+    for role in (roles.AUDITOR, roles.APPROVER, roles.ADMIN):
+        assert exports.to_csv(df, Viewer(Identity("x", role, PASSWORD), login_required=True))

@@ -1,5 +1,6 @@
 """The error report form: every field's problem shown under it, a valid report filed as a
-case (by a logged-in user or by staff without an account), the same form never filed twice."""
+case (by a logged-in user, or by staff without an account where login is optional), the same
+form never filed twice."""
 
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def errors(at: AppTest) -> list[str]:
 
 
 def test_every_problem_is_shown_and_nothing_is_filed(
-        make_case_app: Callable[..., AppTest], case_warehouse: Path) -> None:
+        login_optional: None, make_case_app: Callable[..., AppTest],
+        case_warehouse: Path) -> None:
     before = len(casework.load_cases(case_store(case_warehouse)))
     at = make_case_app("report")
     assert not at.exception, [e.value for e in at.exception]
@@ -82,8 +84,9 @@ def test_every_problem_is_shown_and_nothing_is_filed(
                                          "Please give the amount in yuan, e.g. 88.50."])
 
 
-def test_staff_without_an_account_file_a_report_that_becomes_a_case(
-        make_case_app: Callable[..., AppTest], case_warehouse: Path) -> None:
+def test_where_login_is_optional_staff_without_an_account_file_a_report(
+        login_optional: None, make_case_app: Callable[..., AppTest],
+        case_warehouse: Path) -> None:
     terminal = a_terminal(case_warehouse)
     at = make_case_app("report")
     fill(at, name="王丽", role="收银员", terminal=terminal, trace="373030", amount="¥1,052.45",
