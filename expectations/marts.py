@@ -496,9 +496,8 @@ def run_mart_checks(con: duckdb.DuckDBPyConnection, dq: DQContext, config: DQCon
     span = span or anomaly_span(con, loaded_after)
     if span is not None:
         start, end = span
-        for name in ("marts.terminal_daily_controls", "marts.settlement_file_coverage"):
-            results += _validate(con, dq, config, SUITES[name], batch=f"{start} .. {end}",
+        for suite in (SUITES["marts.terminal_daily_controls"],
+                      SUITES["marts.settlement_file_coverage"], _spike_suite(config)):
+            results += _validate(con, dq, config, suite, batch=f"{start} .. {end}",
                                  params=[start, end])
-        results += _validate(con, dq, config, _spike_suite(config), batch=span,
-                             params=[start, end])
     return results
