@@ -19,7 +19,7 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -67,13 +67,34 @@ def is_card_number(digits: str) -> bool:
             and plain.isdigit() and _CARD_PREFIX.match(plain) is not None and luhn_valid(plain))
 
 
+# A run that the text itself labels as another identifier (a payout memo's "商户号:…") is that
+# identifier: masking it would cut the payout from its merchant. Only labels of numbers that are
+# never card numbers count.
+_LABELLED = re.compile(r"(?:商户号|商户编号|终端号|参考号|订单号|流水号|交易单号|MID|TID|RRN)"
+                       r"[:：\s#=]*$", re.IGNORECASE)
+_LABEL_REACH = 12
+
+
 def digit_runs(text: str) -> Iterator[re.Match[str]]:
     """Every run of 13-19 digits in ``text`` with no digit on either side: the candidates."""
     return _RUN_ALONE.finditer(text)
 
 
+def labelled_identifier(text: str, m: re.Match[str]) -> bool:
+    """True when the text labels the run ``m`` as a merchant, terminal, order or reference
+    number."""
+    return _LABELLED.search(text, max(0, m.start() - _LABEL_REACH), m.start()) is not None
+
+
+def card_runs(text: str) -> Iterator[re.Match[str]]:
+    """The card numbers in ``text``: candidate runs that pass :func:`is_card_number` and that
+    the text does not label as another identifier."""
+    return (m for m in digit_runs(text)
+            if is_card_number(m.group()) and not labelled_identifier(text, m))
+
+
 def find_card_numbers(text: str) -> list[str]:
-    return [m.group() for m in digit_runs(text) if is_card_number(m.group())]
+    return [m.group() for m in card_runs(text)]
 
 
 def mask_pan(digits: str) -> str:
@@ -90,9 +111,14 @@ def scrub(text: str) -> str:
 def scrub_card_like(text: str) -> str:
     """Mask the card numbers in data text (remarks, memos, messages) and leave other IDs."""
 
+    return _mask_where(text, lambda m: is_card_number(m.group()))
+
+
+def _mask_where(text: str, is_card: Callable[[re.Match[str]], bool]) -> str:
     def repl(m: re.Match[str]) -> str:
-        run = m.group()
-        return mask_pan(run) if is_card_number(run) else run
+        if is_card(m) and not labelled_identifier(text, m):
+            return mask_pan(m.group())
+        return m.group()
 
     return _RUN_ALONE.sub(repl, text)
 
@@ -120,13 +146,10 @@ def mask_card_column(col: pl.Series) -> tuple[pl.Series, pl.Series]:
     if not cards:
         return col, nothing
 
-    def repl(m: re.Match[str]) -> str:
-        return mask_pan(m.group()) if m.group() in cards else m.group()
-
     changed_at: list[int] = []
     changed: list[str] = []
     for i, value in zip(at.to_list(), values.to_list(), strict=True):
-        masked = _RUN_ALONE.sub(repl, value)
+        masked = _mask_where(value, lambda m: m.group() in cards)
         if masked != value:
             changed_at.append(i)
             changed.append(masked)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.cardsafe import digit_runs, is_card_number, mask_pan
+from ingest.cardsafe import card_runs, mask_pan
 
 _ID_NUMBER = re.compile(r"(?<![\dA-Za-z.])\d{17}[\dXx](?![\dA-Za-z])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -26,8 +26,7 @@ def id_number_valid(candidate: str) -> bool:
 
 def find_card_numbers(text: str) -> list[str]:
     # A run right after a decimal point is the fraction of a number (timings), not a card.
-    return [m.group() for m in digit_runs(text)
-            if text[m.start() - 1: m.start()] != "." and is_card_number(m.group())]
+    return [m.group() for m in card_runs(text) if text[m.start() - 1: m.start()] != "."]
 
 
 def find_id_numbers(text: str) -> list[str]:

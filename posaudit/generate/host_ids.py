@@ -12,9 +12,9 @@ writes them so that ingest has to tell an identifier from a card.
   leading digit.
 - Merchant order numbers: 19 digits, every leading digit (card-like ones among them).
 - Adyen Modification References: 16 digits, every leading digit (card-like ones among them).
-- Acquirer merchant numbers: 15 digits, any leading digit. A bank payout's memo (free text)
-  names them, so they are kept from passing the Luhn check: a memo's card-like number is
-  masked, and the payout would lose its merchant.
+- Acquirer merchant numbers: 15 digits, any leading digit; the first one starts like a Visa
+  card and passes the Luhn check. A bank payout's memo (free text) names it after 商户号,
+  which tells ingest it is a merchant number, not a card.
 
 Every number is a fixed scramble of a distinct key (a line, a bank line), so numbers never
 repeat and the same line gets the same number in every file.
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posaudit.generate.ids import luhn_invalid, random_digits
+from posaudit.generate.ids import luhn_check_digits, luhn_invalid, random_digits
 from posaudit.generate.world import ADYEN, CN_POS, World, default_contracts
 
 STYLES = ("default", "host")
@@ -101,9 +101,17 @@ def with_host_ids(world: World, seed: int) -> World:
             number = account.number
             while number == account.number or number in taken:
                 number = luhn_invalid(random_digits(rng, 1, 15)[0])
+            if not taken:
+                number = _card_like("4" + number[1:])
             taken.add(number)
             account = dataclasses.replace(account, number=number)
         accounts.append(account)
     return dataclasses.replace(world, accounts=tuple(accounts),
                                contracts=default_contracts(world.window, accounts),
                                host=HostIds.from_seed(seed))
+
+
+def _card_like(number: str) -> str:
+    """``number`` with its last digit set so that it passes the Luhn check."""
+    body = np.array([[int(d) for d in number[:-1]]])
+    return number[:-1] + str(int(luhn_check_digits(body)[0]))

@@ -153,6 +153,19 @@ def test_a_digit_beside_the_run_makes_it_another_number() -> None:
         "4111111111111111", "6228480402564890018"]
 
 
+def test_a_number_the_text_labels_as_a_merchant_number_is_kept() -> None:
+    # 412345678901233 starts like a Visa card and passes Luhn: after 商户号 it is a merchant
+    # number (a payout memo); the same digits standing alone are masked.
+    memo = "POS结算 20261001 商户号:412345678901233"
+    assert is_card_number("412345678901233")
+    assert find_card_numbers(memo) == []
+    assert scrub_card_like(memo) == memo
+    masked, hits = mask_card_column(pl.Series([memo, "备用 412345678901233"]))
+    assert masked.to_list() == [memo, "备用 412345*****1233"]
+    assert hits.to_list() == [False, True]
+    assert scan_text("memo", memo) == []
+
+
 def test_log_scrubbing_masks_every_long_run_on_the_same_runs() -> None:
     assert scrub("rrn 468350986781, ref 1234567890123, id 12345678901234567890") == \
         "rrn 468350986781, ref 123456***0123, id 12345678901234567890"
