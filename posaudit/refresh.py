@@ -101,6 +101,8 @@ class RefreshResult:
     anomaly_span: Span | None = None
     # UNCHANGED: the snapshot that stays current.
     standing_snapshot: str | None = None
+    # The case store's last trail row (seq, hash) after this run's case sync.
+    cases_synced_through: tuple[int, str] | None = None
 
 
 def duckdb_config() -> dict[str, str]:
@@ -413,6 +415,7 @@ def _sync_cases(run: _Run) -> None:
         synced = sync_cases(Store.at(run.warehouse.root),
                             run.warehouse.snapshot_path(run.result.run_id))
         run.console(synced.summary())
+        run.result.cases_synced_through = unchanged.store_end(cases_path(run.warehouse.root))
     except Exception as exc:
         message = (f"cases sync failed ({type(exc).__name__}: {exc}); the snapshot is "
                    "published; run `posaudit cases sync` to retry")
@@ -607,6 +610,7 @@ def _record(run: _Run, *, interim: bool = False) -> dict[str, Any]:
         "recovery": result.recovery,
         "inputs": result.inputs,
         "standing_snapshot": result.standing_snapshot,
+        "cases_synced_through": result.cases_synced_through,
         "warnings": [scrub(m) for m in result.warnings],
         "messages": [scrub(m) for m in result.messages],
     }

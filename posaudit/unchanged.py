@@ -9,8 +9,9 @@ Nothing new means all of:
   ingest then loads it decides by content);
 - the same dbt project (``build_window.code_fingerprint``) and the same data-quality and
   alerting policies;
-- the case store's trail ends where the snapshot's copy of it ends (case actions reach the
-  marts);
+- the case store's trail ends where the snapshot's copy of it ends, or where the snapshot's own
+  case sync left it (case actions reach the marts; the cases a publish opens for its
+  exceptions are not news);
 - the current snapshot is the build database's last publication (no rollback or rebuild since)
   and the build database has not moved on from it (no refused, failed, interrupted or
   ingest-only run since);
@@ -132,7 +133,11 @@ def judge(warehouse: Warehouse, now: Mapping[str, str], *, full: bool = False,
     if _build_state(warehouse.build_db) != _build_state(snapshot):
         return Verdict(None, "the build database moved on from the current snapshot (a run "
                              "that did not publish, or posaudit ingest)")
-    if _store_end(cases_path(warehouse.root)) != _copied_end(snapshot):
+    # The snapshot's own case sync (cases opened for its exceptions, after it was copied) is
+    # not news: only actions after that sync are.
+    store = store_end(cases_path(warehouse.root))
+    synced = record.get("cases_synced_through")
+    if store != _copied_end(snapshot) and (not synced or store != tuple(synced)):
         return Verdict(None, "cases changed since the current snapshot was built")
     return Verdict(record, "nothing new")
 
@@ -153,7 +158,7 @@ def _build_state(db: Path) -> tuple[object, ...] | None:
     return (*(last[0] if last else (None, None)), *files[0])
 
 
-def _store_end(path: Path) -> tuple[int, str] | None:
+def store_end(path: Path) -> tuple[int, str] | None:
     """The case store's last trail row (seq, hash); every change to a case writes one."""
     if not path.exists():
         return None
