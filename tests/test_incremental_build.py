@@ -4,6 +4,7 @@ build of everything; whatever could change older rows makes the build full."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -37,12 +38,12 @@ def days(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     return whole, first, extra
 
 
-def _refresh(landing: Path, warehouse: Path, *extra: str) -> dict:
+def _refresh(landing: Path, warehouse: Path, *extra: str, built: bool = True) -> dict:
     result = run_cli("refresh", "--landing", str(landing), "--warehouse", str(warehouse),
                      *extra, check=True)
     runs = sorted((warehouse / "runs").glob("*.json"))
     record = json.loads(runs[-1].read_text())
-    assert record["build"] is not None, result.stdout
+    assert (record["build"] is not None) == built, result.stdout
     return record
 
 
@@ -123,6 +124,15 @@ def test_nothing_new_changes_nothing(days: tuple[Path, Path, Path], tmp_path: Pa
     _refresh(first, warehouse)
     before = tmp_path / "before.duckdb"
     shutil.copy(warehouse / "build.duckdb", before)
+    # Nothing new at all: no build.
+    record = _refresh(first, warehouse, built=False)
+    assert record["outcome"] == "UNCHANGED"
+    assert _differences(before, warehouse / "build.duckdb", frozenset(CASE_TABLES)) == {}
+
+    # A file touched, its content the same: ingest loads nothing, and the incremental build
+    # that follows changes nothing.
+    touched = sorted((first / "terminal").iterdir())[0]
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
     record = _refresh(first, warehouse)
     assert record["build"]["mode"] == "INCREMENTAL"
     assert record["build"]["new_files"] == 0

@@ -259,8 +259,11 @@ def test_a_run_killed_after_the_switch_counts_as_published(wh: Warehouse, built:
 def test_a_second_writer_exits_at_once_and_readers_never_fail(wh: Warehouse,
                                                               built: Built) -> None:
     before = wh.current_id()
+    # --full: the landing zone holds nothing new, and a refresh with nothing new publishes
+    # nothing; this one must build and publish while the others knock.
     first = subprocess.Popen(
-        [str(POSAUDIT), "refresh", "--landing", str(built.landing), "--warehouse", str(wh.root)],
+        [str(POSAUDIT), "refresh", "--landing", str(built.landing), "--warehouse", str(wh.root),
+         "--full"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
         env={**os.environ, "POSAUDIT_PROGRESS": "plain"})
     deadline = time.monotonic() + 60
