@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))  # the consistency checks are the crash test's own
 
 import duckdb  # noqa: E402
 
-from posaudit.warehouse import Warehouse  # noqa: E402
+from posaudit.pipeline.warehouse import Warehouse  # noqa: E402
 from tests.test_crash_safety import check_snapshot, day_of, marts, stage  # noqa: E402
 
 POSAUDIT = Path(sys.executable).parent / "posaudit"
@@ -132,7 +132,7 @@ def main() -> None:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="chaos-", dir=args.work) as tmp:
         work = Path(tmp)
-        from posaudit.generate import GenerateConfig, generate
+        from posaudit.tools.generator import GenerateConfig, generate
 
         source = work / "source"
         generate(GenerateConfig(out=source, seed=args.seed, days=args.days, terminals=12,

@@ -46,7 +46,7 @@ def render(page: str, *, cold: bool) -> float:
     seconds = time.perf_counter() - began
     if at.exception:
         raise RuntimeError(f"{page}: {at.exception[0].value}")
-    from dashboards import i18n
+    from posaudit.dashboards import i18n
 
     if at.title[0].value != i18n.t("en", f"page.{TITLES.get(page, page)}"):
         raise RuntimeError(f"{page}: rendered {at.title[0].value!r} instead")
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["POSAUDIT_DASHBOARD_LOGIN"] = "optional"
 
 
-    from dashboards import connection
+    from posaudit.dashboards import connection
 
     snap = connection.current_snapshot()
     began = time.perf_counter()

@@ -3,7 +3,7 @@
     python benchmarks/growth.py [--days 14] [--added 3] [--unchanged 3] [--seed 3]
                                 [--work DIR] [--out FILE]
 
-A generated zone of D + A days is split (``posaudit.generate.extra_day.split``, one day at a
+A generated zone of D + A days is split (``posaudit.tools.generator.extra_day.split``, one day at a
 time from the end) into its first D days and A days to deliver later. Then, each as a
 ``posaudit refresh`` subprocess: one refresh of the first D days, A refreshes that each add a
 day, and U refreshes with nothing new. After each: its wall seconds, exit code, outcome (from
@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from posaudit.generate.extra_day import add_files, split
+from posaudit.tools.generator.extra_day import add_files, split
 
 ROOT = Path(__file__).resolve().parents[1]
 POSAUDIT = [sys.executable, "-m", "posaudit.cli"]

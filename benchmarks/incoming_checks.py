@@ -25,10 +25,10 @@ from typing import Any
 
 import duckdb
 
-from expectations.config import DQConfig
-from expectations.core import DQContext
-from ingest.cardsafe import CardKey
-from ingest.landing import ingest_landing
+from posaudit.expectations.config import DQConfig
+from posaudit.expectations.core import DQContext
+from posaudit.ingest.cardsafe import CardKey
+from posaudit.ingest.landing import ingest_landing
 
 KEY = CardKey(b"benchmark-card-key-0123456789")
 SIZES = {
@@ -38,7 +38,7 @@ SIZES = {
 
 
 def generated(name: str, root: Path) -> Path:
-    from posaudit.generate import GenerateConfig, generate
+    from posaudit.tools.generator import GenerateConfig, generate
 
     out = root / name
     generate(GenerateConfig(out=out, **SIZES[name]))

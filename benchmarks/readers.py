@@ -64,8 +64,8 @@ def query_loop(warehouse: Path, interval: float, stop: threading.Event,
                out: dict[str, Any]) -> None:
     """The same query through the library, in this process: no process start-up in between,
     so it reads far more often, across every publish and prune."""
+    from posaudit.pipeline.warehouse import Warehouse
     from posaudit.sql import query
-    from posaudit.warehouse import Warehouse
 
     wh = Warehouse.at(warehouse)
     while not stop.is_set():
@@ -147,7 +147,7 @@ def main() -> None:
         return
 
     sys.path.insert(0, str(ROOT))
-    from posaudit.generate import GenerateConfig, generate
+    from posaudit.tools.generator import GenerateConfig, generate
     from tests.test_crash_safety import day_of, stage
 
     started = time.monotonic()

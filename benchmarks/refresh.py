@@ -7,7 +7,7 @@
 1. Landing zone: generates D + 1 days (N × (D + 1) / D transactions, ending yesterday, so that
    the incoming date checks accept every line) with ``posaudit generate``, or copies
    ``--landing`` (a generated zone, D + 1 days long), then splits it into the first D days and
-   the extra day E (the zone's last business day) with ``posaudit.generate.extra_day.split``
+   the extra day E (the zone's last business day) with ``posaudit.tools.generator.extra_day.split``
    (which files move is described there).
    The first D days then have exactly the coverage a D-day zone has: journals to E − 1,
    settlement files to E − 2, bank statements to E − 1.
@@ -52,7 +52,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from posaudit.generate.extra_day import add_files, copy_tree, split
+from posaudit.tools.generator.extra_day import add_files, copy_tree, split
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

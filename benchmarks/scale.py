@@ -27,11 +27,11 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.landing import detect, landing_files, new_run_id
-from ingest.source import SourceFile
-from posaudit.dbt_runner import run_dbt
-from posaudit.refresh import run_ingest
-from posaudit.warehouse import Warehouse
+from posaudit.ingest.landing import detect, landing_files, new_run_id
+from posaudit.ingest.source import SourceFile
+from posaudit.pipeline.dbt_runner import run_dbt
+from posaudit.pipeline.refresh import run_ingest
+from posaudit.pipeline.warehouse import Warehouse
 
 
 def duckdb_read(landing: Path, database: str = ":memory:",
@@ -95,7 +95,7 @@ def main() -> None:
     landing = args.landing
     gen_seconds = None
     if landing is None:
-        from posaudit.generate import GenerateConfig, generate
+        from posaudit.tools.generator import GenerateConfig, generate
 
         landing = work / "landing"
         t = time.perf_counter()

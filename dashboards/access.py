@@ -15,9 +15,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from dashboards import auth
 from posaudit.cases import roles
 from posaudit.dashboard_server import LOGIN_ENV
+from posaudit.dashboards import auth
 
 AUTO, OPTIONAL = "auto", "optional"
 

@@ -1,15 +1,9 @@
 """posaudit dashboards: this file only routes."""
 
-import sys
-from pathlib import Path
-
 import streamlit as st
 
-# `streamlit run` puts this folder, not the project, on sys.path.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from dashboards import access, gate, i18n
-from dashboards.frame import language
+from posaudit.dashboards import access, gate, i18n
+from posaudit.dashboards.frame import language
 
 PAGES = [("views/overview.py", "page.overview", "overview"),
          ("views/error_rates.py", "page.error_rates", "error-rates"),

@@ -25,10 +25,10 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboards import i18n, login_throttle
-from dashboards.connection import warehouse
-from dashboards.login_throttle import LoginThrottle
 from posaudit.cases import lifecycle, roles
+from posaudit.dashboards import i18n, login_throttle
+from posaudit.dashboards.connection import warehouse
+from posaudit.dashboards.login_throttle import LoginThrottle
 
 SESSION_KEY = "auth_user"
 LOGIN_FAILED = "auth_failed"  # the message key of the last refused attempt, if any

@@ -14,8 +14,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from posaudit.pipeline.warehouse import NoSnapshotError, Warehouse
 from posaudit.sql import open_current
-from posaudit.warehouse import NoSnapshotError, Warehouse
 
 WAREHOUSE_ENV = "POSAUDIT_WAREHOUSE"
 

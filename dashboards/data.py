@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboards import queries, schema_docs
-from dashboards.connection import Snapshot, run
+from posaudit.dashboards import queries, schema_docs
+from posaudit.dashboards.connection import Snapshot, run
 
 
 @st.cache_data(max_entries=2048, show_spinner=False)

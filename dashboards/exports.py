@@ -14,9 +14,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from dashboards.access import Viewer
-from ingest.cardsafe import scrub_card_like
 from posaudit.cases.roles import READ_TRANSACTIONS
+from posaudit.dashboards.access import Viewer
+from posaudit.ingest.cardsafe import scrub_card_like
 
 EXCEL_SHEET_CHARS = 31
 

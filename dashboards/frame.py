@@ -10,10 +10,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboards import access, auth, data, i18n, queries
-from dashboards.access import Viewer
-from dashboards.connection import Snapshot, current_snapshot
-from dashboards.filters import DIMENSIONS, Filters, Predicate
+from posaudit.dashboards import access, auth, data, i18n, queries
+from posaudit.dashboards.access import Viewer
+from posaudit.dashboards.connection import Snapshot, current_snapshot
+from posaudit.dashboards.filters import DIMENSIONS, Filters, Predicate
 
 LANG_WIDGET = "w_lang"
 PERIOD_WIDGET = "f_period"

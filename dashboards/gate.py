@@ -7,8 +7,8 @@ from typing import NoReturn
 
 import streamlit as st
 
-from dashboards import access, auth, i18n
-from dashboards.frame import language_selector, url_params
+from posaudit.dashboards import access, auth, i18n
+from posaudit.dashboards.frame import language_selector, url_params
 
 
 def login_page(viewer: access.Viewer) -> NoReturn:

@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from dashboards.auth import Identity
 from posaudit.cases import lifecycle
 from posaudit.cases.lifecycle import Actor
 from posaudit.cases.reports import (
@@ -27,6 +26,7 @@ from posaudit.cases.reports import (
     validate_report,
 )
 from posaudit.cases.store import Store
+from posaudit.dashboards.auth import Identity
 
 # What staff most often notice at the till (exception types of PRODUCT.md), then anything else.
 ERROR_TYPES = ("DUPLICATE_CHARGE", "ONE_SIDED", "VOID_SETTLED", "AMOUNT_MISMATCH",

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import yaml
 
-PROJECT = Path(__file__).resolve().parents[1]
-MARTS = PROJECT / "models" / "marts"
+from posaudit.resources import project_dir
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class Model:
 
 def marts(dbt_dir: Path) -> list[Model]:
     found = from_manifest(dbt_dir / "target" / "manifest.json")
-    return found if found else from_yml(MARTS)
+    return found if found else from_yml(project_dir() / "models" / "marts")
 
 
 def from_manifest(path: Path) -> list[Model]:

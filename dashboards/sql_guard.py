@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from ingest.cardsafe import scrub
+from posaudit.ingest.cardsafe import scrub
 
 DEFAULT_SECONDS = 10.0
 DEFAULT_ROWS = 10_000

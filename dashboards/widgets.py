@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import exports, i18n
-from dashboards.frame import Page, keep, set_param, url_params
 from posaudit.cases.roles import READ_TRANSACTIONS
+from posaudit.dashboards import exports, i18n
+from posaudit.dashboards.frame import Page, keep, set_param, url_params
 
 
 def table(page: Page, df: pd.DataFrame, name: str, *, height: int | None = None,

@@ -10,10 +10,10 @@ from datetime import datetime
 
 import pandas as pd
 
-from dashboards import exports, queries
-from dashboards.access import Viewer
-from dashboards.filters import Filters
 from posaudit.cases.roles import READ_TRANSACTIONS
+from posaudit.dashboards import exports, queries
+from posaudit.dashboards.access import Viewer
+from posaudit.dashboards.filters import Filters
 
 Fetch = Callable[[str, list[object]], pd.DataFrame]
 SHEETS = ("Summary", "Exceptions", "Loss by type", "Data quality", "Run record")

@@ -10,7 +10,8 @@ from typing import Any
 
 import yaml
 
-from expectations.core import CRITICAL, WARNING, Severity
+from posaudit.expectations.core import CRITICAL, WARNING, Severity
+from posaudit.resources import default_config
 
 CONFIG_ENV = "POSAUDIT_DQ_CONFIG"
 
@@ -51,10 +52,9 @@ class DQConfig:
         if path is None and os.environ.get(CONFIG_ENV):
             path = Path(os.environ[CONFIG_ENV])
         if path is None:
-            candidate = Path(__file__).resolve().parents[1] / "dq.yml"
-            if not candidate.exists():
+            path = default_config("dq.yml")
+            if path is None:
                 return cls()
-            path = candidate
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:

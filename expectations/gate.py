@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from expectations.core import CRITICAL, FAILED, PASSED, WARNING, CheckResult
+from posaudit.expectations.core import CRITICAL, FAILED, PASSED, WARNING, CheckResult
 
 SUITE = "gate.landing"
 CHECK = "no_critical_quarantine_outstanding"

@@ -34,8 +34,8 @@ from typing import Any
 import great_expectations.expectations as gxe
 import polars as pl
 
-from expectations.config import DQConfig
-from expectations.core import (
+from posaudit.expectations.config import DQConfig
+from posaudit.expectations.core import (
     CRITICAL,
     ERROR,
     FAILED,
@@ -46,9 +46,9 @@ from expectations.core import (
     DQContext,
     Severity,
 )
-from ingest.cardsafe import card_candidates, find_card_numbers
-from ingest.layouts.base import Control, Layout, Parsed
-from ingest.table import CARD_MASKED
+from posaudit.ingest.cardsafe import card_candidates, find_card_numbers
+from posaudit.ingest.layouts.base import Control, Layout, Parsed
+from posaudit.ingest.table import CARD_MASKED
 
 # In the order a quarantined file's error lists them (critical ones go first).
 CHECKS = ("columns_typed", "keys_not_null", "keys_unique", "amounts_in_range",

@@ -22,8 +22,8 @@ import duckdb
 import great_expectations.expectations as gxe
 import pandas as pd
 
-from expectations.config import DQConfig
-from expectations.core import FAILED, Check, CheckResult, DQContext, Validation
+from posaudit.expectations.config import DQConfig
+from posaudit.expectations.core import FAILED, Check, CheckResult, DQContext, Validation
 
 DEPOSIT_TYPES = ("DEPOSIT_MISMATCH", "MISSING_DEPOSIT")
 WALLET_CHANNELS = ("QR_WECHAT", "QR_ALIPAY")
@@ -34,7 +34,7 @@ SETTLED_STATUSES = ("MATCHED", "AMOUNT_MISMATCH", "SETTLED_NOT_EXPECTED")
 LISTED_PER_CHECK = 50
 # Anomaly checks look at the days a run brought in, widened so that a day whose neighbours
 # just arrived (a missing statement becomes due) is looked at too; a run that brings in no day
-# looks at the days the run before it looked at (posaudit.refresh), so that the same data
+# looks at the days the run before it looked at (posaudit.pipeline.refresh), so that the same data
 # always gets the same warnings.
 ANOMALY_MARGIN_DAYS = 3
 

@@ -13,8 +13,8 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from expectations.core import CheckResult
-from ingest.cardsafe import scrub_card_like
+from posaudit.expectations.core import CheckResult
+from posaudit.ingest.cardsafe import scrub_card_like
 
 SCHEMA = "audit"
 TABLE = f"{SCHEMA}.dq_check_results"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.cardsafe import scrub
+from posaudit.ingest.cardsafe import scrub
 
 
 class IngestError(Exception):

@@ -26,9 +26,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from expectations.config import DQConfig
-from expectations.core import WARNING, CheckResult, DQContext
-from expectations.incoming import (
+from posaudit.expectations.config import DQConfig
+from posaudit.expectations.core import WARNING, CheckResult, DQContext
+from posaudit.expectations.incoming import (
     FileFailure,
     Prepared,
     WindowFile,
@@ -36,11 +36,11 @@ from expectations.incoming import (
     refusal,
     validate_window,
 )
-from ingest.cardsafe import CardKey, scrub
-from ingest.errors import IngestError
-from ingest.layouts import LAYOUTS, Layout, Parsed
-from ingest.load import RAW, PendingBatch, ensure_schema, write_batch
-from ingest.source import SourceFile
+from posaudit.ingest.cardsafe import CardKey, scrub
+from posaudit.ingest.errors import IngestError
+from posaudit.ingest.layouts import LAYOUTS, Layout, Parsed
+from posaudit.ingest.load import RAW, PendingBatch, ensure_schema, write_batch
+from posaudit.ingest.source import SourceFile
 
 log = logging.getLogger("posaudit.ingest")
 

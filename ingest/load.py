@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from ingest.layouts import LAYOUTS
+from posaudit.ingest.layouts import LAYOUTS
 
 RAW = "raw"
 

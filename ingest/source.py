@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ingest.errors import IngestError
+from posaudit.ingest.errors import IngestError
 
 ZIP_MAGIC = b"PK\x03\x04"
 

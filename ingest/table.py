@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ingest.cardsafe import CardKey, mask_card_column, protect_card_column
-from ingest.errors import IngestError
+from posaudit.ingest.cardsafe import CardKey, mask_card_column, protect_card_column
+from posaudit.ingest.errors import IngestError
 
 MONEY = pl.Decimal(18, 2)
 MONEY5 = pl.Decimal(18, 5)

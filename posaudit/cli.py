@@ -18,10 +18,10 @@ from posaudit.arguments import (
     add_warehouse,
     subcommand,
 )
-from posaudit.refresh import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_WARN
+from posaudit.pipeline.refresh import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_WARN
 
 if TYPE_CHECKING:
-    from posaudit.progress import Console
+    from posaudit.pipeline.progress import Console
 
 DESCRIPTION = ("posaudit: an audit warehouse for POS error transactions. It loads a landing zone "
                "into DuckDB, reconciles it with dbt, checks it, publishes read-only snapshots "
@@ -35,13 +35,13 @@ def _say(message: str) -> None:
 
 def _console() -> Console:
     """A progress bar on a terminal, timestamped lines elsewhere ($POSAUDIT_PROGRESS)."""
-    from posaudit.progress import Console
+    from posaudit.pipeline.progress import Console
 
     return Console.for_stream(sys.stdout)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from posaudit.generate import GenerateConfig, generate
+    from posaudit.tools.generator import GenerateConfig, generate
 
     config = GenerateConfig(
         out=Path(args.out), seed=args.seed, days=args.days, terminals=args.terminals,
@@ -55,8 +55,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from posaudit.refresh import ingest
-    from posaudit.warehouse import Warehouse
+    from posaudit.pipeline.refresh import ingest
+    from posaudit.pipeline.warehouse import Warehouse
 
     say = _console()
     report = ingest(Path(args.landing), Warehouse.at(args.warehouse), say,
@@ -71,10 +71,10 @@ def _list_files(args: argparse.Namespace) -> bool:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from expectations.config import DQConfig
-    from posaudit.alerts_config import AlertsConfig
-    from posaudit.refresh import refresh
-    from posaudit.warehouse import Warehouse, keep_from
+    from posaudit.alerts.config import AlertsConfig
+    from posaudit.expectations.config import DQConfig
+    from posaudit.pipeline.refresh import refresh
+    from posaudit.pipeline.warehouse import Warehouse, keep_from
 
     config = DQConfig.load(Path(args.dq_config) if args.dq_config else None)
     # Loaded before any work: a bad alerts file is a usage error (exit 3), not a silent run.
@@ -97,7 +97,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 def cmd_snapshots(args: argparse.Namespace) -> int:
     import json
 
-    from posaudit.warehouse import Warehouse
+    from posaudit.pipeline.warehouse import Warehouse
 
     warehouse = Warehouse.at(args.warehouse)
     if args.current_path:
@@ -140,10 +140,10 @@ def _count(value: object) -> str:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from posaudit.lock import WarehouseLock
-    from posaudit.recovery import recover
-    from posaudit.run_record import verify_readable
-    from posaudit.warehouse import Warehouse
+    from posaudit.pipeline.lock import WarehouseLock
+    from posaudit.pipeline.recovery import recover
+    from posaudit.pipeline.run_record import verify_readable
+    from posaudit.pipeline.warehouse import Warehouse
 
     warehouse = Warehouse.at(args.warehouse)
     with WarehouseLock.acquire(warehouse.lock_path, "rollback") as lock:
@@ -159,8 +159,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
     import polars as pl
 
+    from posaudit.pipeline.warehouse import Warehouse
     from posaudit.sql import query
-    from posaudit.warehouse import Warehouse
 
     try:
         frame = query(Warehouse.at(args.warehouse), args.query)
@@ -177,8 +177,8 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from posaudit.evaluate import evaluate, render
-    from posaudit.warehouse import Warehouse
+    from posaudit.pipeline.warehouse import Warehouse
+    from posaudit.tools.evaluate import evaluate, render
 
     scores = evaluate(Warehouse.at(args.warehouse), Path(args.labels),
                       exclude_recovered=args.exclude_recovered)
@@ -194,12 +194,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     from posaudit import dashboard_server as server
-    from posaudit.warehouse import Warehouse
+    from posaudit.pipeline.warehouse import Warehouse
 
     warehouse = Warehouse.at(args.warehouse)
     warehouse.current_snapshot()  # fail early and clearly when nothing is published
     login = server.login_mode(args.login or os.environ.get(server.LOGIN_ENV))
-    app = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+    from posaudit.resources import dashboard_app
+
+    app = dashboard_app()
     env = {**os.environ, "POSAUDIT_WAREHOUSE": str(warehouse.root)}
     if login is not None:
         env[server.LOGIN_ENV] = login
@@ -309,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    from posaudit.lock import WarehouseBusyError
+    from posaudit.pipeline.lock import WarehouseBusyError
 
     try:
         return int(args.func(args))
@@ -318,12 +320,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"posaudit {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (FileNotFoundError, NotADirectoryError, ValueError) as exc:
-        from ingest.cardsafe import scrub
+        from posaudit.ingest.cardsafe import scrub
 
         print(f"posaudit {args.command}: {scrub(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except RuntimeError as exc:
-        from ingest.cardsafe import scrub
+        from posaudit.ingest.cardsafe import scrub
 
         print(f"posaudit {args.command}: {scrub(str(exc))}", file=sys.stderr)
         return EXIT_REFUSED if args.command == "refresh" else EXIT_USAGE
@@ -334,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         # warnings": a refresh that crashed published nothing, so it says 2.
         import traceback
 
-        from ingest.cardsafe import scrub
+        from posaudit.ingest.cardsafe import scrub
 
         print(scrub(traceback.format_exc()), file=sys.stderr)
         print(f"posaudit refresh: stopped by {type(exc).__name__}: {scrub(str(exc))}; "

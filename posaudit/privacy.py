@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.cardsafe import card_runs, mask_pan
+from posaudit.ingest.cardsafe import card_runs, mask_pan
 
 _ID_NUMBER = re.compile(r"(?<![\dA-Za-z.])\d{17}[\dXx](?![\dA-Za-z])")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -9,7 +9,7 @@ from typing import TypeVar
 import duckdb
 import polars as pl
 
-from posaudit.warehouse import NoSnapshotError, Warehouse
+from posaudit.pipeline.warehouse import NoSnapshotError, Warehouse
 
 # A publish switches CURRENT and may then prune the snapshot a reader had just been pointed
 # at; each retry reads the pointer again and lands on the new snapshot.

@@ -9,16 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-SAMPLES = SHARED / "samples"
-POSAUDIT = Path(sys.executable).parent / "posaudit"
+from tests.helpers.paths import POSAUDIT, ROOT, SAMPLES, SHARED  # noqa: F401  (re-exported)
 
 SMALL = {"seed": 7, "days": 10, "terminals": 12, "transactions": 6000, "per_type": 20}
 
@@ -44,7 +40,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None,
 
 @pytest.fixture(scope="session")
 def generated_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from posaudit.generate import GenerateConfig, generate
+    from posaudit.tools.generator import GenerateConfig, generate
 
     out = tmp_path_factory.mktemp("landing") / "landing"
     generate(GenerateConfig(out=out, **SMALL))

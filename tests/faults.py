@@ -22,9 +22,9 @@ from decimal import Decimal, InvalidOperation
 from itertools import pairwise
 from pathlib import Path
 
-from ingest.errors import IngestError
-from ingest.landing import detect
-from ingest.source import SourceFile
+from posaudit.ingest.errors import IngestError
+from posaudit.ingest.landing import detect
+from posaudit.ingest.source import SourceFile
 
 BOM = b"\xef\xbb\xbf"
 # How a file's bytes decode: GB18030 reads every GBK file and writes GBK characters back as GBK.

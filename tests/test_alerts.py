@@ -23,10 +23,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from expectations.core import CRITICAL, FAILED, PASSED, WARNING, CheckResult
-from ingest.cardsafe import luhn_valid, mask_pan
-from posaudit.alerts import raise_alerts, send_test_alert
-from posaudit.alerts_config import (
+from posaudit.alerts.config import (
     AlertsConfig,
     DataQualityRule,
     EmailChannel,
@@ -36,9 +33,12 @@ from posaudit.alerts_config import (
     TerminalErrorRateRule,
     WebhookChannel,
 )
+from posaudit.alerts.runner import raise_alerts, send_test_alert
+from posaudit.expectations.core import CRITICAL, FAILED, PASSED, WARNING, CheckResult
+from posaudit.ingest.cardsafe import luhn_valid, mask_pan
+from posaudit.pipeline.refresh import RefreshResult, run_ingest
+from posaudit.pipeline.warehouse import Warehouse
 from posaudit.privacy import scan_text
-from posaudit.refresh import RefreshResult, run_ingest
-from posaudit.warehouse import Warehouse
 from tests.conftest import ROOT, Built
 
 pytestmark = pytest.mark.slow
@@ -510,7 +510,7 @@ def test_a_refresh_whose_build_failed_still_alerts(generated_landing: Path,
 
 def test_the_alerts_view_follows_the_table(built: Built, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from posaudit.dbt_runner import run_dbt
+    from posaudit.pipeline.dbt_runner import run_dbt
 
     snapshot = (built.warehouse / "snapshots" / (
         (built.warehouse / "CURRENT").read_text().strip() + ".duckdb"))

@@ -22,9 +22,9 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from posaudit import build_window
-from posaudit.evaluate import evaluate
-from posaudit.warehouse import Warehouse
+from posaudit.pipeline import build_window
+from posaudit.pipeline.warehouse import Warehouse
+from posaudit.tools.evaluate import evaluate
 from tests.conftest import Built, run_cli
 from tests.dashboards.conftest import APP, PAGES, release_connections
 

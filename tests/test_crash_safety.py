@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from posaudit.warehouse import Warehouse
+from posaudit.pipeline.warehouse import Warehouse
 from tests.conftest import POSAUDIT, ROOT, Built, run_cli
 
 pytestmark = pytest.mark.slow

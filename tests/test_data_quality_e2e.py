@@ -28,7 +28,7 @@ from faults import (
     repeat_statement_line,
 )
 
-from posaudit.warehouse import Warehouse
+from posaudit.pipeline.warehouse import Warehouse
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow
@@ -71,7 +71,7 @@ def _run_id(stdout: str) -> str:
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
-    from posaudit.generate import GenerateConfig, generate
+    from posaudit.tools.generator import GenerateConfig, generate
 
     root = tmp_path_factory.mktemp("dq_e2e")
     good = root / "good"

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from posaudit.warehouse import Warehouse
+from posaudit.pipeline.warehouse import Warehouse
 from tests.conftest import ROOT, Built
 
 

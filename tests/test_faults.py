@@ -35,7 +35,7 @@ BOM = b"\xef\xbb\xbf"
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from posaudit.generate import GenerateConfig, generate
+    from posaudit.tools.generator import GenerateConfig, generate
 
     out = tmp_path_factory.mktemp("faults") / "landing"
     generate(GenerateConfig(out=out, **CONFIG))

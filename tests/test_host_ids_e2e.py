@@ -15,11 +15,11 @@ from subprocess import CompletedProcess
 import duckdb
 import pytest
 
-from ingest.cardsafe import is_card_number, mask_pan
-from ingest.layouts import LAYOUTS
-from posaudit.evaluate import evaluate
+from posaudit.ingest.cardsafe import is_card_number, mask_pan
+from posaudit.ingest.layouts import LAYOUTS
+from posaudit.pipeline.warehouse import Warehouse
 from posaudit.privacy import scan_duckdb
-from posaudit.warehouse import Warehouse
+from posaudit.tools.evaluate import evaluate
 from tests.conftest import run_cli
 
 HOST = ("--seed", "5", "--days", "10", "--terminals", "12", "--transactions", "4000",

@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from posaudit import build_window
-from posaudit.generate import GenerateConfig, generate
-from posaudit.generate.extra_day import add_files, copy_tree, split
+from posaudit.pipeline import build_window
+from posaudit.tools.generator import GenerateConfig, generate
+from posaudit.tools.generator.extra_day import add_files, copy_tree, split
 from tests.conftest import run_cli
 
 # Columns that say when, not what: the run's time, or the coverage when a line was decided.

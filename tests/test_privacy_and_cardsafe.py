@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from ingest.cardsafe import (
+from posaudit.ingest.cardsafe import (
     KEY_ENV,
     KEY_FILE_ENV,
     CardKey,

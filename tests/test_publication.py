@@ -22,11 +22,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.landing import new_run_id
-from posaudit.lock import Holder, WarehouseBusyError, WarehouseLock
-from posaudit.progress import Console
+from posaudit.ingest.landing import new_run_id
+from posaudit.pipeline.lock import Holder, WarehouseBusyError, WarehouseLock
+from posaudit.pipeline.progress import Console
+from posaudit.pipeline.warehouse import Warehouse, keep_from
 from posaudit.sql import open_current, query
-from posaudit.warehouse import Warehouse, keep_from
 from tests.conftest import POSAUDIT, ROOT, Built, run_cli
 
 

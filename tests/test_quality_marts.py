@@ -11,7 +11,7 @@ import duckdb
 import pytest
 import yaml
 
-from posaudit.warehouse import Warehouse
+from posaudit.pipeline.warehouse import Warehouse
 from tests.conftest import ROOT, Built, run_cli
 
 VARS: dict[str, Any] = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]

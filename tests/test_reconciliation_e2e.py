@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
-from posaudit.evaluate import evaluate
-from posaudit.warehouse import Warehouse
+from posaudit.pipeline.warehouse import Warehouse
+from posaudit.tools.evaluate import evaluate
 from tests.conftest import Built, run_cli
 
 DEFINITE_TYPES = {

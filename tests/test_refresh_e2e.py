@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from posaudit.pipeline.warehouse import Warehouse
 from posaudit.privacy import scan_duckdb, scan_files
-from posaudit.warehouse import Warehouse
 from tests.conftest import ROOT, Built, run_cli
 
 RAW_TABLES = (

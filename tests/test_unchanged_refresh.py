@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from posaudit.warehouse import Warehouse, write_json
+from posaudit.pipeline.warehouse import Warehouse, write_json
 from tests.conftest import Built, run_cli
 from tests.test_publication import copy_warehouse, run_id_of
 

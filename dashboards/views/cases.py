@@ -6,12 +6,12 @@ only the linked exception comes from the snapshot."""
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, casework, queries
-from dashboards.connection import warehouse
-from dashboards.frame import keep, set_param, start, url_params
-from dashboards.widgets import drill_down, shown, table
 from posaudit.cases import lifecycle
 from posaudit.cases.reports import get_report
+from posaudit.dashboards import auth, casework, queries
+from posaudit.dashboards.connection import warehouse
+from posaudit.dashboards.frame import keep, set_param, start, url_params
+from posaudit.dashboards.widgets import drill_down, shown, table
 
 PARAM = "case"
 LIST_LIMIT = 1000

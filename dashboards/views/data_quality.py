@@ -3,10 +3,10 @@ files and why, and the Data Docs site."""
 
 import streamlit as st
 
-from dashboards import data, queries
-from dashboards.connection import warehouse
-from dashboards.frame import start
-from dashboards.widgets import table
+from posaudit.dashboards import data, queries
+from posaudit.dashboards.connection import warehouse
+from posaudit.dashboards.frame import start
+from posaudit.dashboards.widgets import table
 
 page = start("page.data_quality", with_filters=False)
 t = page.t

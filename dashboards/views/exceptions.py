@@ -6,10 +6,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from dashboards import casework, queries
-from dashboards.connection import warehouse
-from dashboards.frame import start, url_params
-from dashboards.widgets import drill_down, shown, table
+from posaudit.dashboards import casework, queries
+from posaudit.dashboards.connection import warehouse
+from posaudit.dashboards.frame import start, url_params
+from posaudit.dashboards.widgets import drill_down, shown, table
 
 LIST_LIMIT = 500
 PARAM = "exception"

@@ -3,9 +3,9 @@ aging and the largest open items."""
 
 import streamlit as st
 
-from dashboards import charts, queries
-from dashboards.frame import start
-from dashboards.widgets import table
+from posaudit.dashboards import charts, queries
+from posaudit.dashboards.frame import start
+from posaudit.dashboards.widgets import table
 
 page = start("page.loss")
 t = page.t

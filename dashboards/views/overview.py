@@ -3,11 +3,11 @@
 import duckdb
 import streamlit as st
 
-from dashboards import charts, data, queries, workpaper
-from dashboards.connection import run
-from dashboards.frame import start
-from dashboards.widgets import table
 from posaudit.cases.roles import READ_TRANSACTIONS
+from posaudit.dashboards import charts, data, queries, workpaper
+from posaudit.dashboards.connection import run
+from posaudit.dashboards.frame import start
+from posaudit.dashboards.widgets import table
 
 page = start("page.overview")
 t = page.t

@@ -7,9 +7,9 @@ import uuid
 
 import streamlit as st
 
-from dashboards import auth, casework, queries, reporting
-from dashboards.connection import warehouse
-from dashboards.frame import start, url_params
+from posaudit.dashboards import auth, casework, queries, reporting
+from posaudit.dashboards.connection import warehouse
+from posaudit.dashboards.frame import start, url_params
 
 ERRORS, FILED, NONCE = "rep_errors", "rep_filed", "rep_session"
 # Widget key → default; the form is reset to these after a report is filed.

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, queries
-from dashboards.frame import start
-from dashboards.widgets import table
+from posaudit.dashboards import charts, queries
+from posaudit.dashboards.frame import start
+from posaudit.dashboards.widgets import table
 
 # Events this far either side of a terminal's exceptions make its timeline.
 WINDOW = timedelta(minutes=30)

@@ -7,11 +7,11 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from dashboards import access, data, sql_guard
-from dashboards.connection import cursor_on, warehouse
-from dashboards.frame import start
-from dashboards.widgets import table
 from posaudit.cases.roles import READ_TRANSACTIONS
+from posaudit.dashboards import access, data, sql_guard
+from posaudit.dashboards.connection import cursor_on, warehouse
+from posaudit.dashboards.frame import start
+from posaudit.dashboards.widgets import table
 
 HISTORY = "sql_history"
 LIMITS = sql_guard.Limits()

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from ingest.layouts.adyen_sdr import AdyenSdr
-from ingest.layouts.alipay_bill import AlipayBill
-from ingest.layouts.bank_statement_cn import BankStatementCn
-from ingest.layouts.base import Control, Layout, Parsed
-from ingest.layouts.cn_pos_statement import CnPosStatement
-from ingest.layouts.error_report import ErrorReport
-from ingest.layouts.pos_journal import PosJournalCn, PosJournalV1
-from ingest.layouts.reference import FeeContracts, Terminals
-from ingest.layouts.terminal_events import TerminalEvents
-from ingest.layouts.wechat_bill import WechatBill
+from posaudit.ingest.layouts.adyen_sdr import AdyenSdr
+from posaudit.ingest.layouts.alipay_bill import AlipayBill
+from posaudit.ingest.layouts.bank_statement_cn import BankStatementCn
+from posaudit.ingest.layouts.base import Control, Layout, Parsed
+from posaudit.ingest.layouts.cn_pos_statement import CnPosStatement
+from posaudit.ingest.layouts.error_report import ErrorReport
+from posaudit.ingest.layouts.pos_journal import PosJournalCn, PosJournalV1
+from posaudit.ingest.layouts.reference import FeeContracts, Terminals
+from posaudit.ingest.layouts.terminal_events import TerminalEvents
+from posaudit.ingest.layouts.wechat_bill import WechatBill
 
 LAYOUTS: tuple[Layout, ...] = (
     PosJournalV1(),

@@ -12,11 +12,11 @@ from decimal import Decimal
 
 import polars as pl
 
-from ingest.cardsafe import mask_card_column
-from ingest.layouts.base import Control, Layout, Parsed, first_line, header_names
-from ingest.layouts.formats import ACCOUNT, ADYEN_REFERENCE, MERCHANT_REFERENCE
-from ingest.source import SourceFile
-from ingest.table import Field, cast_fields, norm, note_masked, read_delimited
+from posaudit.ingest.cardsafe import mask_card_column
+from posaudit.ingest.layouts.base import Control, Layout, Parsed, first_line, header_names
+from posaudit.ingest.layouts.formats import ACCOUNT, ADYEN_REFERENCE, MERCHANT_REFERENCE
+from posaudit.ingest.source import SourceFile
+from posaudit.ingest.table import Field, cast_fields, norm, note_masked, read_delimited
 
 FIELDS = (
     Field("Company Account", "company_account", free_text=True),

@@ -14,11 +14,11 @@ from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
-from ingest.errors import IngestError
-from ingest.layouts.base import Control, Layout, Parsed
-from ingest.layouts.formats import REFERENCE
-from ingest.source import SourceFile
-from ingest.table import Field, cast_fields, norm, read_delimited
+from posaudit.ingest.errors import IngestError
+from posaudit.ingest.layouts.base import Control, Layout, Parsed
+from posaudit.ingest.layouts.formats import REFERENCE
+from posaudit.ingest.source import SourceFile
+from posaudit.ingest.table import Field, cast_fields, norm, read_delimited
 
 FIELDS = (
     Field("支付宝交易号", "alipay_trade_no", required=True, pattern=REFERENCE),

@@ -11,10 +11,10 @@ from typing import ClassVar
 
 import polars as pl
 
-from ingest.layouts.base import CsvLayout, fail_where
-from ingest.layouts.formats import REFERENCE
-from ingest.source import SourceFile
-from ingest.table import MONEY, Field
+from posaudit.ingest.layouts.base import CsvLayout, fail_where
+from posaudit.ingest.layouts.formats import REFERENCE
+from posaudit.ingest.source import SourceFile
+from posaudit.ingest.table import MONEY, Field
 
 
 class BankStatementCn(CsvLayout):

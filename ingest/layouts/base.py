@@ -10,10 +10,10 @@ from typing import ClassVar
 
 import polars as pl
 
-from ingest.cardsafe import CardKey
-from ingest.errors import IngestError
-from ingest.source import SourceFile
-from ingest.table import Field, StringTable, cast_fields, ddl_type, norm, read_delimited
+from posaudit.ingest.cardsafe import CardKey
+from posaudit.ingest.errors import IngestError
+from posaudit.ingest.source import SourceFile
+from posaudit.ingest.table import Field, StringTable, cast_fields, ddl_type, norm, read_delimited
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from typing import ClassVar
 
 import polars as pl
 
-from ingest.layouts.base import CsvLayout, fail_where
-from ingest.layouts.formats import MERCHANT_NO, REFERENCE, RRN, SIX_DIGITS, TERMINAL_ID
-from ingest.source import SourceFile
-from ingest.table import Field
+from posaudit.ingest.layouts.base import CsvLayout, fail_where
+from posaudit.ingest.layouts.formats import MERCHANT_NO, REFERENCE, RRN, SIX_DIGITS, TERMINAL_ID
+from posaudit.ingest.source import SourceFile
+from posaudit.ingest.table import Field
 
 TXN_TYPES = ("消费", "撤销", "退货", "预授权完成")
 PRODUCTS = ("银行卡", "微信", "支付宝", "银联二维码")

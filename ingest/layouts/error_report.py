@@ -7,11 +7,17 @@ from typing import ClassVar
 
 import polars as pl
 
-from ingest.errors import IngestError
-from ingest.layouts.base import CsvLayout, Parsed
-from ingest.layouts.formats import ACCOUNT, REFERENCE, TYPED_RRN, TYPED_TERMINAL_ID, TYPED_TRACE
-from ingest.source import SourceFile
-from ingest.table import Field, StringTable, cast_fields, norm
+from posaudit.ingest.errors import IngestError
+from posaudit.ingest.layouts.base import CsvLayout, Parsed
+from posaudit.ingest.layouts.formats import (
+    ACCOUNT,
+    REFERENCE,
+    TYPED_RRN,
+    TYPED_TERMINAL_ID,
+    TYPED_TRACE,
+)
+from posaudit.ingest.source import SourceFile
+from posaudit.ingest.table import Field, StringTable, cast_fields, norm
 
 FIELDS = (
     Field("report_id", "report_id", required=True, pattern=REFERENCE),

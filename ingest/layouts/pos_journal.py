@@ -10,8 +10,8 @@ from typing import ClassVar
 
 import polars as pl
 
-from ingest.layouts.base import CsvLayout, fail_where
-from ingest.layouts.formats import (
+from posaudit.ingest.layouts.base import CsvLayout, fail_where
+from posaudit.ingest.layouts.formats import (
     AUTH_CODE,
     MERCHANT_NO,
     OPERATOR,
@@ -21,8 +21,8 @@ from ingest.layouts.formats import (
     SIX_DIGITS,
     TERMINAL_ID,
 )
-from ingest.source import SourceFile
-from ingest.table import Field
+from posaudit.ingest.source import SourceFile
+from posaudit.ingest.table import Field
 
 
 def _common(txn_type: tuple[str, ...], channel: tuple[str, ...], card_type: tuple[str, ...],

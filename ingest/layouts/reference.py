@@ -10,10 +10,10 @@ from typing import ClassVar
 
 import polars as pl
 
-from ingest.layouts.base import CsvLayout, fail_where
-from ingest.layouts.formats import ACCOUNT, TERMINAL_ID
-from ingest.source import SourceFile
-from ingest.table import Field
+from posaudit.ingest.layouts.base import CsvLayout, fail_where
+from posaudit.ingest.layouts.formats import ACCOUNT, TERMINAL_ID
+from posaudit.ingest.source import SourceFile
+from posaudit.ingest.table import Field
 
 
 class Terminals(CsvLayout):

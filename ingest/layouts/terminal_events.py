@@ -6,11 +6,11 @@ import json
 
 import polars as pl
 
-from ingest.errors import IngestError
-from ingest.layouts.base import Layout, Parsed, first_line
-from ingest.layouts.formats import TERMINAL_ID
-from ingest.source import SourceFile
-from ingest.table import Field, StringTable, cast_fields
+from posaudit.ingest.errors import IngestError
+from posaudit.ingest.layouts.base import Layout, Parsed, first_line
+from posaudit.ingest.layouts.formats import TERMINAL_ID
+from posaudit.ingest.source import SourceFile
+from posaudit.ingest.table import Field, StringTable, cast_fields
 
 EVENT_TYPES = (
     "BOOT", "OFFLINE", "ONLINE", "ERROR", "SIGN_IN", "SIGN_IN_FAILED", "KEY_SYNC_FAILED",

@@ -12,11 +12,11 @@ from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
-from ingest.errors import IngestError
-from ingest.layouts.base import Control, Layout, Parsed, first_line, header_names
-from ingest.layouts.formats import ACCOUNT, REFERENCE
-from ingest.source import SourceFile
-from ingest.table import Field, StringTable, cast_fields, norm, read_delimited
+from posaudit.ingest.errors import IngestError
+from posaudit.ingest.layouts.base import Control, Layout, Parsed, first_line, header_names
+from posaudit.ingest.layouts.formats import ACCOUNT, REFERENCE
+from posaudit.ingest.source import SourceFile
+from posaudit.ingest.table import Field, StringTable, cast_fields, norm, read_delimited
 
 _COMMON_HEAD = (
     Field("交易时间", "trade_time", kind="datetime", required=True, fmt="%Y-%m-%d %H:%M:%S"),

@@ -159,7 +159,7 @@ def _matching(store: Store, exception_type: str | None, state: str | None) -> li
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from posaudit.cases.sync import sync_from_warehouse
-    from posaudit.warehouse import Warehouse
+    from posaudit.pipeline.warehouse import Warehouse
 
     snapshot = Warehouse.at(args.warehouse).current_snapshot()
     opened = sync_from_warehouse(Store.at(args.warehouse), snapshot)

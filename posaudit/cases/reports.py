@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from ingest.cardsafe import scrub_card_like
 from posaudit.cases import roles
 from posaudit.cases.lifecycle import ActionRefused, Actor, insert_case, money, new_case_id
 from posaudit.cases.lifecycle import now as utc_now
 from posaudit.cases.store import Store
+from posaudit.ingest.cardsafe import scrub_card_like
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 FORM = "form"

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from posaudit.warehouse import write_json
+from posaudit.pipeline.warehouse import write_json
 
 AUDITOR, OPERATOR, APPROVER, ADMIN, SYSTEM = "auditor", "operator", "approver", "admin", "system"
 ROLES = (AUDITOR, OPERATOR, APPROVER, ADMIN)

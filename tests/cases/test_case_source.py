@@ -24,7 +24,7 @@ from posaudit.cases import roles, trail
 from posaudit.cases.export import export_cases, store_columns
 from posaudit.cases.reports import ReportInput, known_terminals, submit_report
 from posaudit.cases.store import Store
-from posaudit.warehouse import Warehouse
+from posaudit.pipeline.warehouse import Warehouse
 from tests.conftest import Built, run_cli
 
 Who = Callable[[str], lc.Actor]
@@ -322,7 +322,7 @@ def test_the_snapshot_carries_the_case_store(story: Story) -> None:
 @pytest.mark.slow
 def test_a_failed_sync_does_not_fail_the_refresh(generated_landing: Path, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from posaudit import refresh as refresh_module
+    from posaudit.pipeline import refresh as refresh_module
 
     def broken(store: Store, snapshot: Path) -> None:
         raise sqlite3.OperationalError("database is locked")

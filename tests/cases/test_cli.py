@@ -16,7 +16,7 @@ from posaudit.cases import lifecycle as lc
 from posaudit.cases import trail
 from posaudit.cases.store import Store
 from posaudit.cases.sync import sync_from_warehouse
-from posaudit.warehouse import Warehouse
+from posaudit.pipeline.warehouse import Warehouse
 from tests.conftest import Built
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ from posaudit.cases.reports import (
     validate_report,
 )
 from posaudit.cases.store import Store
-from posaudit.warehouse import Warehouse
+from posaudit.pipeline.warehouse import Warehouse
 from tests.conftest import Built
 
 Who = Callable[[str], lc.Actor]

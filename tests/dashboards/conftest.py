@@ -15,12 +15,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboards.connection import CONFIG
 from posaudit.cases import roles
 from posaudit.cases.store import Store, cases_path
 from posaudit.cases.sync import sync_from_warehouse
 from posaudit.dashboard_server import LOGIN_ENV
-from posaudit.warehouse import Warehouse
+from posaudit.dashboards.connection import CONFIG
+from posaudit.pipeline.warehouse import Warehouse
 from tests.conftest import ROOT, Built
 
 APP = str(ROOT / "dashboards" / "app.py")

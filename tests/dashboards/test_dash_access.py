@@ -12,8 +12,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import access
-from posaudit.warehouse import Warehouse
+from posaudit.dashboards import access
+from posaudit.pipeline.warehouse import Warehouse
 from tests.dashboards.conftest import PAGES, login
 
 pytestmark = pytest.mark.slow

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import auth
 from posaudit.cases import roles
+from posaudit.dashboards import auth
 from tests.dashboards.conftest import APP, PAGES, login
 
 pytestmark = pytest.mark.slow

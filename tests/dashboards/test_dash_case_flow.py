@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from posaudit.cases import lifecycle, roles, trail
-from posaudit.warehouse import Warehouse
+from posaudit.pipeline.warehouse import Warehouse
 from tests.conftest import Built, run_cli
 from tests.dashboards.conftest import APP, PAGES, case_store, login, release_connections
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import casework
 from posaudit.cases import lifecycle
+from posaudit.dashboards import casework
 from tests.dashboards.conftest import PAGES, case_store
 
 pytestmark = pytest.mark.slow

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pandas as pd
 
-from dashboards import casework, reporting
-from dashboards.auth import ANONYMOUS, PASSWORD, Identity
 from posaudit.cases import lifecycle, roles
+from posaudit.dashboards import casework, reporting
+from posaudit.dashboards.auth import ANONYMOUS, PASSWORD, Identity
 
 
 def test_actions_follow_the_state_and_the_role() -> None:

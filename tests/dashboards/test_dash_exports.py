@@ -11,13 +11,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dashboards import exports, workpaper
-from dashboards.access import AccessDenied, Viewer
-from dashboards.auth import ANONYMOUS, PASSWORD, Identity
-from dashboards.filters import Filters
 from posaudit.cases import roles
+from posaudit.dashboards import exports, workpaper
+from posaudit.dashboards.access import AccessDenied, Viewer
+from posaudit.dashboards.auth import ANONYMOUS, PASSWORD, Identity
+from posaudit.dashboards.filters import Filters
+from posaudit.pipeline.warehouse import Warehouse
 from posaudit.privacy import find_card_numbers
-from posaudit.warehouse import Warehouse
 from tests.conftest import Built
 
 # A Luhn-valid test card number, as it could appear in free text.
@@ -50,7 +50,7 @@ def test_xlsx_opens_with_openpyxl_and_drops_time_zones() -> None:
 
 @pytest.mark.slow
 def test_workpaper_has_its_sheets_and_ties_to_the_marts(built: Built) -> None:
-    from dashboards.connection import CONFIG
+    from posaudit.dashboards.connection import CONFIG
 
     path = Warehouse.at(built.warehouse).current_snapshot()
     with duckdb.connect(str(path), read_only=True, config=dict(CONFIG)) as con:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from dashboards import i18n, queries
-from dashboards.filters import Filters
+from posaudit.dashboards import i18n, queries
+from posaudit.dashboards.filters import Filters
 from tests.conftest import ROOT
 
 
@@ -33,8 +33,8 @@ def test_every_label_the_pages_use_exists() -> None:
 def test_table_headers_follow_the_language_and_dates_drop_midnight() -> None:
     import pandas as pd
 
-    from dashboards.frame import Page
-    from dashboards.widgets import _column_config
+    from posaudit.dashboards.frame import Page
+    from posaudit.dashboards.widgets import _column_config
 
     df = pd.DataFrame({
         "exception_type": ["DUPLICATE_CHARGE"],
@@ -85,7 +85,7 @@ def test_a_filter_a_source_cannot_honour_is_reported() -> None:
 
 
 def test_schema_docs_come_from_the_manifest_else_the_yml(tmp_path: Path) -> None:
-    from dashboards import schema_docs
+    from posaudit.dashboards import schema_docs
 
     from_yml = {m.name: m for m in schema_docs.marts(tmp_path / "no-dbt")}
     assert "fct_exceptions" in from_yml

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards.casework import case_for_exception, existing_store
-from posaudit.warehouse import Warehouse
+from posaudit.dashboards.casework import case_for_exception, existing_store
+from posaudit.pipeline.warehouse import Warehouse
 from tests.conftest import Built
 from tests.dashboards.conftest import APP, PAGES, metrics
 
@@ -140,7 +140,7 @@ def test_sql_page_refuses_a_write_and_runs_a_select(make_app: Callable[..., AppT
 
 def test_overview_degrades_without_an_alerts_table(make_app: Callable[..., AppTest],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from dashboards import data
+    from posaudit.dashboards import data
 
     monkeypatch.setattr(data, "has_table", lambda snap, schema, name: False)
     at = make_app()
@@ -195,7 +195,7 @@ def test_filters_and_the_drilled_exception_survive_pages_without_filters(
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_every_page_renders_in_chinese(make_app: Callable[..., AppTest], page: str) -> None:
-    from dashboards import i18n
+    from posaudit.dashboards import i18n
 
     at = make_app(page, lang="zh")
     assert not at.exception, [e.value for e in at.exception]

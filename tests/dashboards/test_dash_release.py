@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from posaudit.pipeline.warehouse import Warehouse
 from posaudit.sql import query
-from posaudit.warehouse import Warehouse
 from tests.conftest import Built
 from tests.dashboards.conftest import release_connections
 

@@ -13,7 +13,6 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import auth, casework, queries, reporting
 from posaudit.cases import lifecycle
 from posaudit.cases.reports import (
     ReportInput,
@@ -21,7 +20,8 @@ from posaudit.cases.reports import (
     known_terminals,
     validate_report,
 )
-from posaudit.warehouse import Warehouse
+from posaudit.dashboards import auth, casework, queries, reporting
+from posaudit.pipeline.warehouse import Warehouse
 from tests.conftest import Built
 from tests.dashboards.conftest import case_store, release_connections
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboards import i18n, sql_guard
-from dashboards.connection import CONFIG
+from posaudit.dashboards import i18n, sql_guard
+from posaudit.dashboards.connection import CONFIG
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboards import auth, login_throttle
-from dashboards.login_throttle import LoginThrottle
+from posaudit.dashboards import auth, login_throttle
+from posaudit.dashboards.login_throttle import LoginThrottle
 from tests.dashboards.conftest import password
 
 

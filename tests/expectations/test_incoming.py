@@ -45,16 +45,16 @@ from rawfiles import (
     zipped,
 )
 
-import expectations.core as core
-import ingest.landing as landing_module
-from expectations.config import DQConfig
-from expectations.core import CRITICAL, FAILED, PASSED, WARNING, DQContext
-from expectations.incoming import CHECKS, ROW_INDEX, _BatchRun, row_checks
-from ingest.cardsafe import CardKey, mask_pan
-from ingest.landing import IngestReport, ingest_landing
-from ingest.layouts import BY_NAME
-from ingest.layouts.bank_statement_cn import BankStatementCn
-from ingest.layouts.pos_journal import PosJournalV1
+import posaudit.expectations.core as core
+import posaudit.ingest.landing as landing_module
+from posaudit.expectations.config import DQConfig
+from posaudit.expectations.core import CRITICAL, FAILED, PASSED, WARNING, DQContext
+from posaudit.expectations.incoming import CHECKS, ROW_INDEX, _BatchRun, row_checks
+from posaudit.ingest.cardsafe import CardKey, mask_pan
+from posaudit.ingest.landing import IngestReport, ingest_landing
+from posaudit.ingest.layouts import BY_NAME
+from posaudit.ingest.layouts.bank_statement_cn import BankStatementCn
+from posaudit.ingest.layouts.pos_journal import PosJournalV1
 
 FOLDERS = ("terminal", "settlement", "bank", "events", "reports", "reference")
 

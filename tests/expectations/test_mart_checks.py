@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from expectations import marts
-from expectations.config import DQConfig
-from expectations.core import CRITICAL, WARNING, CheckResult, DQContext
-from posaudit.warehouse import Warehouse
+from posaudit.expectations import marts
+from posaudit.expectations.config import DQConfig
+from posaudit.expectations.core import CRITICAL, WARNING, CheckResult, DQContext
+from posaudit.pipeline.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow
 

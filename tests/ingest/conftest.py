@@ -14,11 +14,11 @@ import polars as pl
 import pytest
 from rawfiles import Doc, LandingZone, sensitive_in
 
-from ingest.cardsafe import CardKey
-from ingest.errors import IngestError
-from ingest.landing import detect
-from ingest.layouts import BY_NAME, Parsed
-from ingest.source import SourceFile
+from posaudit.ingest.cardsafe import CardKey
+from posaudit.ingest.errors import IngestError
+from posaudit.ingest.landing import detect
+from posaudit.ingest.layouts import BY_NAME, Parsed
+from posaudit.ingest.source import SourceFile
 
 
 @dataclass

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.cardsafe import luhn_valid
-from ingest.errors import IngestError
-from ingest.landing import FOLDERS
-from ingest.layouts.base import Control, Parsed
+from posaudit.ingest.cardsafe import luhn_valid
+from posaudit.ingest.errors import IngestError
+from posaudit.ingest.landing import FOLDERS
+from posaudit.ingest.layouts.base import Control, Parsed
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 

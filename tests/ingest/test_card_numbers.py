@@ -30,10 +30,10 @@ from rawfiles import (
     varchar_leaks,
 )
 
-from expectations.config import DQConfig
-from expectations.core import FAILED, PASSED, CheckResult, DQContext
-from expectations.incoming import prepare
-from ingest.cardsafe import (
+from posaudit.expectations.config import DQConfig
+from posaudit.expectations.core import FAILED, PASSED, CheckResult, DQContext
+from posaudit.expectations.incoming import prepare
+from posaudit.ingest.cardsafe import (
     CardKey,
     find_card_numbers,
     is_card_number,
@@ -43,10 +43,10 @@ from ingest.cardsafe import (
     scrub,
     scrub_card_like,
 )
-from ingest.landing import ingest_landing
-from ingest.layouts import BY_NAME, Parsed
-from ingest.source import SourceFile
-from ingest.table import CARD_MASKED
+from posaudit.ingest.landing import ingest_landing
+from posaudit.ingest.layouts import BY_NAME, Parsed
+from posaudit.ingest.source import SourceFile
+from posaudit.ingest.table import CARD_MASKED
 from posaudit.privacy import scan_text
 
 KEY = CardKey(b"k" * 32)

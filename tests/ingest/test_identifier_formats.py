@@ -20,8 +20,8 @@ from rawfiles import (
     wechat_bill,
 )
 
-from ingest.layouts import LAYOUTS
-from ingest.table import Field
+from posaudit.ingest.layouts import LAYOUTS
+from posaudit.ingest.table import Field
 
 
 def test_every_stored_text_field_is_an_identifier_or_free_text() -> None:

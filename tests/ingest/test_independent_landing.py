@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from rawfiles import varchar_leaks
 
-from ingest.landing import ingest_landing
-from ingest.layouts import BY_NAME
+from posaudit.ingest.landing import ingest_landing
+from posaudit.ingest.layouts import BY_NAME
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "independent_landing"
 

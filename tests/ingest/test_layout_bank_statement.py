@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from rawfiles import MERCHANT, PAN_VISA, assert_error, bank_statement
 
-from ingest.errors import IngestError
+from posaudit.ingest.errors import IngestError
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8"])

@@ -81,7 +81,7 @@ def test_personal_data_is_never_stored(parse_file):
         assert ID_NUMBER not in value and ID_NUMBER_X not in value
         assert not sensitive_in(value), value
     # and the raw table has no column for them either
-    from ingest.layouts import BY_NAME
+    from posaudit.ingest.layouts import BY_NAME
 
     ddl = {name for name, _ in BY_NAME["cn_pos_statement"].ddl()}
     assert not ddl & {"cardholder_name", "cardholder_id_no", "payer_account_name"}

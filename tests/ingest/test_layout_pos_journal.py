@@ -19,7 +19,7 @@ from rawfiles import (
     sensitive_in,
 )
 
-from ingest.errors import IngestError
+from posaudit.ingest.errors import IngestError
 
 
 def _no_sensitive_values(frame: pl.DataFrame) -> None:

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from rawfiles import MERCHANT, TERMINAL, TERMINAL_2, assert_error, fee_contracts, terminals
 
-from ingest.errors import IngestError
+from posaudit.ingest.errors import IngestError
 
 
 def test_terminals_detected_and_typed(parse_file):

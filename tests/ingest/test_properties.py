@@ -26,12 +26,12 @@ from rawfiles import (
     zipped,
 )
 
-from expectations.core import DQContext
-from ingest.cardsafe import CardKey
-from ingest.errors import IngestError
-from ingest.landing import detect, ingest_landing
-from ingest.layouts import BY_NAME
-from ingest.source import SourceFile
+from posaudit.expectations.core import DQContext
+from posaudit.ingest.cardsafe import CardKey
+from posaudit.ingest.errors import IngestError
+from posaudit.ingest.landing import detect, ingest_landing
+from posaudit.ingest.layouts import BY_NAME
+from posaudit.ingest.source import SourceFile
 
 KEY = CardKey(b"k" * 32)
 # One GX project for every example: its suites are built once.

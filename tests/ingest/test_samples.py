@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from rawfiles import untied
 
-from ingest.landing import detect, ingest_landing
-from ingest.source import SourceFile
+from posaudit.ingest.landing import detect, ingest_landing
+from posaudit.ingest.source import SourceFile
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 

@@ -1,0 +1,623 @@
+"""``posaudit refresh``: prepare → ingest (with incoming checks) → dbt build → mart checks →
+publish, with a run record; and ``posaudit ingest``: prepare → ingest. Both hold the
+warehouse lock (``lock``) from start to end; ``prepare`` is ``recovery``.
+
+Exit codes (PRODUCT.md): 0 published, 1 published with warnings, 2 refused to publish,
+3 usage or input error (a warehouse locked by another writer is one).
+
+Crash safety: readers only ever open published snapshots, and a snapshot is published by
+renaming a finished, verified copy into place and then swapping the CURRENT pointer. Ingest
+commits each window's rows with their manifest rows, and dbt rebuilds every model from the raw
+tables, so a refresh killed at any point is completed by the next one: ``prepare`` sweeps
+half-written files, settles the dead run's record and, after a rollback, puts the build
+database back on the snapshot readers see (posaudit.pipeline.recovery).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from posaudit.alerts.config import AlertsConfig
+from posaudit.alerts.runner import raise_alerts
+from posaudit.alerts.runner import summary as alerts_summary
+from posaudit.alerts.store import ensure_table as ensure_alerts_table
+from posaudit.cases.export import export_cases
+from posaudit.cases.store import Store, cases_path
+from posaudit.cases.sync import sync as sync_cases
+from posaudit.expectations.config import DQConfig
+from posaudit.expectations.core import CheckResult, DQContext
+from posaudit.expectations.gate import decide, outstanding_quarantines, standing_quarantines
+from posaudit.expectations.marts import Span, anomaly_span, run_mart_checks
+from posaudit.expectations.store import ensure_table, write_results
+from posaudit.ingest.cardsafe import load_card_key, scrub
+from posaudit.ingest.landing import IngestReport, ingest_landing, new_run_id
+from posaudit.pipeline import build_window, unchanged
+from posaudit.pipeline.build_window import FULL, Window
+from posaudit.pipeline.dbt_runner import DbtOutcome, run_dbt
+from posaudit.pipeline.lock import WarehouseLock
+from posaudit.pipeline.progress import Console, Step, as_console, following
+from posaudit.pipeline.recovery import prepare, prepare_build, recover, release_dbt_connection
+from posaudit.pipeline.run_record import (
+    FAILED,
+    INTERRUPTED,
+    PUBLISHED,
+    PUBLISHED_WITH_WARNINGS,
+    REFUSED,
+    RUNNING,
+    UNCHANGED,
+    ensure_runs_table,
+    manifest_rows,
+    store_in_build,
+    verify_published_copy,
+    versions,
+)
+from posaudit.pipeline.warehouse import (
+    DEFAULT_KEEP,
+    NoSnapshotError,
+    Warehouse,
+    read_json,
+    write_json,
+)
+from posaudit.resources import project_dir
+
+EXIT_OK, EXIT_WARN, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 3
+
+# Shown on the terminal when a run is refused or warns; all of them are in dq_check_results.
+SHOWN_FAILURES = 20
+
+
+@dataclass
+class RefreshResult:
+    run_id: str
+    exit_code: int
+    outcome: str
+    snapshot_id: str | None
+    timings: dict[str, float] = field(default_factory=dict)
+    ingest: IngestReport | None = None
+    dbt: DbtOutcome | None = None
+    checks: list[CheckResult] = field(default_factory=list)
+    data_docs: Path | None = None
+    messages: list[str] = field(default_factory=list)
+    # Every landing file this run decided: its manifest row (size, SHA-256, rows, status).
+    files: list[dict[str, Any]] = field(default_factory=list)
+    # Cheap figures of the built marts, for `posaudit snapshots`.
+    facts: dict[str, Any] = field(default_factory=dict)
+    # What the run found and repaired before it started (posaudit.pipeline.refresh.prepare).
+    recovery: dict[str, Any] = field(default_factory=dict)
+    published_at: str | None = None
+    # Python, packages and git commit: looked up once per run.
+    versions: dict[str, Any] = field(default_factory=dict)
+    # What the dbt build recomputed (``build_window``): FULL or INCREMENTAL from a date.
+    window: Window | None = None
+    # Fingerprints of the landing zone, the dbt project and the policies (``unchanged``).
+    inputs: dict[str, str] = field(default_factory=dict)
+    # What makes the exit code 1: repeated as they are by a rerun with nothing new.
+    warnings: list[str] = field(default_factory=list)
+    # The days the anomaly checks looked at.
+    anomaly_span: Span | None = None
+    # UNCHANGED: the snapshot that stays current.
+    standing_snapshot: str | None = None
+    # The case store's last trail row (seq, hash) after this run's case sync.
+    cases_synced_through: tuple[int, str] | None = None
+
+
+def duckdb_config() -> dict[str, str]:
+    """The same bounds as dbt's profile (profiles.yml, which says why 2.5 GB), so ingest and
+    build share one memory budget."""
+    return {"memory_limit": os.environ.get("POSAUDIT_MEMORY_LIMIT", "2500MB"),
+            "preserve_insertion_order": "false"}
+
+
+def run_ingest(landing: Path, warehouse: Warehouse, run_id: str,
+               progress: Callable[[str], None] | None = None, *,
+               dq: DQContext | None = None, config: DQConfig | None = None) -> IngestReport:
+    """Load the landing zone into the build database (the caller holds the lock)."""
+    warehouse.ensure()
+    key = load_card_key(warehouse.root)
+    with duckdb.connect(str(warehouse.build_db), config=duckdb_config()) as con:
+        report = ingest_landing(landing, con, key, run_id=run_id, progress=progress,
+                                dq=dq, config=config)
+        ensure_table(con)
+        ensure_runs_table(con)
+        ensure_alerts_table(con)  # the alerts view's source, before dbt build
+        build_window.ensure_table(con)  # the windowed models read it
+        export_cases(con, cases_path(warehouse.root))  # the `cases` source, one consistent read
+        con.execute("CHECKPOINT")
+    return report
+
+
+def ingest(landing: Path, warehouse: Warehouse,
+           progress: Callable[[str], None] | None = None, *,
+           verbose: bool = False) -> IngestReport:
+    """``posaudit ingest``: prepare the warehouse, then load new landing files, under the lock.
+    ``verbose``: one line per file decided besides the progress."""
+    console = as_console(progress)
+    _require_landing(landing)
+    warehouse.ensure()
+    run_id = new_run_id()
+    with WarehouseLock.acquire(warehouse.lock_path, "ingest", run_id) as lock:
+        prepare(warehouse, console, lock)
+        lock.at_step("ingest")
+        with console.step("ingest", unit="files") as step:
+            return run_ingest(landing, warehouse, run_id, _ingest_lines(step, verbose))
+
+
+# --- the refresh, step by step -----------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    landing: Path
+    warehouse: Warehouse
+    console: Console
+    config: DQConfig
+    result: RefreshResult
+    started: datetime
+    lock: WarehouseLock
+    dq: DQContext | None = None
+    alerts: AlertsConfig | None = None
+    verbose: bool = False
+
+    @contextlib.contextmanager
+    def step(self, name: str, *, unit: str = "", quiet: bool = False) -> Iterator[Step]:
+        """One step: named in the lock file, shown on the console, timed in the record."""
+        self.lock.at_step(name)
+        t = time.perf_counter()
+        try:
+            with self.console.step(name, unit=unit, quiet=quiet) as shown:
+                yield shown
+        finally:
+            self.result.timings[name.replace(" ", "_")] = round(time.perf_counter() - t, 3)
+        # Kept current on disk (still RUNNING), so a killed run's record says how far it got.
+        write_json(self.warehouse.run_record_path(self.result.run_id), _record(self, interim=True))
+
+
+def refresh(landing: Path, warehouse: Warehouse,
+            progress: Callable[[str], None] | None = None, *,
+            dq_config: DQConfig | None = None, keep: int = DEFAULT_KEEP,
+            rebuild_from_snapshot: bool = False,
+            alerts_config: AlertsConfig | None = None, full: bool = False,
+            verbose: bool = False) -> RefreshResult:
+    """Ingest, build, check and publish; keep the newest ``keep`` snapshots. With nothing new
+    since the current snapshot (posaudit.pipeline.unchanged) it stays current: the run is UNCHANGED,
+    repeats that snapshot's warnings and exits as its run did.
+    ``rebuild_from_snapshot``: first make the build database a copy of the current snapshot
+    (done anyway on the first refresh after a rollback). ``full``: rebuild every model from all
+    the data instead of the window new data reaches (``build_window``). ``verbose``: one
+    line per landing file decided."""
+    console = as_console(progress)
+    config = dq_config or DQConfig.load()
+    alerts = alerts_config or AlertsConfig.load()
+    _require_landing(landing)
+    warehouse.ensure()
+    run_id = new_run_id()
+    result = RefreshResult(run_id=run_id, exit_code=EXIT_REFUSED, outcome=RUNNING,
+                           snapshot_id=None)
+    with WarehouseLock.acquire(warehouse.lock_path, "refresh", run_id) as lock:
+        run = _Run(landing, warehouse, console, config, result, datetime.now(), lock,
+                   alerts=alerts, verbose=verbose)
+        try:
+            standing = _prepare(run, rebuild_from_snapshot, full)
+            if standing is not None:
+                _stand(run, standing)
+                return result
+            _ingest(run)
+            built = _build(run, full)
+            publishable = _check(run, built)
+            _alert(run)  # before publication, so that the snapshot carries the alerts
+            if publishable:
+                _publish(run, keep)
+            else:
+                _refuse(run)
+        except BaseException as exc:
+            _abandon(run, exc)
+            if not isinstance(exc, KeyboardInterrupt):  # whoever pressed Ctrl-C knows
+                with contextlib.suppress(Exception):
+                    _alert(run)
+            raise
+    return result
+
+
+def _prepare(run: _Run, rebuild: bool, full: bool) -> dict[str, Any] | None:
+    """Clear what a killed writer left, then decide whether anything is new. Returns the
+    current snapshot's run record when nothing is (the build database is left as it is)."""
+    result, wh = run.result, run.warehouse
+    t = time.perf_counter()
+    result.recovery = recover(wh, run.console, run.lock)
+    result.inputs = unchanged.inputs(run.landing, run.config, run.alerts)
+    verdict = (unchanged.judge(wh, result.inputs, full=full, rebuild=rebuild)
+               if not result.recovery else
+               unchanged.Verdict(None, "an interrupted run was cleared up"))
+    if not verdict.unchanged:
+        result.recovery.update(prepare_build(wh, run.console, rebuild=rebuild))
+        run.dq = DQContext(wh.dq_dir)
+        if wh.current_id() is not None:
+            run.console(f"refresh: building, because {verdict.reason}")
+    result.timings["prepare"] = round(time.perf_counter() - t, 3)
+    # From here until the run settles, its record says RUNNING: if the process dies, the next
+    # writer finds it so and marks it INTERRUPTED.
+    write_json(wh.run_record_path(result.run_id), _record(run, interim=True))
+    return verdict.record
+
+
+def _stand(run: _Run, standing: dict[str, Any]) -> None:
+    """Nothing new: the current snapshot stays, and this run says what its run said (the
+    same warnings, the same exit code). Only the run record is written."""
+    result = run.result
+    snapshot = str(standing.get("snapshot_id") or standing.get("run_id"))
+    result.outcome = UNCHANGED
+    result.standing_snapshot = snapshot
+    result.exit_code = EXIT_WARN if standing.get("exit_code") == EXIT_WARN else EXIT_OK
+    # A record from before warnings were kept apart: its messages are what it warned about.
+    result.warnings = list(standing.get("warnings", standing.get("messages")) or [])
+    result.facts = standing.get("facts") or {}
+    result.messages.append(f"unchanged: nothing new since snapshot {snapshot}, which stays "
+                           "current (no build, no copy)")
+    if result.warnings:
+        result.messages.append(f"standing warnings of snapshot {snapshot}:")
+        result.messages += result.warnings
+    write_json(run.warehouse.run_record_path(result.run_id), _record(run))
+
+
+def _ingest(run: _Run) -> None:
+    with run.step("ingest", unit="files") as step:
+        report = run_ingest(run.landing, run.warehouse, run.result.run_id,
+                            _ingest_lines(step, run.verbose), dq=run.dq, config=run.config)
+    run.result.ingest = report
+    run.result.checks.extend(report.checks)
+    run.result.files = _input_files(run.warehouse, run.result.run_id)
+    run.console("\n".join([report.summary(), *report.layout_lines()]))
+
+
+def _build(run: _Run, full: bool) -> bool:
+    result, wh = run.result, run.warehouse
+    log = wh.dbt_dir / "logs" / "dbt.log"
+    with run.step("plan"), duckdb.connect(str(wh.build_db)) as con:
+        result.window = build_window.plan(con, result.run_id,
+                                          build_window.code_fingerprint(project_dir()),
+                                          full=full)
+    run.console(result.window.describe())
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if result.window.mode == FULL:
+        args.append("--full-refresh")
+    with run.step("dbt build", unit="nodes", quiet=True) as step, \
+            following(log, _dbt_lines(step)):
+        # Unit tests check the models' logic, not the data: CI runs them (tests/), refreshes
+        # don't. dbt's own console output is replaced by the step's progress.
+        result.dbt = run_dbt(wh, args, quiet=True)
+    if result.dbt.success:
+        with duckdb.connect(str(wh.build_db)) as con:
+            build_window.mark_done(con, result.run_id)
+        return True
+    failed = ", ".join(str(n["name"]) for n in result.dbt.failures) or result.dbt.error
+    result.messages.append(f"dbt build failed ({failed}): the last snapshot stays published")
+    result.outcome = REFUSED
+    return False
+
+
+def _check(run: _Run, built: bool) -> bool:
+    """Mart checks (after a good build); every result stored. True: publish."""
+    result, wh = run.result, run.warehouse
+    assert run.dq is not None and result.ingest is not None
+    if built:
+        # dbt (in this process) may still hold the database: connect as it did, no settings.
+        with run.step("checks") as step, duckdb.connect(str(wh.build_db)) as con:
+            # What was loaded since the published snapshot is checked (a refused run's days
+            # too); a run that brings in no day looks at the days the run before it did.
+            after = wh.current_id()
+            result.anomaly_span = anomaly_span(con, after) or _span_of(after and read_json(
+                wh.snapshot_record_path(after)))
+            result.checks += run_mart_checks(con, run.dq, run.config, loaded_after=after,
+                                             span=result.anomaly_span,
+                                             previous=_previous_snapshot(wh), progress=step)
+            result.checks += outstanding_quarantines(con, run.landing, result.run_id)
+            result.checks += standing_quarantines(con, run.landing, result.run_id)
+            result.facts = _facts(con)
+        result.timings["checks_total"] = round(
+            result.timings["checks"] + result.ingest.check_seconds, 3)
+    _finish_checks(wh, result, run.dq, run.landing)
+    if not built:
+        return False
+    gate = decide(result.checks)
+    if gate.refused:
+        result.outcome = REFUSED
+        result.messages.append(
+            f"refused to publish: {len(gate.critical)} critical data-quality failure(s); "
+            "readers keep the last published snapshot"
+        )
+        result.messages += _shown(gate.critical)
+        return False
+    result.warnings = _warnings(result.ingest, result.dbt, gate.warnings)
+    result.exit_code = EXIT_WARN if result.warnings else EXIT_OK
+    result.outcome = PUBLISHED_WITH_WARNINGS if result.warnings else PUBLISHED
+    result.messages += result.warnings
+    return True
+
+
+def _warnings(ingest: IngestReport, dbt: DbtOutcome | None,
+              failed: list[CheckResult]) -> list[str]:
+    """What a published run warns about (exit 1): files it quarantined, with the reason,
+    dbt tests that warned, data-quality warnings (files quarantined earlier and still in the
+    landing zone among them)."""
+    out: list[str] = []
+    quarantined = ingest.quarantine_lines()
+    if quarantined:
+        out.append(f"{len(quarantined)} file(s) quarantined: see file_manifest where "
+                   "status = 'QUARANTINED'")
+        out += quarantined[:SHOWN_FAILURES]
+        if len(quarantined) > SHOWN_FAILURES:
+            out.append(f"  … and {len(quarantined) - SHOWN_FAILURES} more in file_manifest")
+    if dbt is not None and dbt.warnings:
+        out.append(f"{len(dbt.warnings)} dbt test warning(s): "
+                   + ", ".join(str(n["name"]) for n in dbt.warnings[:SHOWN_FAILURES]))
+    if failed:
+        out.append(f"{len(failed)} data-quality warning(s):")
+        out += _shown(failed)
+    return out
+
+
+def _span_of(record: dict[str, Any] | None) -> Span | None:
+    """The anomaly span a run record names (None: none, or a record from before spans)."""
+    span = ((record or {}).get("data_quality") or {}).get("anomaly_span")
+    if not span:
+        return None
+    return date.fromisoformat(span[0]), date.fromisoformat(span[1])
+
+
+def _alert(run: _Run) -> None:
+    """This run's alerts (alerts.yml): stored in the build database and delivered. A rule or
+    a delivery that fails becomes a message, never a failed refresh."""
+    assert run.alerts is not None
+    with run.step("alerts", quiet=True):
+        raised = raise_alerts(run.warehouse.build_db, run.result, run.alerts,
+                              warn=run.result.messages.append)
+    if raised:
+        run.console(alerts_summary(raised))
+
+
+def _publish(run: _Run, keep: int) -> None:
+    result, wh = run.result, run.warehouse
+    result.snapshot_id = result.run_id
+    # The snapshot carries its own run record (refresh_runs is a view over audit.refresh_runs).
+    record = _record(run)
+    store_in_build(wh, record)
+    with run.step("compact"):
+        # dbt's handle on the build database closes first: the file is replaced underneath.
+        release_dbt_connection()
+        compacted = wh.compact_build(config=duckdb_config())
+    if compacted:
+        run.console(compacted.describe())
+    with run.step("publish") as step:
+        step.advance(f"copying the build database to snapshots/{result.run_id}.duckdb")
+        done = wh.publish(result.run_id, keep=keep, record=record,
+                          verify=lambda path: verify_published_copy(path, result.run_id))
+    result.published_at = datetime.now().isoformat(timespec="milliseconds")
+    if done.pruned:
+        run.console(f"removed {len(done.pruned)} old snapshot(s), keeping {keep}: "
+                    + ", ".join(done.pruned))
+    _sync_cases(run)
+    final = _record(run)
+    write_json(wh.run_record_path(result.run_id), final)
+    write_json(wh.snapshot_record_path(result.run_id), final)
+
+
+def _sync_cases(run: _Run) -> None:
+    """Cases for the published snapshot's exceptions and report files (posaudit.cases.sync).
+    The snapshot is already live: a failure here is a message, never a failed refresh, and
+    `posaudit cases sync` can redo it."""
+    run.lock.at_step("cases sync")
+    t = time.perf_counter()
+    try:
+        synced = sync_cases(Store.at(run.warehouse.root),
+                            run.warehouse.snapshot_path(run.result.run_id))
+        run.console(synced.summary())
+        run.result.cases_synced_through = unchanged.store_end(cases_path(run.warehouse.root))
+    except Exception as exc:
+        message = (f"cases sync failed ({type(exc).__name__}: {exc}); the snapshot is "
+                   "published; run `posaudit cases sync` to retry")
+        run.result.messages.append(message)
+        run.console(message)
+    run.result.timings["cases_sync"] = round(time.perf_counter() - t, 3)
+
+
+def _refuse(run: _Run) -> None:
+    run.result.exit_code = EXIT_REFUSED
+    record = _record(run)
+    store_in_build(run.warehouse, record)
+    write_json(run.warehouse.run_record_path(run.result.run_id), record)
+
+
+def _abandon(run: _Run, exc: BaseException) -> None:
+    """Record a run stopped by an error or Ctrl-C (a killed one is settled by the next run)."""
+    result, wh = run.result, run.warehouse
+    if wh.current_id() != result.run_id:
+        result.outcome = INTERRUPTED if isinstance(exc, KeyboardInterrupt) else FAILED
+        result.snapshot_id = None
+        result.exit_code = EXIT_REFUSED
+    result.messages.append(f"stopped by {type(exc).__name__}: {exc}")
+    record = _record(run)
+    with contextlib.suppress(Exception):
+        write_json(wh.run_record_path(result.run_id), record)
+    with contextlib.suppress(Exception):  # the database may be what failed
+        store_in_build(wh, record)
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+def _ingest_lines(step: Step, verbose: bool) -> Callable[[str], None]:
+    """Ingest says one line per file decided: a terminal's bar shows it in passing, and it is
+    printed only when ``verbose`` (every file is in the run record; a quarantined one is also
+    among the run's warnings, with the reason)."""
+
+    def on_line(message: str) -> None:
+        step.advance(message.split("  (")[0] if step.console.live else "")
+        if verbose:
+            step.log(message)
+
+    return on_line
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DBT_NODE = re.compile(r"\]: (\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b\s*(.*)")
+_DBT_NOISE = re.compile(r"\s*\.{2,}.*$")
+
+
+def _dbt_lines(step: Step) -> Callable[[str], None]:
+    """dbt's log file says `N of M STATUS …` as each node finishes."""
+
+    def on_line(line: str) -> None:
+        m = _DBT_NODE.search(_ANSI.sub("", line))
+        if not m:
+            return
+        _, total, status, rest = m.groups()
+        what = _DBT_NOISE.sub("", rest)
+        step.advance(f"{status} {what}", total=int(total))
+        if status in ("WARN", "ERROR", "FAIL"):
+            step.log(f"{status} {what}")
+
+    return on_line
+
+
+# --- reading the build ---------------------------------------------------------------------------
+
+
+def _previous_snapshot(warehouse: Warehouse) -> Path | None:
+    try:
+        return warehouse.current_snapshot()
+    except NoSnapshotError:
+        return None
+
+
+def _input_files(warehouse: Warehouse, run_id: str) -> list[dict[str, Any]]:
+    with duckdb.connect(str(warehouse.build_db)) as con:
+        return manifest_rows(con, run_id)
+
+
+FACTS = {
+    "fct_transactions": "SELECT count(*) FROM main.fct_transactions",
+    "fct_exceptions": "SELECT count(*) FROM main.fct_exceptions",
+    "exposure_amount": "SELECT sum(exposure_amount) FROM main.fct_exceptions",
+    "files_loaded": "SELECT count(*) FROM main.file_manifest WHERE status = 'LOADED'",
+}
+
+
+def _facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, sql in FACTS.items():
+        try:
+            row = con.execute(sql).fetchone()
+        except duckdb.Error:  # a mart that a model change renamed: the listing just omits it
+            continue
+        out[name] = row[0] if row else None
+    return out
+
+
+# --- checks and the run record ---------------------------------------------------------------
+
+
+def _require_landing(landing: Path) -> None:
+    if not landing.is_dir():
+        raise FileNotFoundError(f"landing zone {landing} does not exist")
+
+
+def _shown(failures: list[CheckResult]) -> list[str]:
+    lines = [f"  - {r.describe()}" for r in failures[:SHOWN_FAILURES]]
+    if len(failures) > SHOWN_FAILURES:
+        lines.append(f"  … and {len(failures) - SHOWN_FAILURES} more in dq_check_results")
+    return lines
+
+
+def _finish_checks(warehouse: Warehouse, result: RefreshResult, dq: DQContext,
+                   landing: Path) -> None:
+    """Store every check result in the build database and render the Data Docs."""
+    with duckdb.connect(str(warehouse.build_db)) as con:
+        if result.dbt is None or not result.dbt.success:
+            result.checks += outstanding_quarantines(con, landing, result.run_id)
+        write_results(con, result.run_id, "refresh", result.checks)
+        con.execute("CHECKPOINT")
+    t = time.perf_counter()
+    try:
+        result.data_docs = dq.build_docs()
+    except Exception as exc:  # the docs are a view of the results, never a reason to fail
+        result.messages.append(f"Data Docs could not be built: {type(exc).__name__}: {exc}")
+    result.timings["data_docs"] = round(time.perf_counter() - t, 3)
+
+
+def _checks_summary(results: list[CheckResult]) -> dict[str, object]:
+    counts: dict[str, int] = {}
+    for r in results:
+        key = f"{r.status.lower()}_{r.severity}" if r.failed else "passed"
+        counts[key] = counts.get(key, 0) + 1
+    return {
+        "counts": counts,
+        "failed": [asdict(r) for r in results if r.failed][:500],
+    }
+
+
+def _dbt_summary(dbt: DbtOutcome | None) -> dict[str, Any] | None:
+    if dbt is None:
+        return None
+    statuses: dict[str, int] = {}
+    for n in dbt.nodes:
+        statuses[str(n["status"])] = statuses.get(str(n["status"]), 0) + 1
+    return {"success": dbt.success, "error": dbt.error and scrub(dbt.error),
+            "nodes": len(dbt.nodes), "statuses": statuses}
+
+
+def _record(run: _Run, *, interim: bool = False) -> dict[str, Any]:
+    """The run record; ``interim``: as it stands while the run goes on (outcome RUNNING)."""
+    result = run.result
+    ingest = result.ingest
+    timings = dict(result.timings)
+    timings["total"] = round((datetime.now() - run.started).total_seconds(), 3)
+    outcome = RUNNING if interim else result.outcome
+    result.versions = result.versions or versions()
+    return {
+        "run_id": result.run_id,
+        "started_at": run.started.isoformat(timespec="milliseconds"),
+        "finished_at": (None if outcome == RUNNING
+                        else datetime.now().isoformat(timespec="milliseconds")),
+        "published_at": result.published_at,
+        "landing": str(run.landing),
+        "warehouse": str(run.warehouse.root),
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "user": run.lock.holder.user,
+        "outcome": outcome,
+        "exit_code": None if outcome == RUNNING else result.exit_code,
+        "snapshot_id": None if interim else result.snapshot_id,
+        "timings": timings,
+        "versions": result.versions,
+        "files": result.files,
+        "files_unchanged": ingest.skipped_unchanged if ingest else 0,
+        "ignored": ingest.ignored if ingest else [],
+        "dbt": result.dbt.nodes if result.dbt else [],
+        "dbt_summary": _dbt_summary(result.dbt),
+        "data_quality": {
+            "config": run.config.source,
+            "data_docs": str(result.data_docs) if result.data_docs else None,
+            "anomaly_span": ([d.isoformat() for d in result.anomaly_span]
+                             if result.anomaly_span else None),
+            **_checks_summary(result.checks),
+        },
+        "facts": result.facts,
+        "build": asdict(result.window) if result.window else None,
+        "recovery": result.recovery,
+        "inputs": result.inputs,
+        "standing_snapshot": result.standing_snapshot,
+        "cases_synced_through": result.cases_synced_through,
+        "warnings": [scrub(m) for m in result.warnings],
+        "messages": [scrub(m) for m in result.messages],
+    }

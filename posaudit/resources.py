@@ -1,0 +1,52 @@
+"""Where the files posaudit ships with are: the dbt project (models, macros, seeds, data tests,
+profiles), the default dq.yml and alerts.yml, and the dashboards' entry script.
+
+An installed wheel carries the dbt project as ``posaudit/project``; an editable install from a
+checkout reads the checkout itself, so a change to a model needs no reinstall.
+POSAUDIT_PROJECT_DIR points at another copy of the project (a customised one, say).
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import files
+from pathlib import Path
+
+PROJECT_ENV = "POSAUDIT_PROJECT_DIR"
+_MARKER = "dbt_project.yml"
+
+
+def project_dir() -> Path:
+    """The dbt project this installation runs."""
+    env = os.environ.get(PROJECT_ENV)
+    if env:
+        root = Path(env)
+        if not (root / _MARKER).is_file():
+            raise FileNotFoundError(f"{PROJECT_ENV}={env}: no {_MARKER} there")
+        return root
+    for root in (Path(str(files("posaudit") / "project")), _checkout()):
+        if (root / _MARKER).is_file():
+            return root
+    raise FileNotFoundError(
+        f"no dbt project found: the installed package has no posaudit/project and "
+        f"{_checkout()} is not a checkout; reinstall posaudit or set {PROJECT_ENV}"
+    )
+
+
+def default_config(name: str) -> Path | None:
+    """The shipped ``dq.yml`` or ``alerts.yml``, if the project has one."""
+    try:
+        candidate = project_dir() / name
+    except FileNotFoundError:
+        return None
+    return candidate if candidate.is_file() else None
+
+
+def dashboard_app() -> Path:
+    """The Streamlit entry script (it only routes to the pages)."""
+    return Path(str(files("posaudit.dashboards") / "app.py"))
+
+
+def _checkout() -> Path:
+    # posaudit/ sits at the top of a checkout, beside dbt_project.yml.
+    return Path(__file__).resolve().parents[1]
