@@ -43,7 +43,7 @@ test: lint browser-deps
 bench: setup
 	$(BIN)/python benchmarks/scale.py
 
-# PRODUCT.md's performance targets side by side (10M transactions; needs ~16 GB free for pandas).
+# The refresh performance targets side by side (docs/benchmarks.md) (10M transactions; needs ~16 GB free for pandas).
 bench-refresh: setup
 	$(BIN)/python benchmarks/refresh.py
 

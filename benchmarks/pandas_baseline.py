@@ -8,7 +8,7 @@ pairs each sale with its void, reversal and refunds, matches journal lines to se
 with posaudit's four rules (terminal + batch + trace, RRN, order number, terminal + amount +
 time; each in three mutual-best passes), prices fees and promised settlement dates from the
 contracts, reconciles net settlement with bank payouts, and classifies the definite exceptions
-of PRODUCT.md with their root causes. Prints JSON: rows read per layout, match counts,
+of docs/exceptions.md with their root causes. Prints JSON: rows read per layout, match counts,
 exceptions, exposure and root causes by type, seconds and peak RSS, per phase too.
 
 pandas and the standard library only (numpy as pandas' own array layer). Money is int64 fen,
@@ -50,7 +50,7 @@ SIGN_IN_FAILURES = ["SIGN_IN_FAILED", "KEY_SYNC_FAILED"]
 FAULT_BEFORE_S, FAULT_AFTER_S = 600, 120
 DAY_S = 86_400
 
-# The published default terms (FORMATS.md), beside reference/fee_contracts.csv.
+# The published default terms (docs/formats.md), beside reference/fee_contracts.csv.
 DEFAULT_CONTRACTS = [
     {"acquirer": "*", "merchant_id": "*", "channel_group": "CARD", "card_type": "*",
      "rate": 0.0060, "fee_min": None, "fee_cap": None, "effective_from": "2000-01-01",

@@ -30,7 +30,7 @@ Peak RSS of a subprocess is the larger of wait4's ru_maxrss (the largest single 
 it and its waited-for children) and the process tree's summed RSS sampled every 0.2 s. Before
 each measurement the landing files are read once, so that no side pays for the disk. Prints
 the JSON and saves it (default benchmarks/results/refresh-<date>.json), with the machine,
-versions, every figure and each PRODUCT.md target as pass/fail beside the measured number.
+versions, every figure and each performance target as pass/fail beside the measured number.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 POSAUDIT = [sys.executable, "-m", "posaudit.cli"]
 MIB = 2**20
-# PRODUCT.md's performance targets (6 GB read as 6 × 10⁹ bytes: the stricter reading).
+# The performance targets (6 GB read as 6 × 10⁹ bytes: the stricter reading).
 TARGET_FULL_S = 60.0
 TARGET_PEAK_MIB = 6e9 / MIB
 TARGET_VS_DUCKDB = 6.0

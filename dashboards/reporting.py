@@ -28,7 +28,7 @@ from posaudit.cases.reports import (
 from posaudit.cases.store import Store
 from posaudit.dashboards.auth import Identity
 
-# What staff most often notice at the till (exception types of PRODUCT.md), then anything else.
+# What staff most often notice at the till (docs/exceptions.md), then anything else.
 ERROR_TYPES = ("DUPLICATE_CHARGE", "ONE_SIDED", "VOID_SETTLED", "AMOUNT_MISMATCH",
                "REFUND_EXCEEDS_ORIGINAL", "MISSING_IN_SETTLEMENT", "OTHER")
 FIELDS = ("reporter_name", "reporter_role", "merchant_id", "terminal_id", "txn_time",

@@ -1,4 +1,4 @@
-{#- PRODUCT.md keys: a transaction-level exception carries the terminal_id or (wallet,
+{#- Exception keys (docs/exceptions.md): a transaction-level exception carries the terminal_id or (wallet,
     Adyen) the order_no of its transaction, and a wallet payment (QR_WECHAT, QR_ALIPAY) its
     order_no; DEPOSIT_MISMATCH and MISSING_DEPOSIT carry the merchant number and the
     settlement date, and no terminal. -#}

@@ -126,7 +126,7 @@ def test_every_mart_is_published(built: Built, mart: str) -> None:
 
 
 def test_independent_labelled_landing_zone_meets_the_bar(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """A landing zone with labels written from FORMATS.md and PRODUCT.md alone, by someone who
+    """A landing zone with labels written from the format and exception docs alone, by someone who
     never saw this code. Its author reads a duplicate refunded the next day as no exception;
     posaudit reports it as a RECOVERED one (DECISIONLOG.md), so recovered items are left out."""
     from tests.conftest import ROOT

@@ -231,7 +231,7 @@ def test_missing_landing_is_a_usage_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("layout_dir", ["independent_landing"])
 def test_independent_landing_zone_loads(layout_dir: str, tmp_path: Path) -> None:
-    """A landing zone written from FORMATS.md alone, by someone who never saw this code."""
+    """A landing zone written from docs/formats.md alone, by someone who never saw this code."""
     landing = ROOT / "tests" / "fixtures" / layout_dir
     expected = json.loads((landing / "EXPECTED.json").read_text(encoding="utf-8"))
     warehouse = tmp_path / "wh"

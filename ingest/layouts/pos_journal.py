@@ -27,7 +27,7 @@ from posaudit.ingest.table import Field
 
 def _common(txn_type: tuple[str, ...], channel: tuple[str, ...], card_type: tuple[str, ...],
             names: dict[str, str]) -> list[Field]:
-    """The journal fields in the order of FORMATS.md; ``names`` maps to the file's headers."""
+    """The journal fields in the order of docs/formats.md; ``names`` maps to the file's headers."""
     return [
         Field(names["merchant_id"], "merchant_id", required=True, pattern=MERCHANT_NO),
         Field(names["terminal_id"], "terminal_id", required=True, pattern=TERMINAL_ID),

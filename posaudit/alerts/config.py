@@ -26,7 +26,7 @@ SEVERITIES: tuple[AlertSeverity, ...] = ("info", "warning", "critical")
 SECURITY_MODES = ("starttls", "ssl", "none")
 OUTCOMES = ("PUBLISHED", "PUBLISHED_WITH_WARNINGS", "REFUSED", "FAILED", "INTERRUPTED")
 
-# PRODUCT.md's exception types; a misspelt one would never match and never alert.
+# The exception types (docs/exceptions.md); a misspelt one would never match and never alert.
 EXCEPTION_TYPES = frozenset({
     "DUPLICATE_CHARGE", "AMOUNT_MISMATCH", "MISSING_IN_SETTLEMENT", "UNMATCHED_SETTLEMENT",
     "VOID_SETTLED", "ONE_SIDED", "FEE_MISMATCH", "LATE_SETTLEMENT", "REFUND_EXCEEDS_ORIGINAL",

@@ -1,4 +1,4 @@
-"""Error reports (the error transaction report form of PRODUCT.md) in the case store.
+"""Error reports (the error transaction report form, docs/cases.md) in the case store.
 
 A report is kept as filed in the ``reports`` table and becomes a case: ``submit_report`` (the
 dashboard's form) validates it, stores it and opens an OPEN case for it in one write
@@ -6,7 +6,7 @@ transaction. Reports filed as landing files (reports/) come in through the sync
 (posaudit.cases.sync), which stores them with ``store_report`` without the form's checks: a
 filed report is a fact, even an incomplete one.
 
-Times on a report are local Beijing time, as everywhere in the warehouse (FORMATS.md); the
+Times on a report are local Beijing time, as everywhere in the warehouse (docs/formats.md); the
 store's own clock (``stored_at``, the trail) is UTC.
 """
 

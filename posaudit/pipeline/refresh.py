@@ -2,7 +2,7 @@
 publish, with a run record; and ``posaudit ingest``: prepare → ingest. Both hold the
 warehouse lock (``lock``) from start to end; ``prepare`` is ``recovery``.
 
-Exit codes (PRODUCT.md): 0 published, 1 published with warnings, 2 refused to publish,
+Exit codes (docs/operations.md): 0 published, 1 published with warnings, 2 refused to publish,
 3 usage or input error (a warehouse locked by another writer is one).
 
 Crash safety: readers only ever open published snapshots, and a snapshot is published by

@@ -1,5 +1,5 @@
 """An independent reading of a generated landing zone: parse every file the way a warehouse
-would, recompute the exceptions of PRODUCT.md from the files alone, and the default root
+would, recompute the exceptions of docs/exceptions.md from the files alone, and the default root
 causes from the event log. Tests compare the result with labels.csv and decoys.csv.
 
 Written for the generator's own small outputs: plain Python over parsed rows, no shortcuts

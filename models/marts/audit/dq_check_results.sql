@@ -1,3 +1,3 @@
-{#- PRODUCT.md's dq_check_results: one row per data-quality check per run. A view, so that
+{#- dq_check_results: one row per data-quality check per run. A view, so that
     the results of the refresh that publishes this snapshot are in it. -#}
 select * from {{ ref('stg_audit__dq_check_results') }}

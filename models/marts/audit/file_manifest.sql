@@ -1,2 +1,2 @@
-{#- PRODUCT.md's file_manifest: one row per landing file ever seen. -#}
+{#- file_manifest: one row per landing file ever seen. -#}
 select * from {{ ref('stg_ingest__files') }}

@@ -1,4 +1,4 @@
-{#- Every definite exception of PRODUCT.md, one row each, with its keys, exposure, root cause
+{#- Every definite exception (docs/exceptions.md), one row each, with its keys, exposure, root cause
     and the evidence behind the cause, and its recovery from later data. -#}
 with txns as not materialized (
     select * from {{ ref('fct_transactions') }}

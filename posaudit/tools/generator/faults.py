@@ -1,6 +1,6 @@
 """Which terminal events the labelled root causes need, and where no fault may appear.
 
-PRODUCT.md's default rules read the event log: "a fault nearby" is an ERROR, OFFLINE or
+The default root-cause rules read the event log: "a fault nearby" is an ERROR, OFFLINE or
 KEY_SYNC_FAILED on the same terminal from 10 minutes before to 2 minutes after a transaction;
 a MISSING sale is a SYSTEM_FAULT when the terminal logged SIGN_IN_FAILED or KEY_SYNC_FAILED
 earlier that business day. Injections *require* events (for SYSTEM_FAULT causes) or *forbid*

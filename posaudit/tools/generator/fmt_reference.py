@@ -1,4 +1,4 @@
-"""reference/: ``terminals.csv`` and ``fee_contracts.csv`` as FORMATS.md lays them out."""
+"""reference/: ``terminals.csv`` and ``fee_contracts.csv`` as docs/formats.md lays them out."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Injected exceptions and decoys, each exactly as PRODUCT.md defines it.
+"""Injected exceptions and decoys, each exactly as docs/exceptions.md defines it.
 
 Every injection picks a plain approved sale (no void, reversal or refund of its own) on a
 terminal stretch no other injection uses (20 minutes either side), changes what the journal

@@ -1,5 +1,5 @@
 """labels.csv (the truth about every injected exception) and decoys.csv (look-alikes that must
-not be reported), with the keys PRODUCT.md asks for.
+not be reported), with the keys docs/exceptions.md gives.
 
 Transaction-level labels carry the journal line's keys (merchant number, terminal, batch,
 trace, RRN, order number) and its local date. UNMATCHED_SETTLEMENT carries the settlement
