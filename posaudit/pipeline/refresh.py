@@ -41,10 +41,11 @@ from posaudit.expectations.gate import decide, outstanding_quarantines, standing
 from posaudit.expectations.marts import Span, anomaly_span, run_mart_checks
 from posaudit.expectations.store import ensure_table, write_results
 from posaudit.ingest.cardsafe import load_card_key, scrub
-from posaudit.ingest.landing import IngestReport, ingest_landing, new_run_id
+from posaudit.ingest.landing import IngestReport, new_run_id
 from posaudit.pipeline import build_window, unchanged
 from posaudit.pipeline.build_window import FULL, Window
 from posaudit.pipeline.dbt_runner import DbtOutcome, run_dbt
+from posaudit.pipeline.ingest_step import ingest_landing
 from posaudit.pipeline.lock import WarehouseLock
 from posaudit.pipeline.progress import Console, Step, as_console, following
 from posaudit.pipeline.recovery import prepare, prepare_build, recover, release_dbt_connection
@@ -84,7 +85,7 @@ class RefreshResult:
     outcome: str
     snapshot_id: str | None
     timings: dict[str, float] = field(default_factory=dict)
-    ingest: IngestReport | None = None
+    ingest: IngestReport[CheckResult] | None = None
     dbt: DbtOutcome | None = None
     checks: list[CheckResult] = field(default_factory=list)
     data_docs: Path | None = None
@@ -121,7 +122,8 @@ def duckdb_config() -> dict[str, str]:
 
 def run_ingest(landing: Path, warehouse: Warehouse, run_id: str,
                progress: Callable[[str], None] | None = None, *,
-               dq: DQContext | None = None, config: DQConfig | None = None) -> IngestReport:
+               dq: DQContext | None = None, config: DQConfig | None = None
+               ) -> IngestReport[CheckResult]:
     """Load the landing zone into the build database (the caller holds the lock)."""
     warehouse.ensure()
     key = load_card_key(warehouse.root)
@@ -139,7 +141,7 @@ def run_ingest(landing: Path, warehouse: Warehouse, run_id: str,
 
 def ingest(landing: Path, warehouse: Warehouse,
            progress: Callable[[str], None] | None = None, *,
-           verbose: bool = False) -> IngestReport:
+           verbose: bool = False) -> IngestReport[CheckResult]:
     """``posaudit ingest``: prepare the warehouse, then load new landing files, under the lock.
     ``verbose``: one line per file decided besides the progress."""
     console = as_console(progress)
@@ -345,7 +347,7 @@ def _check(run: _Run, built: bool) -> bool:
     return True
 
 
-def _warnings(ingest: IngestReport, dbt: DbtOutcome | None,
+def _warnings(ingest: IngestReport[CheckResult], dbt: DbtOutcome | None,
               failed: list[CheckResult]) -> list[str]:
     """What a published run warns about (exit 1): files it quarantined, with the reason,
     dbt tests that warned, data-quality warnings (files quarantined earlier and still in the
