@@ -40,8 +40,8 @@ def validate_window(files: Sequence[WindowFile[Prepared]], dq: DQContext, config
     started = time.perf_counter()
     out = WindowChecks()
     by_layout: dict[str, list[int]] = defaultdict(list)
-    for i, f in enumerate(files):
-        by_layout[f.layout.name].append(i)
+    for i, file in enumerate(files):
+        by_layout[file.layout.name].append(i)
     for positions in by_layout.values():
         layout = files[positions[0]].layout
         batch = f"window {window} · {layout.name} · {len(positions)} files"

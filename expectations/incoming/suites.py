@@ -36,7 +36,7 @@ def row_checks(layout: Layout, config: DQConfig) -> tuple[Check, ...]:
                       gxe.ExpectColumnValuesToBeNull(column="key_missing"),
                       f"{', '.join(rules.required)} set on every line"))
     if rules.keys:
-        condition: dict[str, str] = {}
+        condition: dict[str, Any] = {}
         if rules.unique_where_set:
             condition = {"row_condition": f"{rules.unique_where_set}.notnull()",
                          "condition_parser": "pandas"}

@@ -31,7 +31,7 @@ def ingest_landing(
     """Load what is new in ``landing``. ``dq`` keeps the GX results (an in-memory project when
     None); ``config`` is the data-quality policy (dq.yml when None). ``checks=False`` skips the
     incoming checks: for measuring what they cost, never for loading data."""
-    checker = None
+    checker: IncomingChecker | None = None
     if checks:
         checker = IncomingChecker(config or DQConfig.load(), dq or DQContext())
     return load_landing(landing, con, key, checks=checker, run_id=run_id, progress=progress,

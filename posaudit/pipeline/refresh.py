@@ -291,8 +291,8 @@ def _check(run: _Run, built: bool) -> bool:
             # What was loaded since the published snapshot is checked (a refused run's days
             # too); a run that brings in no day looks at the days the run before it did.
             after = wh.current_id()
-            result.anomaly_span = anomaly_span(con, after) or _span_of(after and read_json(
-                wh.snapshot_record_path(after)))
+            result.anomaly_span = anomaly_span(con, after) or _span_of(
+                read_json(wh.snapshot_record_path(after)) if after else None)
             result.checks += run_mart_checks(con, run.dq, run.config, loaded_after=after,
                                              span=result.anomaly_span,
                                              previous=_previous_snapshot(wh), progress=step)
