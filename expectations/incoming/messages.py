@@ -31,7 +31,6 @@ class FileFailure:
     detail: str
 
 
-
 _Said = tuple[int | None, str | None, str, str]  # line, field, observed, detail
 
 
