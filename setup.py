@@ -26,6 +26,8 @@ PACKAGE_DIRS = {
 # The dbt project and the default policies, as they sit at the top of the checkout.
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "dq.yml", "alerts.yml")
 PROJECT_DIRS = ("models", "macros", "seeds", "data-tests", "analyses")
+# Files inside the packages that are data, not code: the dashboards' labels and glossary.
+PACKAGE_DATA = {"posaudit.dashboards": ["locales/*.yml"]}
 
 
 def packages() -> list[str]:
@@ -54,4 +56,5 @@ class BuildWithProject(build_py):
                             ignore=shutil.ignore_patterns("__pycache__", ".gitkeep"))
 
 
-setup(packages=packages(), package_dir=PACKAGE_DIRS, cmdclass={"build_py": BuildWithProject})
+setup(packages=packages(), package_dir=PACKAGE_DIRS, package_data=PACKAGE_DATA,
+      cmdclass={"build_py": BuildWithProject})

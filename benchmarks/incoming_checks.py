@@ -28,7 +28,7 @@ import duckdb
 from posaudit.expectations.config import DQConfig
 from posaudit.expectations.core import DQContext
 from posaudit.ingest.cardsafe import CardKey
-from posaudit.ingest.landing import ingest_landing
+from posaudit.pipeline.ingest_step import ingest_landing
 
 KEY = CardKey(b"benchmark-card-key-0123456789")
 SIZES = {

@@ -5,10 +5,11 @@ same content under another name is a DUPLICATE; new content for a logical file a
 (same layout and scope) SUPERSEDES it. A file loads whole or not at all.
 
 Files are parsed in worker threads and gathered into windows of about FLUSH_ROWS rows. Each
-window goes through the incoming data-quality checks (expectations/incoming.py: one validation
-per layout for all its files), then every file is decided in file order: a file that fails a
-check is QUARANTINED like one that does not parse (a card number masked in free text is only
-reported: the file loads), and the window is written in one transaction.
+window goes through the incoming data-quality checks the caller passes in
+(``posaudit.ingest.checks.IncomingChecks``: one validation per layout for all its files), then
+every file is decided in file order: a file that fails a check is QUARANTINED like one that
+does not parse (a card number masked in free text is only reported: the file loads), and the
+window is written in one transaction.
 """
 
 from __future__ import annotations
@@ -20,23 +21,15 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import Any, Generic
 
 import duckdb
 import polars as pl
 
-from posaudit.expectations.config import DQConfig
-from posaudit.expectations.core import WARNING, CheckResult, DQContext
-from posaudit.expectations.incoming import (
-    FileFailure,
-    Prepared,
-    WindowFile,
-    prepare,
-    refusal,
-    validate_window,
-)
 from posaudit.ingest.cardsafe import CardKey, scrub
+from posaudit.ingest.checks import IncomingChecks, P, R, Refusal, WindowFile
 from posaudit.ingest.errors import IngestError
 from posaudit.ingest.layouts import LAYOUTS, Layout, Parsed
 from posaudit.ingest.load import RAW, PendingBatch, ensure_schema, write_batch
@@ -46,8 +39,9 @@ log = logging.getLogger("posaudit.ingest")
 
 FOLDERS = ("terminal", "settlement", "bank", "events", "reports", "reference")
 FLUSH_ROWS = 1_000_000
-# The manifest's error_check for a file that does not parse.
+# The manifest's error_check and error_severity for a file that does not parse.
 PARSE_CHECK = "parse"
+PARSE_SEVERITY = "warning"
 
 
 @dataclass
@@ -62,7 +56,7 @@ class FileOutcome:
 
 
 @dataclass
-class IngestReport:
+class IngestReport(Generic[R]):
     run_id: str
     outcomes: list[FileOutcome] = field(default_factory=list)
     skipped_unchanged: int = 0
@@ -70,7 +64,7 @@ class IngestReport:
     seconds: float = 0.0
     # Incoming checks: one summary per check per (window, layout) batch, one FAILED result per
     # check and failing file; and the time they took.
-    checks: list[CheckResult] = field(default_factory=list)
+    checks: list[R] = field(default_factory=list)
     check_seconds: float = 0.0
 
     def count(self, status: str) -> int:
@@ -165,7 +159,7 @@ def detect(src: SourceFile) -> Layout | None:
 
 
 @dataclass
-class _Work:
+class _Work(Generic[P]):
     """One landing file after the (thread-safe) read, hash and parse, before any decision."""
 
     path: Path
@@ -177,7 +171,7 @@ class _Work:
     layout: Layout | None = None
     encoding: str | None = None
     parsed: Parsed | None = None
-    prepared: Prepared | None = None  # the incoming checks' columns
+    prepared: P | None = None  # the incoming checks' columns
     error: IngestError | None = None
 
     @property
@@ -185,20 +179,14 @@ class _Work:
         return self.parsed.frame.height if self.parsed is not None else 0
 
 
-@dataclass(frozen=True)
-class _Checking:
-    """What the worker threads need to prepare the incoming checks (None: checks are off)."""
-
-    config: DQConfig
-    today: date
-
-
 def _prepare(path: Path, name: str, folder: str, mtime_ns: int, key: CardKey,
-             loaded_shas: frozenset[str], checking: _Checking | None = None) -> _Work:
+             loaded_shas: frozenset[str], checks: IncomingChecks[P, Any] | None = None
+             ) -> _Work[P]:
     """Runs in a worker thread: no shared state is touched (polars and hashing release the
     GIL, so two files are parsed while the main thread writes to DuckDB)."""
     data = path.read_bytes()
-    work = _Work(path, name, folder, len(data), mtime_ns, hashlib.sha256(data).hexdigest())
+    work: _Work[P] = _Work(path, name, folder, len(data), mtime_ns,
+                           hashlib.sha256(data).hexdigest())
     if work.sha in loaded_shas:
         return work  # a duplicate of a file loaded before: nothing to parse
     try:
@@ -215,8 +203,8 @@ def _prepare(path: Path, name: str, folder: str, mtime_ns: int, key: CardKey,
         parsed = work.layout.parse(src, key)
         # line_no as the raw tables store it, so that the type check sees what is loaded.
         parsed.frame = parsed.frame.with_columns(pl.col("line_no").cast(pl.Int32))
-        if checking is not None:
-            work.prepared = prepare(work.layout, parsed, checking.config, checking.today)
+        if checks is not None:
+            work.prepared = checks.prepare(work.layout, parsed)
         work.parsed = parsed
     except IngestError as err:
         work.error = err
@@ -238,40 +226,33 @@ def _describe(src: SourceFile) -> str:
     return f"first line has {len(fields)} comma-separated fields: {shown}"
 
 
-def ingest_landing(
+def load_landing(
     landing: Path,
     con: duckdb.DuckDBPyConnection,
     key: CardKey,
     *,
+    checks: IncomingChecks[P, R] | None,
     run_id: str | None = None,
     progress: Callable[[str], None] | None = None,
     workers: int = 2,
-    dq: DQContext | None = None,
-    config: DQConfig | None = None,
-    checks: bool = True,
-) -> IngestReport:
-    """Load what is new in ``landing``. ``dq`` keeps the GX results (an in-memory project when
-    None); ``config`` is the data-quality policy (dq.yml when None). ``checks=False`` skips the
-    incoming checks: for measuring what they cost, never for loading data."""
+) -> IngestReport[R]:
+    """Load what is new in ``landing``, each window through the incoming ``checks`` (the
+    pipeline's ``ingest_landing`` passes them in). ``checks=None`` skips them: for measuring
+    what they cost, never for loading data."""
     started = time.perf_counter()
-    report = IngestReport(run_id=run_id or new_run_id())
+    report: IngestReport[R] = IngestReport(run_id=run_id or new_run_id())
     if not landing.is_dir():
         raise FileNotFoundError(f"landing zone {landing} does not exist")
-    checking: _Checking | None = None
-    if checks:
-        config = config or DQConfig.load()
-        dq = dq or DQContext()
-        checking = _Checking(config, date.today())
     ensure_schema(con)
     known = _Known.read(con)
     report.ignored = sorted(
         p.name for p in landing.iterdir() if p.name not in FOLDERS and not p.name.startswith(".")
     )
     loaded_shas = frozenset(known.loaded_sha)
-    window: list[_Work] = []
+    window: list[_Work[P]] = []
     window_rows = 0
     windows = 0
-    pending: deque[Future[_Work]] = deque()
+    pending: deque[Future[_Work[P]]] = deque()
 
     def close_window() -> None:
         """Check the window's files, decide them in file order, write them in one go."""
@@ -279,21 +260,20 @@ def ingest_landing(
         if not window:
             return
         windows += 1
-        failures: dict[int, list[FileFailure]] = {}
-        notes: dict[int, list[FileFailure]] = {}
-        if checking is not None and dq is not None:
+        refused: dict[int, Refusal] = {}
+        notes: dict[int, str] = {}
+        if checks is not None:
             at = [i for i, w in enumerate(window) if w.prepared is not None]
-            files = [_window_file(window[i]) for i in at]
-            checked = validate_window(files, dq, checking.config, window=windows)
-            failures = {at[k]: found for k, found in checked.failures.items()}
-            notes = {at[k]: found for k, found in checked.notes.items()}
-            report.checks.extend(checked.results)
-            report.check_seconds += checked.seconds
+            verdict = checks.check_window([_window_file(window[i]) for i in at], windows)
+            refused = {at[k]: why for k, why in verdict.refused.items()}
+            notes = {at[k]: said for k, said in verdict.notes.items()}
+            report.checks.extend(verdict.results)
+            report.check_seconds += verdict.seconds
         batch = PendingBatch()
         for i, work in enumerate(window):
-            outcome = _decide(work, known, batch, report.run_id, failures.get(i))
+            outcome = _decide(work, known, batch, report.run_id, refused.get(i))
             report.outcomes.append(outcome)
-            said = _noted(notes.get(i, []))
+            said = notes.get(i, "")
             if said and outcome.status == "LOADED":
                 log.warning(scrub(f"{work.name}: {said}"))
             if progress:
@@ -303,7 +283,7 @@ def ingest_landing(
         window_rows = 0
         write_batch(con, batch)
 
-    def settle(work: _Work) -> None:
+    def settle(work: _Work[P]) -> None:
         nonlocal window_rows
         if (work.name, work.sha) in known.by_name_sha:
             report.skipped_unchanged += 1
@@ -320,7 +300,7 @@ def ingest_landing(
                 report.skipped_unchanged += 1
                 continue
             pending.append(pool.submit(_prepare, path, name, folder, stat.st_mtime_ns, key,
-                                       loaded_shas, checking))
+                                       loaded_shas, checks))
             # Decisions are taken in file order; keep only a few parsed files in memory.
             while len(pending) > workers + 1:
                 settle(pending.popleft().result())
@@ -332,23 +312,14 @@ def ingest_landing(
     return report
 
 
-def _noted(notes: list[FileFailure]) -> str:
-    """What the checks reported about a file that loads anyway (a masked card number)."""
-    return "; ".join(
-        f"{n.check} ({n.severity})" + (f", line {n.line_no}" if n.line_no else "")
-        + (f", field {n.field}" if n.field else "") + f": {n.detail}"
-        for n in notes
-    )
-
-
-def _window_file(work: _Work) -> WindowFile:
+def _window_file(work: _Work[P]) -> WindowFile[P]:
     assert work.layout is not None and work.prepared is not None
     return WindowFile(work.name, work.layout, work.prepared)
 
 
-def _decide(work: _Work, known: _Known, batch: PendingBatch, run_id: str,
-            failures: list[FileFailure] | None = None) -> FileOutcome:
-    """Main thread, in file order: DUPLICATE, QUARANTINED (it does not parse, or ``failures``:
+def _decide(work: _Work[P], known: _Known, batch: PendingBatch, run_id: str,
+            refused: Refusal | None = None) -> FileOutcome:
+    """Main thread, in file order: DUPLICATE, QUARANTINED (it does not parse, or ``refused``:
     it fails incoming checks), or LOADED (superseding)."""
     now = datetime.now()
     name, sha = work.name, work.sha
@@ -369,10 +340,9 @@ def _decide(work: _Work, known: _Known, batch: PendingBatch, run_id: str,
         return FileOutcome(name, "DUPLICATE", layout_name)
     if work.error is not None or work.parsed is None or work.layout is None:
         err = work.error or IngestError(name, None, None, "content already seen, not parsed")
-        return _quarantine(work, row, batch, err, PARSE_CHECK, WARNING)
+        return _quarantine(work, row, batch, err, PARSE_CHECK, PARSE_SEVERITY)
     layout, parsed = work.layout, work.parsed
-    if failures:
-        refused = refusal(failures)
+    if refused is not None:
         row.update(rows_read=parsed.rows_read, rows_rejected=parsed.rows_read)
         return _quarantine(work, row, batch,
                            IngestError(name, refused.line, refused.field, refused.reason),
@@ -394,7 +364,7 @@ def _decide(work: _Work, known: _Known, batch: PendingBatch, run_id: str,
     return FileOutcome(name, "LOADED", layout.name, rows_loaded=frame.height)
 
 
-def _quarantine(work: _Work, row: dict[str, object], batch: PendingBatch, err: IngestError,
+def _quarantine(work: _Work[P], row: dict[str, object], batch: PendingBatch, err: IngestError,
                 check: str, severity: str) -> FileOutcome:
     row.update(status="QUARANTINED", rows_loaded=0, error_line=err.line, error_field=err.field,
                error=str(err), error_check=check, error_severity=severity)

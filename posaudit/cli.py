@@ -18,7 +18,7 @@ from posaudit.arguments import (
     add_warehouse,
     subcommand,
 )
-from posaudit.pipeline.refresh import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_WARN
+from posaudit.pipeline.refresh_result import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_WARN
 
 if TYPE_CHECKING:
     from posaudit.pipeline.progress import Console

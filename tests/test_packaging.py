@@ -69,7 +69,9 @@ def test_the_wheel_installs_only_posaudit_and_carries_the_dbt_project(
                      "posaudit/project/macros/surrogate_key.sql",
                      "posaudit/ingest/layouts/pos_journal.py",
                      "posaudit/expectations/gate.py",
-                     "posaudit/dashboards/app.py", "posaudit/dashboards/views/overview.py"):
+                     "posaudit/dashboards/app.py", "posaudit/dashboards/views/overview.py",
+                     "posaudit/dashboards/locales/en.yml", "posaudit/dashboards/locales/zh.yml",
+                     "posaudit/dashboards/locales/glossary.yml"):
         assert expected in names, expected
     # Every model of the checkout ships.
     models = {p.relative_to(ROOT).as_posix() for p in (ROOT / "models").rglob("*.sql")}

@@ -11,17 +11,18 @@ commits each window's rows with their manifest rows, and dbt rebuilds every mode
 tables, so a refresh killed at any point is completed by the next one: ``prepare`` sweeps
 half-written files, settles the dead run's record and, after a rollback, puts the build
 database back on the snapshot readers see (posaudit.pipeline.recovery).
+
+Beside it: ``refresh_result`` (what a run knows, the exit codes), ``refresh_record`` (the run
+record), ``step_lines`` (the progress lines of ingest and dbt).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
-import socket
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -40,14 +41,23 @@ from posaudit.expectations.core import CheckResult, DQContext
 from posaudit.expectations.gate import decide, outstanding_quarantines, standing_quarantines
 from posaudit.expectations.marts import Span, anomaly_span, run_mart_checks
 from posaudit.expectations.store import ensure_table, write_results
-from posaudit.ingest.cardsafe import load_card_key, scrub
-from posaudit.ingest.landing import IngestReport, ingest_landing, new_run_id
+from posaudit.ingest.cardsafe import load_card_key
+from posaudit.ingest.landing import IngestReport, new_run_id
 from posaudit.pipeline import build_window, unchanged
-from posaudit.pipeline.build_window import FULL, Window
+from posaudit.pipeline.build_window import FULL
 from posaudit.pipeline.dbt_runner import DbtOutcome, run_dbt
+from posaudit.pipeline.ingest_step import ingest_landing
 from posaudit.pipeline.lock import WarehouseLock
 from posaudit.pipeline.progress import Console, Step, as_console, following
 from posaudit.pipeline.recovery import prepare, prepare_build, recover, release_dbt_connection
+from posaudit.pipeline.refresh_record import compose_record, facts, input_files
+from posaudit.pipeline.refresh_result import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_WARN,
+    SHOWN_FAILURES,
+    RefreshResult,
+)
 from posaudit.pipeline.run_record import (
     FAILED,
     INTERRUPTED,
@@ -57,11 +67,10 @@ from posaudit.pipeline.run_record import (
     RUNNING,
     UNCHANGED,
     ensure_runs_table,
-    manifest_rows,
     store_in_build,
     verify_published_copy,
-    versions,
 )
+from posaudit.pipeline.step_lines import dbt_lines, ingest_lines
 from posaudit.pipeline.warehouse import (
     DEFAULT_KEEP,
     NoSnapshotError,
@@ -70,46 +79,6 @@ from posaudit.pipeline.warehouse import (
     write_json,
 )
 from posaudit.resources import project_dir
-
-EXIT_OK, EXIT_WARN, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 3
-
-# Shown on the terminal when a run is refused or warns; all of them are in dq_check_results.
-SHOWN_FAILURES = 20
-
-
-@dataclass
-class RefreshResult:
-    run_id: str
-    exit_code: int
-    outcome: str
-    snapshot_id: str | None
-    timings: dict[str, float] = field(default_factory=dict)
-    ingest: IngestReport | None = None
-    dbt: DbtOutcome | None = None
-    checks: list[CheckResult] = field(default_factory=list)
-    data_docs: Path | None = None
-    messages: list[str] = field(default_factory=list)
-    # Every landing file this run decided: its manifest row (size, SHA-256, rows, status).
-    files: list[dict[str, Any]] = field(default_factory=list)
-    # Cheap figures of the built marts, for `posaudit snapshots`.
-    facts: dict[str, Any] = field(default_factory=dict)
-    # What the run found and repaired before it started (posaudit.pipeline.refresh.prepare).
-    recovery: dict[str, Any] = field(default_factory=dict)
-    published_at: str | None = None
-    # Python, packages and git commit: looked up once per run.
-    versions: dict[str, Any] = field(default_factory=dict)
-    # What the dbt build recomputed (``build_window``): FULL or INCREMENTAL from a date.
-    window: Window | None = None
-    # Fingerprints of the landing zone, the dbt project and the policies (``unchanged``).
-    inputs: dict[str, str] = field(default_factory=dict)
-    # What makes the exit code 1: repeated as they are by a rerun with nothing new.
-    warnings: list[str] = field(default_factory=list)
-    # The days the anomaly checks looked at.
-    anomaly_span: Span | None = None
-    # UNCHANGED: the snapshot that stays current.
-    standing_snapshot: str | None = None
-    # The case store's last trail row (seq, hash) after this run's case sync.
-    cases_synced_through: tuple[int, str] | None = None
 
 
 def duckdb_config() -> dict[str, str]:
@@ -121,7 +90,8 @@ def duckdb_config() -> dict[str, str]:
 
 def run_ingest(landing: Path, warehouse: Warehouse, run_id: str,
                progress: Callable[[str], None] | None = None, *,
-               dq: DQContext | None = None, config: DQConfig | None = None) -> IngestReport:
+               dq: DQContext | None = None, config: DQConfig | None = None
+               ) -> IngestReport[CheckResult]:
     """Load the landing zone into the build database (the caller holds the lock)."""
     warehouse.ensure()
     key = load_card_key(warehouse.root)
@@ -139,7 +109,7 @@ def run_ingest(landing: Path, warehouse: Warehouse, run_id: str,
 
 def ingest(landing: Path, warehouse: Warehouse,
            progress: Callable[[str], None] | None = None, *,
-           verbose: bool = False) -> IngestReport:
+           verbose: bool = False) -> IngestReport[CheckResult]:
     """``posaudit ingest``: prepare the warehouse, then load new landing files, under the lock.
     ``verbose``: one line per file decided besides the progress."""
     console = as_console(progress)
@@ -150,7 +120,7 @@ def ingest(landing: Path, warehouse: Warehouse,
         prepare(warehouse, console, lock)
         lock.at_step("ingest")
         with console.step("ingest", unit="files") as step:
-            return run_ingest(landing, warehouse, run_id, _ingest_lines(step, verbose))
+            return run_ingest(landing, warehouse, run_id, ingest_lines(step, verbose))
 
 
 # --- the refresh, step by step -----------------------------------------------------------------
@@ -169,6 +139,11 @@ class _Run:
     alerts: AlertsConfig | None = None
     verbose: bool = False
 
+    def record(self, *, interim: bool = False) -> dict[str, Any]:
+        return compose_record(self.result, started=self.started, landing=self.landing,
+                              warehouse=self.warehouse, user=self.lock.holder.user,
+                              dq_config=self.config.source, interim=interim)
+
     @contextlib.contextmanager
     def step(self, name: str, *, unit: str = "", quiet: bool = False) -> Iterator[Step]:
         """One step: named in the lock file, shown on the console, timed in the record."""
@@ -180,7 +155,7 @@ class _Run:
         finally:
             self.result.timings[name.replace(" ", "_")] = round(time.perf_counter() - t, 3)
         # Kept current on disk (still RUNNING), so a killed run's record says how far it got.
-        write_json(self.warehouse.run_record_path(self.result.run_id), _record(self, interim=True))
+        write_json(self.warehouse.run_record_path(self.result.run_id), self.record(interim=True))
 
 
 def refresh(landing: Path, warehouse: Warehouse,
@@ -247,7 +222,7 @@ def _prepare(run: _Run, rebuild: bool, full: bool) -> dict[str, Any] | None:
     result.timings["prepare"] = round(time.perf_counter() - t, 3)
     # From here until the run settles, its record says RUNNING: if the process dies, the next
     # writer finds it so and marks it INTERRUPTED.
-    write_json(wh.run_record_path(result.run_id), _record(run, interim=True))
+    write_json(wh.run_record_path(result.run_id), run.record(interim=True))
     return verdict.record
 
 
@@ -267,16 +242,16 @@ def _stand(run: _Run, standing: dict[str, Any]) -> None:
     if result.warnings:
         result.messages.append(f"standing warnings of snapshot {snapshot}:")
         result.messages += result.warnings
-    write_json(run.warehouse.run_record_path(result.run_id), _record(run))
+    write_json(run.warehouse.run_record_path(result.run_id), run.record())
 
 
 def _ingest(run: _Run) -> None:
     with run.step("ingest", unit="files") as step:
         report = run_ingest(run.landing, run.warehouse, run.result.run_id,
-                            _ingest_lines(step, run.verbose), dq=run.dq, config=run.config)
+                            ingest_lines(step, run.verbose), dq=run.dq, config=run.config)
     run.result.ingest = report
     run.result.checks.extend(report.checks)
-    run.result.files = _input_files(run.warehouse, run.result.run_id)
+    run.result.files = input_files(run.warehouse, run.result.run_id)
     run.console("\n".join([report.summary(), *report.layout_lines()]))
 
 
@@ -292,7 +267,7 @@ def _build(run: _Run, full: bool) -> bool:
     if result.window.mode == FULL:
         args.append("--full-refresh")
     with run.step("dbt build", unit="nodes", quiet=True) as step, \
-            following(log, _dbt_lines(step)):
+            following(log, dbt_lines(step)):
         # Unit tests check the models' logic, not the data: CI runs them (tests/), refreshes
         # don't. dbt's own console output is replaced by the step's progress.
         result.dbt = run_dbt(wh, args, quiet=True)
@@ -316,14 +291,14 @@ def _check(run: _Run, built: bool) -> bool:
             # What was loaded since the published snapshot is checked (a refused run's days
             # too); a run that brings in no day looks at the days the run before it did.
             after = wh.current_id()
-            result.anomaly_span = anomaly_span(con, after) or _span_of(after and read_json(
-                wh.snapshot_record_path(after)))
+            result.anomaly_span = anomaly_span(con, after) or _span_of(
+                read_json(wh.snapshot_record_path(after)) if after else None)
             result.checks += run_mart_checks(con, run.dq, run.config, loaded_after=after,
                                              span=result.anomaly_span,
                                              previous=_previous_snapshot(wh), progress=step)
             result.checks += outstanding_quarantines(con, run.landing, result.run_id)
             result.checks += standing_quarantines(con, run.landing, result.run_id)
-            result.facts = _facts(con)
+            result.facts = facts(con)
         result.timings["checks_total"] = round(
             result.timings["checks"] + result.ingest.check_seconds, 3)
     _finish_checks(wh, result, run.dq, run.landing)
@@ -345,7 +320,7 @@ def _check(run: _Run, built: bool) -> bool:
     return True
 
 
-def _warnings(ingest: IngestReport, dbt: DbtOutcome | None,
+def _warnings(ingest: IngestReport[CheckResult], dbt: DbtOutcome | None,
               failed: list[CheckResult]) -> list[str]:
     """What a published run warns about (exit 1): files it quarantined, with the reason,
     dbt tests that warned, data-quality warnings (files quarantined earlier and still in the
@@ -390,7 +365,7 @@ def _publish(run: _Run, keep: int) -> None:
     result, wh = run.result, run.warehouse
     result.snapshot_id = result.run_id
     # The snapshot carries its own run record (refresh_runs is a view over audit.refresh_runs).
-    record = _record(run)
+    record = run.record()
     store_in_build(wh, record)
     with run.step("compact"):
         # dbt's handle on the build database closes first: the file is replaced underneath.
@@ -407,7 +382,7 @@ def _publish(run: _Run, keep: int) -> None:
         run.console(f"removed {len(done.pruned)} old snapshot(s), keeping {keep}: "
                     + ", ".join(done.pruned))
     _sync_cases(run)
-    final = _record(run)
+    final = run.record()
     write_json(wh.run_record_path(result.run_id), final)
     write_json(wh.snapshot_record_path(result.run_id), final)
 
@@ -433,7 +408,7 @@ def _sync_cases(run: _Run) -> None:
 
 def _refuse(run: _Run) -> None:
     run.result.exit_code = EXIT_REFUSED
-    record = _record(run)
+    record = run.record()
     store_in_build(run.warehouse, record)
     write_json(run.warehouse.run_record_path(run.result.run_id), record)
 
@@ -446,48 +421,11 @@ def _abandon(run: _Run, exc: BaseException) -> None:
         result.snapshot_id = None
         result.exit_code = EXIT_REFUSED
     result.messages.append(f"stopped by {type(exc).__name__}: {exc}")
-    record = _record(run)
+    record = run.record()
     with contextlib.suppress(Exception):
         write_json(wh.run_record_path(result.run_id), record)
     with contextlib.suppress(Exception):  # the database may be what failed
         store_in_build(wh, record)
-
-
-# --- progress ----------------------------------------------------------------------------------
-
-
-def _ingest_lines(step: Step, verbose: bool) -> Callable[[str], None]:
-    """Ingest says one line per file decided: a terminal's bar shows it in passing, and it is
-    printed only when ``verbose`` (every file is in the run record; a quarantined one is also
-    among the run's warnings, with the reason)."""
-
-    def on_line(message: str) -> None:
-        step.advance(message.split("  (")[0] if step.console.live else "")
-        if verbose:
-            step.log(message)
-
-    return on_line
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_DBT_NODE = re.compile(r"\]: (\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b\s*(.*)")
-_DBT_NOISE = re.compile(r"\s*\.{2,}.*$")
-
-
-def _dbt_lines(step: Step) -> Callable[[str], None]:
-    """dbt's log file says `N of M STATUS …` as each node finishes."""
-
-    def on_line(line: str) -> None:
-        m = _DBT_NODE.search(_ANSI.sub("", line))
-        if not m:
-            return
-        _, total, status, rest = m.groups()
-        what = _DBT_NOISE.sub("", rest)
-        step.advance(f"{status} {what}", total=int(total))
-        if status in ("WARN", "ERROR", "FAIL"):
-            step.log(f"{status} {what}")
-
-    return on_line
 
 
 # --- reading the build ---------------------------------------------------------------------------
@@ -498,30 +436,6 @@ def _previous_snapshot(warehouse: Warehouse) -> Path | None:
         return warehouse.current_snapshot()
     except NoSnapshotError:
         return None
-
-
-def _input_files(warehouse: Warehouse, run_id: str) -> list[dict[str, Any]]:
-    with duckdb.connect(str(warehouse.build_db)) as con:
-        return manifest_rows(con, run_id)
-
-
-FACTS = {
-    "fct_transactions": "SELECT count(*) FROM main.fct_transactions",
-    "fct_exceptions": "SELECT count(*) FROM main.fct_exceptions",
-    "exposure_amount": "SELECT sum(exposure_amount) FROM main.fct_exceptions",
-    "files_loaded": "SELECT count(*) FROM main.file_manifest WHERE status = 'LOADED'",
-}
-
-
-def _facts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, sql in FACTS.items():
-        try:
-            row = con.execute(sql).fetchone()
-        except duckdb.Error:  # a mart that a model change renamed: the listing just omits it
-            continue
-        out[name] = row[0] if row else None
-    return out
 
 
 # --- checks and the run record ---------------------------------------------------------------
@@ -555,69 +469,3 @@ def _finish_checks(warehouse: Warehouse, result: RefreshResult, dq: DQContext,
     result.timings["data_docs"] = round(time.perf_counter() - t, 3)
 
 
-def _checks_summary(results: list[CheckResult]) -> dict[str, object]:
-    counts: dict[str, int] = {}
-    for r in results:
-        key = f"{r.status.lower()}_{r.severity}" if r.failed else "passed"
-        counts[key] = counts.get(key, 0) + 1
-    return {
-        "counts": counts,
-        "failed": [asdict(r) for r in results if r.failed][:500],
-    }
-
-
-def _dbt_summary(dbt: DbtOutcome | None) -> dict[str, Any] | None:
-    if dbt is None:
-        return None
-    statuses: dict[str, int] = {}
-    for n in dbt.nodes:
-        statuses[str(n["status"])] = statuses.get(str(n["status"]), 0) + 1
-    return {"success": dbt.success, "error": dbt.error and scrub(dbt.error),
-            "nodes": len(dbt.nodes), "statuses": statuses}
-
-
-def _record(run: _Run, *, interim: bool = False) -> dict[str, Any]:
-    """The run record; ``interim``: as it stands while the run goes on (outcome RUNNING)."""
-    result = run.result
-    ingest = result.ingest
-    timings = dict(result.timings)
-    timings["total"] = round((datetime.now() - run.started).total_seconds(), 3)
-    outcome = RUNNING if interim else result.outcome
-    result.versions = result.versions or versions()
-    return {
-        "run_id": result.run_id,
-        "started_at": run.started.isoformat(timespec="milliseconds"),
-        "finished_at": (None if outcome == RUNNING
-                        else datetime.now().isoformat(timespec="milliseconds")),
-        "published_at": result.published_at,
-        "landing": str(run.landing),
-        "warehouse": str(run.warehouse.root),
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-        "user": run.lock.holder.user,
-        "outcome": outcome,
-        "exit_code": None if outcome == RUNNING else result.exit_code,
-        "snapshot_id": None if interim else result.snapshot_id,
-        "timings": timings,
-        "versions": result.versions,
-        "files": result.files,
-        "files_unchanged": ingest.skipped_unchanged if ingest else 0,
-        "ignored": ingest.ignored if ingest else [],
-        "dbt": result.dbt.nodes if result.dbt else [],
-        "dbt_summary": _dbt_summary(result.dbt),
-        "data_quality": {
-            "config": run.config.source,
-            "data_docs": str(result.data_docs) if result.data_docs else None,
-            "anomaly_span": ([d.isoformat() for d in result.anomaly_span]
-                             if result.anomaly_span else None),
-            **_checks_summary(result.checks),
-        },
-        "facts": result.facts,
-        "build": asdict(result.window) if result.window else None,
-        "recovery": result.recovery,
-        "inputs": result.inputs,
-        "standing_snapshot": result.standing_snapshot,
-        "cases_synced_through": result.cases_synced_through,
-        "warnings": [scrub(m) for m in result.warnings],
-        "messages": [scrub(m) for m in result.messages],
-    }

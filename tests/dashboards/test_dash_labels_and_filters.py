@@ -43,7 +43,7 @@ def test_table_headers_follow_the_language_and_dates_drop_midnight() -> None:
         "no_translation_here": [1],
     })
     zh = _column_config(Page(snap=None, lang="zh", filters=Filters()), df)  # type: ignore[arg-type]
-    assert zh["exception_type"]["label"] == "异常类型"
+    assert zh["exception_type"]["label"] == "差错类型"  # the glossary's word for exception
     assert zh["business_date"]["type_config"]["type"] == "date"
     assert zh["txn_time"]["label"] == "交易时间"
     assert "no_translation_here" not in zh

@@ -49,12 +49,14 @@ import posaudit.expectations.core as core
 import posaudit.ingest.landing as landing_module
 from posaudit.expectations.config import DQConfig
 from posaudit.expectations.core import CRITICAL, FAILED, PASSED, WARNING, DQContext
-from posaudit.expectations.incoming import CHECKS, ROW_INDEX, _BatchRun, row_checks
+from posaudit.expectations.incoming import CHECKS, ROW_INDEX, row_checks
+from posaudit.expectations.incoming.runner import _BatchRun
 from posaudit.ingest.cardsafe import CardKey, mask_pan
-from posaudit.ingest.landing import IngestReport, ingest_landing
+from posaudit.ingest.landing import IngestReport
 from posaudit.ingest.layouts import BY_NAME
 from posaudit.ingest.layouts.bank_statement_cn import BankStatementCn
 from posaudit.ingest.layouts.pos_journal import PosJournalV1
+from posaudit.pipeline.ingest_step import ingest_landing
 
 FOLDERS = ("terminal", "settlement", "bank", "events", "reports", "reference")
 

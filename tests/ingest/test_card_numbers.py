@@ -43,10 +43,10 @@ from posaudit.ingest.cardsafe import (
     scrub,
     scrub_card_like,
 )
-from posaudit.ingest.landing import ingest_landing
 from posaudit.ingest.layouts import BY_NAME, Parsed
 from posaudit.ingest.source import SourceFile
 from posaudit.ingest.table import CARD_MASKED
+from posaudit.pipeline.ingest_step import ingest_landing
 from posaudit.privacy import scan_text
 
 KEY = CardKey(b"k" * 32)

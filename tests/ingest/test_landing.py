@@ -32,7 +32,7 @@ from rawfiles import (
     zipped,
 )
 
-from posaudit.ingest.landing import ingest_landing
+from posaudit.pipeline.ingest_step import ingest_landing
 
 # (folder, name, builder, layout, raw table, data rows)
 ONE_OF_EACH = [

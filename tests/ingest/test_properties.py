@@ -29,9 +29,10 @@ from rawfiles import (
 from posaudit.expectations.core import DQContext
 from posaudit.ingest.cardsafe import CardKey
 from posaudit.ingest.errors import IngestError
-from posaudit.ingest.landing import detect, ingest_landing
+from posaudit.ingest.landing import detect
 from posaudit.ingest.layouts import BY_NAME
 from posaudit.ingest.source import SourceFile
+from posaudit.pipeline.ingest_step import ingest_landing
 
 KEY = CardKey(b"k" * 32)
 # One GX project for every example: its suites are built once.

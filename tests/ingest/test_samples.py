@@ -11,8 +11,9 @@ import polars as pl
 import pytest
 from rawfiles import untied
 
-from posaudit.ingest.landing import detect, ingest_landing
+from posaudit.ingest.landing import detect
 from posaudit.ingest.source import SourceFile
+from posaudit.pipeline.ingest_step import ingest_landing
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 

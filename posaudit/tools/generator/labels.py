@@ -18,7 +18,7 @@ import polars as pl
 from posaudit.tools.generator.bank import DepositLabel
 from posaudit.tools.generator.config import GenerateSummary
 from posaudit.tools.generator.context import Context
-from posaudit.tools.generator.inject import DecoySpec, LabelSpec
+from posaudit.tools.generator.injector import DecoySpec, LabelSpec
 from posaudit.tools.generator.render import fen_text
 from posaudit.tools.generator.world import ADYEN, CN_POS, QR_WECHAT
 

@@ -24,7 +24,7 @@ from posaudit.tools.generator.fmt_cn_pos import write_statements
 from posaudit.tools.generator.fmt_journal import write_journals
 from posaudit.tools.generator.fmt_reference import write_reference
 from posaudit.tools.generator.fmt_wallet import write_bills
-from posaudit.tools.generator.host_ids import with_host_ids
+from posaudit.tools.generator.host_world import with_host_ids
 from posaudit.tools.generator.inject import inject
 from posaudit.tools.generator.journal import dedupe_cards, generate_journal
 from posaudit.tools.generator.keys import assign_keys, sort_rows
