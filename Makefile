@@ -26,8 +26,11 @@ refresh: setup
 	$(BIN)/posaudit generate --out $(DEMO)/landing --seed 1
 	$(BIN)/posaudit refresh --landing $(DEMO)/landing --warehouse $(DEMO)/warehouse || [ $$? -eq 1 ]
 
+# mypy through scripts/typecheck.py: it checks ingest/, expectations/ and dashboards/ under the
+# posaudit.* names they install as (pyproject.toml's [tool.mypy] says what and how strictly).
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/python scripts/typecheck.py
 
 CHROMIUM ?= /usr/bin/chromium
 SUDO    := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)

@@ -31,7 +31,7 @@ from posaudit.ingest.cardsafe import CardKey
 from posaudit.pipeline.ingest_step import ingest_landing
 
 KEY = CardKey(b"benchmark-card-key-0123456789")
-SIZES = {
+SIZES: dict[str, dict[str, Any]] = {
     "small": {"seed": 7, "days": 10, "terminals": 12, "transactions": 6_000},
     "1m": {"seed": 1, "days": 10, "terminals": 100, "transactions": 1_000_000},
 }

@@ -33,6 +33,7 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -223,11 +224,11 @@ def scan(landing: Path) -> tuple[dict[str, list[Source]], int]:
     return out, skipped
 
 
-def _csv(src: Source, numbers: tuple[str, ...] = (), **kwargs: object) -> pd.DataFrame:
+def _csv(src: Source, numbers: tuple[str, ...] = (), **kwargs: Any) -> pd.DataFrame:
     """Text columns as str, ``numbers`` parsed by the reader itself (float64, NaN if empty)."""
     target = io.BytesIO(src.data) if src.data is not None else src.path
     dtype: dict[str, type] = defaultdict(lambda: str, dict.fromkeys(numbers, float))
-    return pd.read_csv(target, encoding=src.encoding, dtype=dtype,  # type: ignore[call-overload]
+    return pd.read_csv(target, encoding=src.encoding, dtype=dtype,
                        keep_default_na=False, na_values=[""], **kwargs)
 
 
@@ -762,7 +763,7 @@ def run(landing: Path) -> dict[str, object]:
     adjust = (adyen[adyen["kind"].isin(["OTHER", "CHARGEBACK"])]
               .assign(acquirer="ADYEN", day=lambda a: a["settle_day"])
               .groupby(["acquirer", "merchant_id", "day"])["net"].sum())
-    net = net.add(adjust, fill_value=0).rename("net_amount").reset_index()
+    nets = net.add(adjust, fill_value=0).rename("net_amount").reset_index()
     pay = bank[bank["is_payout"]]
     payouts = (pay.groupby(["payout_merchant", "payout_day"])
                .agg(payout=("amount", "sum"), credited_on=("day", "min")).reset_index()
@@ -772,7 +773,7 @@ def run(landing: Path) -> dict[str, object]:
                 .drop_duplicates().assign(through=lambda d: d["file"].map(file_through))
                 .groupby("payout_merchant")["through"].max())
     settle_cov = coverage.groupby(level="merchant_id").max()
-    dep = net.merge(payouts, on=["merchant_id", "day"], how="outer", indicator=True)
+    dep = nets.merge(payouts, on=["merchant_id", "day"], how="outer", indicator=True)
     has_net = (dep["_merge"] != "right_only").to_numpy()
     bank_through = dep["merchant_id"].map(bank_cov).to_numpy(dtype="float64")
     settle_through = dep["merchant_id"].map(settle_cov).to_numpy(dtype="float64")
@@ -794,6 +795,8 @@ def run(landing: Path) -> dict[str, object]:
     phases.done("exceptions")
 
     counts = exceptions["exception_type"].value_counts().sort_index()
+    rules = pairs["rule"].value_counts()
+    by_cause = exceptions.groupby(["exception_type", "root_cause"]).size()
     exposure = exceptions.groupby("exception_type")["exposure"].sum() / 100
     statuses = pd.Series(status).value_counts().sort_index()
     total = time.perf_counter() - phases.started
@@ -804,14 +807,13 @@ def run(landing: Path) -> dict[str, object]:
         "journal_lines": n_j,
         "settlement_lines": n_l,
         "matched_by_rule": dict(sorted((RULES[int(k)], int(v)) for k, v in
-                                       pairs["rule"].value_counts().items())),
+                                       zip(rules.index.tolist(), rules.tolist(), strict=True))),
         "match_status": {str(k): int(v) for k, v in statuses.items()},
         "exceptions": {str(k): int(v) for k, v in counts.items()},
         "exceptions_total": len(exceptions),
         "exposure_by_type": {str(k): round(float(v), 2) for k, v in exposure.items()},
         "root_causes": {f"{t}/{c}": int(n) for (t, c), n in
-                        sorted(exceptions.groupby(["exception_type", "root_cause"]).size()
-                               .items())},
+                        sorted(zip(by_cause.index.tolist(), by_cause.tolist(), strict=True))},
         "phases": phases.seen,
         "seconds": round(total, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

@@ -34,6 +34,12 @@ from posaudit.pipeline.refresh import run_ingest
 from posaudit.pipeline.warehouse import Warehouse
 
 
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    assert row is not None  # an aggregate returns one row
+    return int(row[0])
+
+
 def duckdb_read(landing: Path, database: str = ":memory:",
                 per_layout: dict[str, float] | None = None) -> tuple[float, int]:
     """Seconds and rows of DuckDB alone reading every landing file; ``per_layout`` (when
@@ -55,9 +61,9 @@ def duckdb_read(landing: Path, database: str = ":memory:",
     con = duckdb.connect(database, config={"memory_limit": "6GB"})
     rows = 0
     started = time.perf_counter()
-    for i, ((layout, encoding), files) in enumerate(sorted(groups.items())):
+    for i, ((layout_name, encoding), files) in enumerate(sorted(groups.items())):
         call_started = time.perf_counter()
-        if layout == "terminal_events":
+        if layout_name == "terminal_events":
             sql = (f"create table t{i} as select * from "
                    f"read_json({files}, format='newline_delimited')")
         else:
@@ -68,10 +74,10 @@ def duckdb_read(landing: Path, database: str = ":memory:",
         except duckdb.Error:
             # DuckDB's latin-1 reader refuses some GBK bytes: read those leniently instead.
             con.execute(sql.replace(f"encoding='{encoding}', ", ""))
-        rows += con.execute(f"select count(*) from t{i}").fetchone()[0]  # type: ignore[index]
+        rows += _count(con, f"select count(*) from t{i}")
         if per_layout is not None:
-            per_layout[layout] = round(
-                per_layout.get(layout, 0.0) + time.perf_counter() - call_started, 2)
+            per_layout[layout_name] = round(
+                per_layout.get(layout_name, 0.0) + time.perf_counter() - call_started, 2)
     con.execute("CHECKPOINT")
     seconds = time.perf_counter() - started
     con.close()
@@ -122,11 +128,9 @@ def main() -> None:
     mem_s, duck_rows = duckdb_read(landing)
     disk_s, _ = duckdb_read(landing, str(work / "duck.duckdb"))
     with duckdb.connect(str(warehouse.build_db)) as con:  # dbt holds it open, same config
-        journal_rows = con.execute(
-            "select (select count(*) from raw.pos_journal_v1) "
-            "+ (select count(*) from raw.pos_journal_cn)"
-        ).fetchone()[0]  # type: ignore[index]
-        exceptions = con.execute("select count(*) from main.fct_exceptions").fetchone()[0]  # type: ignore[index]
+        journal_rows = _count(con, "select (select count(*) from raw.pos_journal_v1) "
+                                   "+ (select count(*) from raw.pos_journal_cn)")
+        exceptions = _count(con, "select count(*) from main.fct_exceptions")
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                    f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB",

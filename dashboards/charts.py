@@ -5,6 +5,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+# What a chart of several layers is: alt.layer may hand back a faceted chart.
+Layered = alt.LayerChart | alt.FacetChart
+
 
 def trend(df: pd.DataFrame, x: str, y: str, title: str, *, fmt: str = ",.0f") -> alt.Chart:
     return (alt.Chart(df, title=title).mark_line(point=True)
@@ -31,7 +34,7 @@ def hourly(df: pd.DataFrame, title: str) -> alt.Chart:
     return alt.layer(volume, rate).resolve_scale(y="independent")
 
 
-def pareto(df: pd.DataFrame, category: str, value: str, title: str) -> alt.Chart:
+def pareto(df: pd.DataFrame, category: str, value: str, title: str) -> Layered:
     """Bars sorted by value with the cumulative share as a line (the 80/20 view)."""
     ordered = df.sort_values(value, ascending=False).reset_index(drop=True)
     total = float(ordered[value].sum()) or 1.0
@@ -48,7 +51,7 @@ def pareto(df: pd.DataFrame, category: str, value: str, title: str) -> alt.Chart
     return alt.layer(bar, line).resolve_scale(y="independent")
 
 
-def control(df: pd.DataFrame, title: str) -> alt.Chart:
+def control(df: pd.DataFrame, title: str) -> Layered:
     """A p-chart: the day's error rate against its control limits and center line."""
     base = alt.Chart(df, title=title).encode(x=alt.X("business_date:T", title=None))
     band = base.mark_area(opacity=0.15).encode(y=alt.Y("lcl:Q", title=None), y2="ucl:Q")
@@ -60,7 +63,8 @@ def control(df: pd.DataFrame, title: str) -> alt.Chart:
     return alt.layer(band, center, rate)
 
 
-def timeline(events: pd.DataFrame, exceptions: pd.DataFrame, title: str) -> alt.Chart:
+def timeline(events: pd.DataFrame, exceptions: pd.DataFrame,
+             title: str) -> alt.Chart | Layered:
     """Terminal events and the exceptions on one time axis."""
     ev = alt.Chart(events, title=title).mark_tick(thickness=2, size=18).encode(
         x=alt.X("event_time:T", title=None), y=alt.Y("event_type:N", title=None),

@@ -40,7 +40,7 @@ def current_snapshot() -> Snapshot:
 
 # Pages and the analysts' SQL page share one connection per snapshot: no files, no network, a
 # memory ceiling, and a configuration nobody can SET away afterwards.
-CONFIG = {"enable_external_access": False, "memory_limit": os.environ.get(
+CONFIG: dict[str, str | bool] = {"enable_external_access": False, "memory_limit": os.environ.get(
     "POSAUDIT_DASHBOARD_MEMORY", "2GB"), "lock_configuration": True}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping
+from datetime import datetime, time
 
 import pandas as pd
 
@@ -54,6 +55,6 @@ def _cell(value: object) -> object:
         return scrub_card_like(value)
     if isinstance(value, dict | list):
         return scrub_card_like(json.dumps(value, ensure_ascii=False, default=str))
-    if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
-        return value.replace(tzinfo=None)  # type: ignore[attr-defined]
+    if isinstance(value, datetime | time) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
     return value

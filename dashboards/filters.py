@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from typing import Any
 
 # Multi-value filters, in sidebar order; the names are also their URL keys.
 DIMENSIONS = ("merchant", "store", "terminal", "acquirer", "channel", "type", "cause")
@@ -43,14 +44,13 @@ class Filters:
     @classmethod
     def from_params(cls, params: Mapping[str, str | list[str]]) -> Filters:
         """Read the URL's query parameters; anything malformed is ignored, not fatal."""
-        values: dict[str, object] = {}
+        dimensions: dict[str, tuple[str, ...]] = {}
         for name in DIMENSIONS:
             raw = _one(params.get(name))
             if raw:
-                values[name] = tuple(v for v in raw.split(SEPARATOR) if v)
-        values["start"] = _date(_one(params.get("from")))
-        values["end"] = _date(_one(params.get("to")))
-        return cls(**values)  # type: ignore[arg-type]
+                dimensions[name] = tuple(v for v in raw.split(SEPARATOR) if v)
+        return cls(start=_date(_one(params.get("from"))), end=_date(_one(params.get("to"))),
+                   **dimensions)
 
     def to_params(self) -> dict[str, str]:
         """The URL form: only what is set, so that an unfiltered view has a clean link."""
@@ -65,8 +65,9 @@ class Filters:
                 out[name] = SEPARATOR.join(chosen)
         return out
 
-    def with_values(self, **changes: object) -> Filters:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    # Any: the fields differ in type, and a change names its field only at run time.
+    def with_values(self, **changes: Any) -> Filters:
+        return replace(self, **changes)
 
     def active(self) -> list[str]:
         names = ["period"] if self.start or self.end else []

@@ -153,7 +153,7 @@ def _filter_widgets(snap: Snapshot, lang: str, params: Mapping[str, str]) -> Fil
             end = picked[1] if picked[1] != last else None
         else:  # half-picked range: keep what the URL said until the second date comes
             start, end = wanted.start, wanted.end
-    values: dict[str, object] = {"start": start, "end": end}
+    dimensions: dict[str, tuple[str, ...]] = {}
     for name in DIMENSIONS:
         table, column = OPTION_SOURCES[name]
         options = data.query(snap, queries.DIMENSION_VALUES.format(table=table, column=column))
@@ -162,10 +162,10 @@ def _filter_widgets(snap: Snapshot, lang: str, params: Mapping[str, str]) -> Fil
         keep(key, list(getattr(wanted, name)))
         # A new snapshot may no longer hold a value the session or the link chose.
         st.session_state[key] = [v for v in st.session_state[key] if v in choices]
-        values[name] = tuple(sidebar.multiselect(i18n.t(lang, f"filter.{name}"), choices,
+        dimensions[name] = tuple(sidebar.multiselect(i18n.t(lang, f"filter.{name}"), choices,
                                                  key=key))
     sidebar.button(i18n.t(lang, "filters.clear"), on_click=_clear_filters)
-    return Filters(**values)  # type: ignore[arg-type]
+    return Filters(start=start, end=end, **dimensions)
 
 
 def keep(key: str, value: object) -> None:
@@ -184,5 +184,5 @@ def _clear_filters() -> None:
         st.query_params.pop(key, None)
 
 
-def _as_date(value: object) -> date:
-    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+def _as_date(value: str | date) -> date:
+    return pd.Timestamp(value).date()

@@ -3,8 +3,11 @@ viewer whose role may read transaction-level data (nobody else is offered the bu
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
+from streamlit.elements.lib.column_types import ColumnConfig
 
 from posaudit.cases.roles import READ_TRANSACTIONS
 from posaudit.dashboards import exports, i18n
@@ -28,14 +31,14 @@ def table(page: Page, df: pd.DataFrame, name: str, *, height: int | None = None,
                          on_select="rerun", selection_mode="single-row", key=f"table_{name}",
                          column_config=config)
     downloads(page, df, name)
-    rows = event.selection.rows if event is not None else []  # type: ignore[union-attr]
+    rows = event.selection.rows if event is not None else []
     return int(rows[0]) if rows else None
 
 
-def _column_config(page: Page, df: pd.DataFrame) -> dict[str, object]:
+def _column_config(page: Page, df: pd.DataFrame) -> dict[str, ColumnConfig]:
     """Headers in the page's language; dates that carry no time shown as dates. Display only:
     the frame (and its exports) keep the mart's names and types."""
-    config: dict[str, object] = {}
+    config: dict[str, ColumnConfig] = {}
     for col in df.columns:
         label = i18n.column_label(page.lang, str(col))
         series = df[col]
@@ -62,8 +65,9 @@ def downloads(page: Page, df: pd.DataFrame, name: str) -> None:
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-def shown(value: object) -> str:
-    """A value as an auditor reads it: dates without midnight, blanks as a dash."""
+def shown(value: Any) -> str:
+    """A value (any cell of a frame) as an auditor reads it: dates without midnight, blanks as
+    a dash."""
     if value is None or (not isinstance(value, str | list | dict) and pd.isna(value)):
         return "—"
     if isinstance(value, pd.Timestamp) and value == value.normalize():

@@ -19,14 +19,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 # GX reports usage to a server unless told not to; nothing here may reach the network.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx
 import pandas as pd
+from great_expectations.data_context import AbstractDataContext
 from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.datasource.fluent import PandasDatasource
 from great_expectations.expectations import Expectation
 
 Severity = Literal["critical", "warning"]
@@ -138,6 +140,7 @@ class DQContext:
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = root
+        self._ctx: AbstractDataContext
         if root is None:
             self._ctx = gx.get_context(mode="ephemeral")
         else:
@@ -151,7 +154,8 @@ class DQContext:
     def _batch_definition(self) -> Any:
         sources = self._ctx.data_sources
         try:
-            source = sources.get("posaudit")
+            # Only _batch_definition adds this source, and always as a pandas one.
+            source = cast(PandasDatasource, sources.get("posaudit"))
         except (KeyError, ValueError):
             source = sources.add_pandas("posaudit")
         try:

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -83,20 +84,29 @@ def standing_quarantines(con: duckdb.DuckDBPyConnection, landing: Path,
 _EXPECTED_CRITICAL = "no file refused by a critical check left uncorrected in the landing zone"
 
 
+class _Quarantined(NamedTuple):
+    file_name: str
+    error_check: str
+    error_line: int | None
+    error_field: str | None
+    error: str
+    run_id: str
+
+
 def _still_in_landing(con: duckdb.DuckDBPyConnection, landing: Path, where: str,
-                      params: list[object]) -> list[tuple[object, ...]]:
+                      params: list[object]) -> list[_Quarantined]:
     """Quarantined manifest rows (``where``) whose file is still in the landing zone with the
-    same content: (file_name, error_check, error_line, error_field, error, run_id)."""
+    same content."""
     rows = con.cursor().execute(
         "select file_name, sha256, error_check, error_line, error_field, error, run_id "
         f"from raw.file_manifest where status = 'QUARANTINED' and {where} "
         "order by file_name", params,
     ).fetchall()
     out = []
-    for name, sha, *rest in rows:
+    for name, sha, check, line, fld, error, run_id in rows:
         path = landing / name
         if path.is_file() and _sha256(path) == sha:
-            out.append((name, *rest))
+            out.append(_Quarantined(name, check, line, fld, error, run_id))
     return out
 
 

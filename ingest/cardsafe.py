@@ -215,10 +215,15 @@ def load_card_key(warehouse: Path | None = None, *, create: bool = True) -> Card
     return CardKey(path.read_bytes().strip())
 
 
+def _found(match: re.Match[str] | None) -> str:
+    """What a pattern that may match the empty string found (it always finds something)."""
+    return match.group() if match is not None else ""
+
+
 def _trim_mask(value: str) -> str:
     """A mask that shows more than six leading or four trailing digits is cut back to that."""
-    lead = re.match(r"\d*", value).group()  # type: ignore[union-attr]
-    trail = re.search(r"\d*$", value).group()  # type: ignore[union-attr]
+    lead = _found(re.match(r"\d*", value))
+    trail = _found(re.search(r"\d*$", value))
     shown_lead, shown_trail = lead[:6], trail[-4:] if trail else ""
     return shown_lead + "*" * (len(value) - len(shown_lead) - len(shown_trail)) + shown_trail
 

@@ -98,9 +98,9 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: PendingBatch) -> None:
                 con.execute(f"INSERT INTO {RAW}.{table} ({names}) SELECT * FROM _batch")
                 con.unregister("_batch")
         if batch.manifest:
-            names = [n for n, _ in MANIFEST_COLUMNS]
+            manifest_names = [n for n, _ in MANIFEST_COLUMNS]
             rows = pl.DataFrame(
-                [{n: m.get(n) for n in names} for m in batch.manifest],
+                [{n: m.get(n) for n in manifest_names} for m in batch.manifest],
                 schema={n: _POLARS[t.split()[0]] for n, t in MANIFEST_COLUMNS},
             )
             con.register("_manifest", rows.to_arrow())
@@ -120,7 +120,7 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: PendingBatch) -> None:
         raise
 
 
-_POLARS = {
+_POLARS: dict[str, pl.DataType | type[pl.DataType]] = {
     "VARCHAR": pl.String,
     "BIGINT": pl.Int64,
     "INTEGER": pl.Int32,

@@ -88,7 +88,8 @@ def note_masked(frame: pl.DataFrame, hits: Sequence[tuple[str, pl.Series]]) -> p
     if not hits:
         return frame
     flags = pl.DataFrame({f"h{i}": f for i, (_, f) in enumerate(hits)})
-    parts = [pl.when(pl.col(f"h{i}")).then(pl.lit(source)) for i, (source, _) in enumerate(hits)]
+    parts: list[pl.Expr] = [pl.when(pl.col(f"h{i}")).then(pl.lit(source))
+                            for i, (source, _) in enumerate(hits)]
     if CARD_MASKED in frame.columns:
         flags = flags.with_columns(frame[CARD_MASKED].alias("before"))
         parts.insert(0, pl.col("before"))
@@ -379,11 +380,12 @@ def _typed(file: str, line_no: pl.Series, f: Field, raw: pl.Series, present: pl.
     if kind in ("date", "datetime", "time"):
         if kind == "date":
             fmts = (f.fmt,) if f.fmt else _DATE_FORMATS
-            typed = None
+            dates: pl.Series | None = None
             for fmt in fmts:
                 parsed = raw.str.strptime(pl.Date, fmt, strict=False)
-                typed = parsed if typed is None else typed.fill_null(parsed)
-            assert typed is not None
+                dates = parsed if dates is None else dates.fill_null(parsed)
+            assert dates is not None
+            typed = dates
             desc = fmts[0]
         elif kind == "time":
             typed = raw.str.strptime(pl.Time, f.fmt or "%H:%M:%S", strict=False)

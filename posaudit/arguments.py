@@ -49,9 +49,9 @@ class Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
-    def parse_known_args(self, args: Sequence[str] | None = None,
-                         namespace: argparse.Namespace | None = None,
-                         ) -> tuple[argparse.Namespace, list[str]]:
+    # Any, as in argparse's overloads: the result is the namespace object the caller passed.
+    def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None,
+                         ) -> tuple[Any, list[str]]:
         parsed, rest = super().parse_known_args(args, namespace)
         # Subcommands are parsed by this same method, so each checks its own options.
         for action in self._actions:

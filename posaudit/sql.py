@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 import duckdb
 import polars as pl
@@ -22,8 +22,12 @@ def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
+@overload
+def open_current(warehouse: Warehouse) -> tuple[Path, duckdb.DuckDBPyConnection]: ...
+@overload
+def open_current(warehouse: Warehouse, opener: Callable[[Path], T]) -> tuple[Path, T]: ...
 def open_current(warehouse: Warehouse,
-                 opener: Callable[[Path], T] = _read_only) -> tuple[Path, T]:  # type: ignore[assignment]
+                 opener: Callable[[Path], Any] = _read_only) -> tuple[Path, Any]:
     """The current snapshot's path and what ``opener`` makes of it (by default a read-only
     connection)."""
     for attempt in range(1, ATTEMPTS + 1):

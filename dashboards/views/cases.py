@@ -149,7 +149,7 @@ if result is not None:
 
 # --- one case ------------------------------------------------------------------------------
 st.subheader(t("cases.detail"))
-labels = {r.case_id: f"{r.case_id} · {r.state} · {shown(r.title)}" for r in cases.itertuples()}
+labels = {str(r.case_id): f"{r.case_id} · {r.state} · {shown(r.title)}" for r in cases.itertuples()}
 clicked_id = listed.iloc[clicked]["case_id"] if clicked is not None else None
 # A link may name a case outside the current filters, if it exists.
 chosen = drill_down(list(listed["case_id"]), clicked_id, param=PARAM, key="case",

@@ -25,7 +25,7 @@ st.caption(t("exc.click_to_drill"))
 clicked = table(page, listed, "exceptions", selectable=True)
 
 st.subheader(t("exc.detail"))
-labels = {r.exception_id: f"{r.exception_type} · {shown(r.business_date)} · "
+labels = {str(r.exception_id): f"{r.exception_type} · {shown(r.business_date)} · "
           f"{shown(r.terminal_id)} {shown(r.trace_no)} · {r.exposure_amount:,.2f}"
           for r in listed.itertuples()}
 # A row clicked in the table drills down once; the picker stays free to change after.

@@ -77,8 +77,8 @@ else:
         if by_severity.empty:
             st.success(t("alerts.none"))
         else:
-            cols = st.columns(max(len(by_severity), 1))
-            for col, (_, r) in zip(cols, by_severity.iterrows(), strict=False):
+            severity_cols = st.columns(max(len(by_severity), 1))
+            for col, (_, r) in zip(severity_cols, by_severity.iterrows(), strict=False):
                 col.metric(t("alerts.severity", severity=r["severity"]), int(r["alerts"]))
             table(page, recent, "alerts")
 

@@ -40,18 +40,19 @@ with editor:
             "at": datetime.now().strftime("%H:%M:%S"), "snapshot": page.snap.snapshot_id,
             "sql": sql, "rows": None if outcome.frame is None else len(outcome.frame),
             "seconds": round(outcome.seconds, 3),
-            "result": "ok" if outcome.ok else outcome.refusal.kind,  # type: ignore[union-attr]
+            "result": "ok" if outcome.refusal is None else outcome.refusal.kind,
         })
         st.session_state["sql_outcome"] = outcome
-    outcome = st.session_state.get("sql_outcome")
-    if outcome is not None:
-        if outcome.refusal is not None:
-            st.error(t(f"sql.refused.{outcome.refusal.kind}", detail=outcome.refusal.detail))
+    last: sql_guard.Outcome | None = st.session_state.get("sql_outcome")
+    if last is not None:
+        if last.refusal is not None:
+            st.error(t(f"sql.refused.{last.refusal.kind}", detail=last.refusal.detail))
         else:
-            if outcome.truncated:
+            assert last.frame is not None  # a query that was not refused has its rows
+            if last.truncated:
                 st.warning(t("sql.truncated", rows=f"{LIMITS.rows:,}"))
-            st.caption(t("sql.ran", rows=len(outcome.frame), seconds=f"{outcome.seconds:.3f}"))
-            table(page, outcome.frame, "sql_result")
+            st.caption(t("sql.ran", rows=len(last.frame), seconds=f"{last.seconds:.3f}"))
+            table(page, last.frame, "sql_result")
 
 with docs:
     st.markdown(f"**{t('sql.schema')}**")

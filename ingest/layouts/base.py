@@ -105,15 +105,17 @@ class CsvLayout(Layout):
 
     def read(self, src: SourceFile) -> StringTable:
         # UTF-8 files go to the reader as bytes (no decode/encode round trip); GBK as text.
-        if src.encoding == "utf-8":
-            body: str | bytes = src.data.removeprefix(b"\xef\xbb\xbf")
-            skipped = len(body) - len(body.lstrip(b"\r\n"))
-        else:
-            body = src.text
-            skipped = len(body) - len(body.lstrip("\r\n"))
         # The header is the first non-blank line; count the lines before it.
-        first = 1 + body[:skipped].count("\n" if isinstance(body, str) else b"\n")  # type: ignore[arg-type]
-        return read_delimited(src.display_name, body[skipped:], first, sep=self.sep)
+        body: str | bytes
+        if src.encoding == "utf-8":
+            data = src.data.removeprefix(b"\xef\xbb\xbf")
+            skipped = len(data) - len(data.lstrip(b"\r\n"))
+            first, body = 1 + data[:skipped].count(b"\n"), data[skipped:]
+        else:
+            text = src.text
+            skipped = len(text) - len(text.lstrip("\r\n"))
+            first, body = 1 + text[:skipped].count("\n"), text[skipped:]
+        return read_delimited(src.display_name, body, first, sep=self.sep)
 
     def parse(self, src: SourceFile, key: CardKey) -> Parsed:
         table = self.read(src)

@@ -85,4 +85,4 @@ class CnPosStatement(CsvLayout):
             return None
         merchants = ",".join(sorted(frame["merchant_id"].unique().to_list()))
         dates = frame["settlement_date"]
-        return f"{merchants}|{dates.min()}..{dates.max()}"
+        return f"{merchants}|{dates.dt.min()}..{dates.dt.max()}"

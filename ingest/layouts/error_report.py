@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import polars as pl
 
+from posaudit.ingest.cardsafe import CardKey
 from posaudit.ingest.errors import IngestError
 from posaudit.ingest.layouts.base import CsvLayout, Parsed
 from posaudit.ingest.layouts.formats import (
@@ -51,9 +52,9 @@ class ErrorReport(CsvLayout):
             return bool(header) and self.markers <= {norm(h) for h in header[0][1]}
         return super().detect(src, head)
 
-    def parse(self, src: SourceFile, key: object) -> Parsed:
+    def parse(self, src: SourceFile, key: CardKey) -> Parsed:
         if not src.is_xlsx:
-            return super().parse(src, key)  # type: ignore[arg-type]
+            return super().parse(src, key)
         rows = _xlsx_rows(src)
         if not rows:
             raise IngestError(src.display_name, 1, None, "the workbook's first sheet is empty")
@@ -95,7 +96,7 @@ def _xlsx_rows(src: SourceFile, limit: int | None = None) -> list[tuple[int, lis
 
 def _cell_text(value: object) -> str:
     if hasattr(value, "strftime"):
-        return value.strftime("%Y-%m-%d %H:%M:%S")  # type: ignore[attr-defined]
+        return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

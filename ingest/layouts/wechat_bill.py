@@ -174,4 +174,4 @@ def _scope(frame: pl.DataFrame) -> str | None:
         return None
     merchants = ",".join(sorted(frame["merchant_id"].unique().to_list()))
     days = frame["trade_time"].dt.date()
-    return f"{merchants}|{days.min()}..{days.max()}"
+    return f"{merchants}|{days.dt.min()}..{days.dt.max()}"

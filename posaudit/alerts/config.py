@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, TypeVar
 from urllib.parse import urlparse
 
 import yaml
@@ -23,7 +23,11 @@ CONFIG_ENV = "POSAUDIT_ALERTS_CONFIG"
 
 AlertSeverity = Literal["info", "warning", "critical"]
 SEVERITIES: tuple[AlertSeverity, ...] = ("info", "warning", "critical")
-SECURITY_MODES = ("starttls", "ssl", "none")
+MinSeverity = Literal["warning", "critical"]
+MIN_SEVERITIES: tuple[MinSeverity, ...] = ("warning", "critical")
+SecurityMode = Literal["starttls", "ssl", "none"]
+SECURITY_MODES: tuple[SecurityMode, ...] = ("starttls", "ssl", "none")
+Choice = TypeVar("Choice", bound=str)
 OUTCOMES = ("PUBLISHED", "PUBLISHED_WITH_WARNINGS", "REFUSED", "FAILED", "INTERRUPTED")
 
 # The exception types (docs/exceptions.md); a misspelt one would never match and never alert.
@@ -65,7 +69,7 @@ class DataQualityRule:
     the checks in ``warning_checks`` alert on a warning too (a feed problem must be seen)."""
 
     enabled: bool = True
-    min_severity: Literal["warning", "critical"] = "critical"
+    min_severity: MinSeverity = "critical"
     warning_checks: frozenset[str] = frozenset({"exception_spike"})
 
 
@@ -104,7 +108,7 @@ class EmailChannel:
     sender: str
     to: tuple[str, ...]
     port: int = 587
-    security: Literal["starttls", "ssl", "none"] = "starttls"
+    security: SecurityMode = "starttls"
     user: str | None = None
     password_env: str | None = None
     subject_prefix: str = "[posaudit]"
@@ -146,7 +150,7 @@ class _Fields:
         self.where, self.source = where, source
         if not isinstance(data, dict):
             self.fail("", "expected a mapping")
-        self.data: dict[str, Any] = data  # type: ignore[assignment]
+        self.data: dict[str, Any] = data
 
     def fail(self, name: str, problem: str) -> NoReturn:
         dotted = ".".join(p for p in (self.where, name) if p) or "(top level)"
@@ -179,11 +183,11 @@ class _Fields:
             self.fail(name, f"expected text, got {value!r}")
         return str(value).strip()
 
-    def choice(self, name: str, default: str, options: tuple[str, ...]) -> str:
+    def choice(self, name: str, default: Choice, options: tuple[Choice, ...]) -> Choice:
         value = self.data.get(name, default)
         if value not in options:
             self.fail(name, f"expected one of {', '.join(options)}, got {value!r}")
-        return str(value)
+        return options[options.index(value)]
 
     def amount(self, name: str, raw: object) -> Decimal:
         if raw is None or isinstance(raw, bool):
@@ -257,7 +261,7 @@ def parse(data: object, source: str) -> AlertsConfig:
 
 
 def _severity(f: _Fields, default: AlertSeverity) -> AlertSeverity:
-    return f.choice("severity", default, SEVERITIES)  # type: ignore[return-value]
+    return f.choice("severity", default, SEVERITIES)
 
 
 def _exception_types(f: _Fields, name: str, values: tuple[str, ...]) -> frozenset[str]:
@@ -309,8 +313,7 @@ def _data_quality(f: _Fields | None) -> DataQualityRule:
     f.only("enabled", "min_severity", "warning_checks")
     return DataQualityRule(
         enabled=f.boolean("enabled", base.enabled),
-        min_severity=f.choice("min_severity", base.min_severity,  # type: ignore[arg-type]
-                              ("warning", "critical")),
+        min_severity=f.choice("min_severity", base.min_severity, MIN_SEVERITIES),
         warning_checks=frozenset(f.strings("warning_checks", tuple(base.warning_checks))),
     )
 
@@ -387,7 +390,7 @@ def _email(f: _Fields) -> EmailChannel:
     return EmailChannel(
         host=f.text("host", required=True),
         port=f.integer("port", 465 if security == "ssl" else 587, low=1, high=65_535) or 587,
-        security=security,  # type: ignore[arg-type]
+        security=security,
         user=user,
         password_env=password_env,
         sender=f.text("from", required=True),

@@ -190,9 +190,9 @@ def link(conn: sqlite3.Connection, case_id: str, actor: Actor, *,
     the exception joins); one already tied to another case is only noted (see ``payload``).
     """
     case = conn.execute("select * from cases where case_id = ?", (case_id,)).fetchone()
-    state = case["state"] if case else None
     if case is None:
         raise ActionRefused(case_id, "link", None, "no such case")
+    state = case["state"]
     if not roles.may(actor.role, "link"):
         raise ActionRefused(case_id, "link", state, f"{actor.name} is {actor.role}, "
                             "who may not link")

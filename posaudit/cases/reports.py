@@ -157,15 +157,16 @@ def submit_report(store: Store, report: ReportInput, actor: Actor, *,
     if errors:
         raise ReportInvalid(errors)
     values = form_values(report)
-    values |= {"report_id": report_id or new_report_id(), "source": source,
+    report_id = report_id or new_report_id()
+    values |= {"report_id": report_id, "source": source,
                "reported_at": moment.strftime(TIME_FORMAT)}
     with store.write() as conn:
-        existing = existing_report(conn, values["report_id"], source)
+        existing = existing_report(conn, report_id, source)
         if existing is not None:
             return existing
         case_id = open_report_case(conn, values, actor)
         store_report(conn, values, actor, case_id)
-    return values["report_id"], case_id
+    return report_id, case_id
 
 
 def new_report_id() -> str:

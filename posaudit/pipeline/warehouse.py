@@ -337,7 +337,7 @@ class Warehouse:
             fresh = before
         partial = self.build_db.with_name(self.build_db.name + PARTIAL)
         partial.unlink(missing_ok=True)
-        with duckdb.connect(str(self.build_db), config=config or {}) as con:
+        with duckdb.connect(str(self.build_db), config=dict(config or {})) as con:
             name, _size, _block, total, _used, free, *_ = con.execute(
                 "pragma database_size").fetchall()[0]
             share = free / total if total else 0.0

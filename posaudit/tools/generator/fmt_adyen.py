@@ -61,7 +61,7 @@ def batch_frame(ctx: Context, lines: pl.DataFrame, account: str, batch: int, day
     ref = pl.col("refund")
     modification = pl.concat_str(pl.lit("M"), zpad("rrn", 12), pl.lit("X"))
     if ctx.world.host is not None:  # Adyen's 16-digit references
-        df = df.with_columns(modification=pl.Series(ctx.world.host.references(df["rrn"]),
+        df = df.with_columns(modification=pl.Series(ctx.world.host.references(df["rrn"].to_numpy()),
                                                      dtype=pl.String))
         modification = pl.col("modification")
     detail = df.select(

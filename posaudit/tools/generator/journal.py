@@ -97,10 +97,10 @@ def generate_journal(rng: np.random.Generator, world: World, pool: CardPool, cdf
         mix = np.array(mer.spec.channel_mix)
         chan[idx] = rng.choice(6, size=idx.size, p=mix / mix.sum())
         amount[idx] = draw_amounts(rng, mer.spec.kind, sod[idx])
-        is_card = idx[chan[idx] < QR_WECHAT]
-        abroad = rng.random(is_card.size) < mer.spec.foreign_share
-        card[is_card] = np.where(abroad, foreign[rng.integers(0, foreign.size, is_card.size)],
-                                 domestic[rng.integers(0, domestic.size, is_card.size)])
+        card_idx = idx[chan[idx] < QR_WECHAT]
+        abroad = rng.random(card_idx.size) < mer.spec.foreign_share
+        card[card_idx] = np.where(abroad, foreign[rng.integers(0, foreign.size, card_idx.size)],
+                                  domestic[rng.integers(0, domestic.size, card_idx.size)])
 
     is_card = chan < QR_WECHAT
     u = rng.random(n)

@@ -29,13 +29,13 @@ DECOY_COLUMNS = ("decoy_type", "merchant_id", "terminal_id", "batch_no", "trace_
                  "order_no", "business_date", "amount", "must_not_be", "note")
 
 
-def _keys(ctx: Context, uid: int, settlement_side: bool) -> dict[str, object]:
+def _keys(ctx: Context, uid: int, settlement_side: bool) -> dict[str, str | int]:
     r, k = ctx.rows, ctx.keys
     p = int(ctx.pos[uid])
     term = int(r["term"][p])
     order = ctx.orders(np.array([p]))[0]
     rrn = int(k.journal_rrn[p])
-    keys: dict[str, object] = {
+    keys: dict[str, str | int] = {
         "merchant_id": ctx.terminal_numbers[term], "terminal_id": ctx.terminal_ids[term],
         "batch_no": f"{k.batch[p]:06d}", "trace_no": f"{k.trace[p]:06d}",
         "rrn": f"{rrn:012d}" if rrn >= 0 else "", "order_no": order or "",
@@ -61,7 +61,7 @@ def label_rows(ctx: Context, specs: list[LabelSpec], deposits: list[DepositLabel
     out: list[dict[str, object]] = []
     for s in specs:
         keys = _keys(ctx, s.uid, s.settlement_keys)
-        p = int(keys["_pos"])  # type: ignore[call-overload]
+        p = int(keys["_pos"])
         note = s.note
         if s.type == "ONE_SIDED" and not keys["rrn"] and ctx.routing.layout[p] in (CN_POS, ADYEN):
             keys["rrn"] = f"{ctx.keys.rrn[p]:012d}"
@@ -85,10 +85,10 @@ def label_rows(ctx: Context, specs: list[LabelSpec], deposits: list[DepositLabel
 
 
 def decoy_rows(ctx: Context, specs: list[DecoySpec]) -> list[dict[str, object]]:
-    out = []
+    out: list[dict[str, object]] = []
     for s in specs:
         keys = _keys(ctx, s.uid, False)
-        p = int(keys["_pos"])  # type: ignore[call-overload]
+        p = int(keys["_pos"])
         out.append({"decoy_type": s.type, **keys, "amount": fen_text(int(ctx.rows["amount"][p])),
                     "must_not_be": s.must_not_be, "note": s.note})
     out.sort(key=lambda x: (str(x["decoy_type"]), str(x["business_date"]),

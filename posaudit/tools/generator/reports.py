@@ -37,7 +37,8 @@ def write_reports(out: Path, world: World, labels: list[dict[str, object]],
                 break
     records = []
     for i, row in enumerate(picked):
-        ts = int(row["_ts"])  # type: ignore[call-overload]
+        ts = row["_ts"]
+        assert isinstance(ts, int)  # label_rows writes it as an int
         when = origin + timedelta(seconds=ts)
         who, role = _PEOPLE[i % len(_PEOPLE)]
         error_type, text = _STORIES[str(row["exception_type"])]

@@ -57,7 +57,7 @@ class Rows:
 
     @classmethod
     def new(cls, n: int, **values: np.ndarray | int) -> Rows:
-        cols = {}
+        cols: dict[str, np.ndarray] = {}
         for name, (dtype, default) in COLUMNS.items():
             v = values.get(name, default)
             cols[name] = np.broadcast_to(np.asarray(v, dtype=dtype), (n,)).copy()

@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 
 # Fixed zip entry time: file contents never depend on the wall clock.
-_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
+ZipTime = tuple[int, int, int, int, int, int]  # as zipfile.ZipInfo takes it
+_ZIP_TIME: ZipTime = (2026, 1, 1, 0, 0, 0)
 
 
 def csv_text(df: pl.DataFrame, crlf: bool = False, header: bool = True) -> str:
@@ -25,9 +26,9 @@ def write_bytes(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def write_zip(path: Path, member: str, data: bytes, when: tuple[int, ...] = _ZIP_TIME) -> None:
+def write_zip(path: Path, member: str, data: bytes, when: ZipTime = _ZIP_TIME) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    info = zipfile.ZipInfo(member, date_time=when)  # type: ignore[arg-type]
+    info = zipfile.ZipInfo(member, date_time=when)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16
     with zipfile.ZipFile(path, "w") as z:
