@@ -404,13 +404,15 @@ def row_count_results(con: duckdb.DuckDBPyConnection, dq: DQContext, config: DQC
         with duckdb.connect(str(previous), read_only=True) as old:
             before = {t: _count(old, t) for t in config.facts_compared}
     tolerance = config.row_count_drop_tolerance
+    floor: list[int | None] = []
+    for t in now:
+        prior = before[t]
+        floor.append(None if prior is None else math.floor(prior * (1 - tolerance)))
     frame = pd.DataFrame({
         "table_name": list(now),
-        "rows_now": pd.array([now[t] for t in now], dtype="Int64"),
-        "rows_before": pd.array([before[t] for t in now], dtype="Int64"),
-        "rows_floor": pd.array(
-            [None if before[t] is None else math.floor(before[t] * (1 - tolerance))  # type: ignore[operator]
-             for t in now], dtype="Int64"),
+        "rows_now": pd.Series([now[t] for t in now], dtype="Int64"),
+        "rows_before": pd.Series([before[t] for t in now], dtype="Int64"),
+        "rows_floor": pd.Series(floor, dtype="Int64"),
     })
     suite = MartSuite(
         "marts.row_counts", "", lambda c: [_c(

@@ -28,6 +28,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -249,6 +250,8 @@ def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
                              "where table_schema = ? and table_name = ?", [schema, name]))
 
 
-def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None):
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str,
+            params: list[object] | None = None) -> Any:
+    # Any: the value's type is the query's (a count, a date).
     row = con.execute(sql, params or []).fetchone()
     return row[0] if row else None

@@ -95,7 +95,7 @@ def run_ingest(landing: Path, warehouse: Warehouse, run_id: str,
     """Load the landing zone into the build database (the caller holds the lock)."""
     warehouse.ensure()
     key = load_card_key(warehouse.root)
-    with duckdb.connect(str(warehouse.build_db), config=duckdb_config()) as con:
+    with duckdb.connect(str(warehouse.build_db), config=dict(duckdb_config())) as con:
         report = ingest_landing(landing, con, key, run_id=run_id, progress=progress,
                                 dq=dq, config=config)
         ensure_table(con)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -102,8 +103,9 @@ class Injector:
     def uid(self, pos: int) -> int:
         return int(self.rows["uid"][pos])
 
-    def label(self, type_: str, uid: int, cause: str, **kw: object) -> None:
-        self.labels.append(LabelSpec(type_, uid, cause, **kw))  # type: ignore[arg-type]
+    def label(self, type_: str, uid: int, cause: str, **kw: Any) -> None:
+        # Any: the keywords are LabelSpec's own optional fields, checked by its constructor.
+        self.labels.append(LabelSpec(type_, uid, cause, **kw))
 
     def random_time(self, pos: int, day: int) -> int:
         store = self.r.store[pos]
