@@ -6,36 +6,12 @@ into a DuckDB file with a real ``dbt build``.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.paths import POSAUDIT, ROOT, SAMPLES, SHARED  # noqa: F401  (re-exported)
-
-SMALL = {"seed": 7, "days": 10, "terminals": 12, "transactions": 6000, "per_type": 20}
-
-
-@dataclass(frozen=True)
-class Built:
-    landing: Path
-    warehouse: Path
-    first: subprocess.CompletedProcess[str]
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None,
-            check: bool = False) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [str(POSAUDIT), *args], capture_output=True, text=True, cwd=ROOT,
-        env={**os.environ, **(env or {})}, timeout=600,
-    )
-    if check and result.returncode not in (0, 1):
-        raise AssertionError(f"posaudit {args[0]} exited {result.returncode}:\n"
-                             f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return result
+from tests.helpers.cli import SMALL, Built, run_cli
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,8 @@ from posaudit.ingest.cardsafe import luhn_valid, mask_pan
 from posaudit.pipeline.refresh import RefreshResult, run_ingest
 from posaudit.pipeline.warehouse import Warehouse
 from posaudit.privacy import scan_text
-from tests.conftest import ROOT, Built
+from tests.helpers.cli import Built
+from tests.helpers.paths import ROOT
 
 pytestmark = pytest.mark.slow
 

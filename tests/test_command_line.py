@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from posaudit.cli import build_parser, main
-from tests.conftest import Built, run_cli
+from tests.helpers.cli import Built, run_cli
 
 USAGE_ERRORS = [
     ["snapshots"],                                          # --warehouse missing

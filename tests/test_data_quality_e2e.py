@@ -19,17 +19,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from faults import (
-    Planted,
+
+from posaudit.pipeline.warehouse import Warehouse
+from tests.helpers.cli import run_cli
+from tests.helpers.faults_files import Planted
+from tests.helpers.faults_journal import drop_terminal_volume
+from tests.helpers.faults_statements import (
     break_bank_chain,
     break_wallet_summary,
     drop_acquirer_day,
-    drop_terminal_volume,
     repeat_statement_line,
 )
-
-from posaudit.pipeline.warehouse import Warehouse
-from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow
 

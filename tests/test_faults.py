@@ -19,12 +19,13 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from faults import (
-    Planted,
+
+from tests.helpers.faults_files import Planted
+from tests.helpers.faults_journal import drop_terminal_volume
+from tests.helpers.faults_statements import (
     break_bank_chain,
     break_wallet_summary,
     drop_acquirer_day,
-    drop_terminal_volume,
     repeat_statement_line,
 )
 

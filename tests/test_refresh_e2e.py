@@ -12,7 +12,8 @@ import pytest
 
 from posaudit.pipeline.warehouse import Warehouse
 from posaudit.privacy import scan_duckdb, scan_files
-from tests.conftest import ROOT, Built, run_cli
+from tests.helpers.cli import Built, run_cli
+from tests.helpers.paths import ROOT
 
 RAW_TABLES = (
     "pos_journal_v1", "pos_journal_cn", "cn_pos_statement", "wechat_bill", "alipay_bill",

@@ -1,6 +1,6 @@
 """The generated landing zone: determinism, every layout and its quirks, money that ties, card
 data where it belongs, and labels that the files themselves prove (checked by an independent
-reading in :mod:`landing_oracle`)."""
+reading in ``tests.helpers.landing_oracle``)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from landing_oracle import Landing, compute, fen, key_of, read_landing
 
 from posaudit.tools.generator import GenerateConfig, GenerateSummary, generate
+from tests.helpers.landing_oracle import compute, key_of
+from tests.helpers.landing_reader import Landing, fen, read_landing
 
 SMALL = {"days": 10, "terminals": 12, "transactions": 6000, "per_type": 20}
 TYPES = ("DUPLICATE_CHARGE", "AMOUNT_MISMATCH", "MISSING_IN_SETTLEMENT", "UNMATCHED_SETTLEMENT",

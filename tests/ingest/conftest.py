@@ -12,13 +12,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from rawfiles import Doc, LandingZone, sensitive_in
 
 from posaudit.ingest.cardsafe import CardKey
 from posaudit.ingest.errors import IngestError
 from posaudit.ingest.landing import detect
 from posaudit.ingest.layouts import BY_NAME, Parsed
 from posaudit.ingest.source import SourceFile
+from tests.helpers.raw_docs import Doc, LandingZone
+from tests.helpers.raw_values import sensitive_in
 
 
 @dataclass

@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rawfiles import varchar_leaks
 
 from posaudit.ingest.landing import ingest_landing
 from posaudit.ingest.layouts import BY_NAME
+from tests.helpers.raw_values import varchar_leaks
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "independent_landing"
 

@@ -9,7 +9,10 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import ADYEN_HEADER, PAN_VISA, Doc, adyen_sdr, assert_error, untied
+
+from tests.helpers.raw_docs import Doc, assert_error, untied
+from tests.helpers.raw_settlement import ADYEN_HEADER, adyen_sdr
+from tests.helpers.raw_values import PAN_VISA
 
 
 def _shuffled(doc: Doc, seed: int) -> Doc:

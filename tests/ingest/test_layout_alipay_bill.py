@@ -9,7 +9,10 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import ALIPAY_ACCOUNT, TERMINAL, alipay_bill, assert_error, untied, zipped
+
+from tests.helpers.raw_docs import assert_error, untied, zipped
+from tests.helpers.raw_settlement import ALIPAY_ACCOUNT, alipay_bill
+from tests.helpers.raw_values import TERMINAL
 
 FIRST_DATA_LINE = 6  # 4 '#' lines, the header, then rows
 

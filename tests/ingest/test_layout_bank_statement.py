@@ -8,9 +8,11 @@ from itertools import pairwise
 
 import polars as pl
 import pytest
-from rawfiles import MERCHANT, PAN_VISA, assert_error, bank_statement
 
 from posaudit.ingest.errors import IngestError
+from tests.helpers.raw_docs import assert_error
+from tests.helpers.raw_settlement import bank_statement
+from tests.helpers.raw_values import MERCHANT, PAN_VISA
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8"])

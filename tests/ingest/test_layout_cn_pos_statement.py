@@ -7,16 +7,16 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import (
+
+from tests.helpers.raw_docs import assert_error
+from tests.helpers.raw_settlement import CN_STATEMENT_HEADER, cn_pos_statement
+from tests.helpers.raw_values import (
     CARDHOLDER,
-    CN_STATEMENT_HEADER,
     ID_NUMBER,
     ID_NUMBER_X,
     MERCHANT,
     PAN_UNIONPAY,
     PAYER_NAME,
-    assert_error,
-    cn_pos_statement,
     sensitive_in,
 )
 

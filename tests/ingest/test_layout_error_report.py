@@ -7,15 +7,10 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import (
-    ERROR_REPORT_HEADER,
-    MERCHANT,
-    PAN_VISA,
-    TERMINAL,
-    assert_error,
-    error_report,
-    xlsx,
-)
+
+from tests.helpers.raw_docs import assert_error, xlsx
+from tests.helpers.raw_terminal import ERROR_REPORT_HEADER, error_report
+from tests.helpers.raw_values import MERCHANT, PAN_VISA, TERMINAL
 
 
 def _xlsx_rows() -> list[list[object]]:

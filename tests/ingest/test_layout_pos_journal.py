@@ -9,17 +9,11 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import (
-    MASKED,
-    PAN_UNIONPAY,
-    PAN_VISA,
-    assert_error,
-    pos_journal_cn,
-    pos_journal_v1,
-    sensitive_in,
-)
 
 from posaudit.ingest.errors import IngestError
+from tests.helpers.raw_docs import assert_error
+from tests.helpers.raw_terminal import pos_journal_cn, pos_journal_v1
+from tests.helpers.raw_values import MASKED, PAN_UNIONPAY, PAN_VISA, sensitive_in
 
 
 def _no_sensitive_values(frame: pl.DataFrame) -> None:

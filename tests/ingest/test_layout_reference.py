@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import MERCHANT, TERMINAL, TERMINAL_2, assert_error, fee_contracts, terminals
 
 from posaudit.ingest.errors import IngestError
+from tests.helpers.raw_docs import assert_error
+from tests.helpers.raw_terminal import fee_contracts, terminals
+from tests.helpers.raw_values import MERCHANT, TERMINAL, TERMINAL_2
 
 
 def test_terminals_detected_and_typed(parse_file):

@@ -7,7 +7,10 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import TERMINAL, assert_error, untied, wechat_bill, wechat_bill_legacy
+
+from tests.helpers.raw_docs import assert_error, untied
+from tests.helpers.raw_settlement import wechat_bill, wechat_bill_legacy
+from tests.helpers.raw_values import TERMINAL
 
 
 def _summary_line(doc) -> int:
