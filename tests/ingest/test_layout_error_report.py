@@ -110,12 +110,6 @@ def test_csv_bad_values(parse_error, column, value, words):
     assert_error(parse_error(doc, folder="reports"), doc.line_of(1), column, *words)
 
 
-def test_csv_wrong_field_count(parse_error):
-    doc = error_report()
-    doc.rows[0].append("多余")
-    assert_error(parse_error(doc, folder="reports"), doc.line_of(0), None, "fields")
-
-
 def test_truncated_utf8_file_names_the_cut_line(parse_error):
     doc = error_report()
     data = doc.data()
