@@ -101,17 +101,19 @@ def test_amount_with_too_many_decimals(parse_error, case: Decimals) -> None:
 
 
 @pytest.mark.parametrize(("layout", "row", "column"), [
+    pytest.param(*case, id=case[0].name) for case in [
     (ADYEN, 4, "Net Currency"),
     (BANK, 1, "交易流水号"),
     (FEES, 0, "effective_from"),
     (JOURNAL_V1, 2, "trace_no"),
-], ids=lambda v: v.name if isinstance(v, Layout) else None)
+]])
 def test_missing_required_value(parse_error, layout: Layout, row: int, column: str) -> None:
     doc = layout.build().set(row, column, "")
     assert_error(parse_error(doc, folder=layout.folder), doc.line_of(row), column, "required")
 
 
 @pytest.mark.parametrize(("layout", "column", "marker"), [
+    pytest.param(*case, id=case[0].name + ("-as-layout" if case[2] else "")) for case in [
     (ADYEN, "Creation Date", False),
     (ALIPAY, "创建时间", False),
     (CN_STATEMENT, "交易日期", False),
@@ -121,7 +123,7 @@ def test_missing_required_value(parse_error, layout: Layout, row: int, column: s
     (BANK, "余额", True),
     (FEES, "effective_from", True),
     (TERMINALS, "merchant_id", True),
-], ids=lambda v: v.name if isinstance(v, Layout) else None)
+]])
 def test_missing_required_column_names_the_header(parse_error, parse_as, layout: Layout,
                                                   column: str, marker: bool) -> None:
     doc = layout.build().drop_column(column)
