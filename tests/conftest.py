@@ -11,15 +11,34 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli import SMALL, Built, run_cli
+from tests.helpers.cli import MONTH, SMALL, Built, Generation, run_cli
 
 
 @pytest.fixture(scope="session")
-def generated_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def generation(tmp_path_factory: pytest.TempPathFactory) -> Generation:
+    """The session's small landing zone, generated once with its summary and progress lines
+    (the generator's own tests read those; everything else reads the files)."""
     from posaudit.tools.generator import GenerateConfig, generate
 
     out = tmp_path_factory.mktemp("landing") / "landing"
-    generate(GenerateConfig(out=out, **SMALL))
+    messages: list[str] = []
+    summary = generate(GenerateConfig(out=out, **SMALL), progress=messages.append)
+    return Generation(out, summary, tuple(messages))
+
+
+@pytest.fixture(scope="session")
+def generated_landing(generation: Generation) -> Path:
+    return generation.landing
+
+
+@pytest.fixture(scope="session")
+def month_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 28-day zone, generated once and only read: the weekday baseline of the data-quality
+    volume check needs earlier weeks of the same weekday."""
+    from posaudit.tools.generator import GenerateConfig, generate
+
+    out = tmp_path_factory.mktemp("month") / "landing"
+    generate(GenerateConfig(out=out, **MONTH))
     return out
 
 

@@ -9,12 +9,25 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from posaudit.pipeline.warehouse import Warehouse
 from tests.helpers.paths import POSAUDIT, ROOT
 
+if TYPE_CHECKING:
+    from posaudit.tools.generator import GenerateSummary
+
 # The session's landing zone: small enough for a quick refresh, with every exception type.
 SMALL = {"seed": 7, "days": 10, "terminals": 12, "transactions": 6000, "per_type": 20}
+# Four weeks of the same kind, for the checks that compare a day with earlier weeks.
+MONTH = {**SMALL, "days": 28}
+
+
+@dataclass(frozen=True)
+class Generation:
+    landing: Path
+    summary: GenerateSummary
+    progress: tuple[str, ...]
 
 
 @dataclass(frozen=True)
