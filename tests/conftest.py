@@ -6,44 +6,39 @@ into a DuckDB file with a real ``dbt build``.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.paths import POSAUDIT, ROOT, SAMPLES, SHARED  # noqa: F401  (re-exported)
-
-SMALL = {"seed": 7, "days": 10, "terminals": 12, "transactions": 6000, "per_type": 20}
-
-
-@dataclass(frozen=True)
-class Built:
-    landing: Path
-    warehouse: Path
-    first: subprocess.CompletedProcess[str]
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None,
-            check: bool = False) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [str(POSAUDIT), *args], capture_output=True, text=True, cwd=ROOT,
-        env={**os.environ, **(env or {})}, timeout=600,
-    )
-    if check and result.returncode not in (0, 1):
-        raise AssertionError(f"posaudit {args[0]} exited {result.returncode}:\n"
-                             f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return result
+from tests.helpers.cli import MONTH, SMALL, Built, Generation, run_cli
 
 
 @pytest.fixture(scope="session")
-def generated_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def generation(tmp_path_factory: pytest.TempPathFactory) -> Generation:
+    """The session's small landing zone, generated once with its summary and progress lines
+    (the generator's own tests read those; everything else reads the files)."""
     from posaudit.tools.generator import GenerateConfig, generate
 
     out = tmp_path_factory.mktemp("landing") / "landing"
-    generate(GenerateConfig(out=out, **SMALL))
+    messages: list[str] = []
+    summary = generate(GenerateConfig(out=out, **SMALL), progress=messages.append)
+    return Generation(out, summary, tuple(messages))
+
+
+@pytest.fixture(scope="session")
+def generated_landing(generation: Generation) -> Path:
+    return generation.landing
+
+
+@pytest.fixture(scope="session")
+def month_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 28-day zone, generated once and only read: the weekday baseline of the data-quality
+    volume check needs earlier weeks of the same weekday."""
+    from posaudit.tools.generator import GenerateConfig, generate
+
+    out = tmp_path_factory.mktemp("month") / "landing"
+    generate(GenerateConfig(out=out, **MONTH))
     return out
 
 

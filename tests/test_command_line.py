@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from posaudit.cli import build_parser, main
-from tests.conftest import Built, run_cli
+from tests.helpers.cli import Built, run_cli
 
 USAGE_ERRORS = [
     ["snapshots"],                                          # --warehouse missing
@@ -46,24 +46,29 @@ def test_every_usage_error_exits_3(argv: list[str], no_env: pytest.MonkeyPatch,
     assert "error:" in capsys.readouterr().err
 
 
-def test_help_still_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in (["--help"], ["refresh", "--help"], ["cases", "act", "--help"]):
-        with pytest.raises(SystemExit) as stopped:
-            main(argv)
-        assert stopped.value.code == 0
-    assert "exit codes:" in capsys.readouterr().out
+@pytest.mark.parametrize(("argv", "lists_exit_codes"), [
+    (["--help"], True),
+    (["refresh", "--help"], True),
+    (["cases", "act", "--help"], False),
+], ids=["--help", "refresh --help", "cases act --help"])
+def test_help_still_exits_0(argv: list[str], lists_exit_codes: bool,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 0
+    assert ("exit codes:" in capsys.readouterr().out) == lists_exit_codes
 
 
-def test_the_console_script_exits_3_and_names_the_variable(no_env: pytest.MonkeyPatch) -> None:
-    done = run_cli("snapshots")
+@pytest.mark.parametrize(("argv", "message"), [
+    (["snapshots"], "--warehouse or POSAUDIT_WAREHOUSE is required"),
+    (["cases", "list"], "--warehouse or POSAUDIT_WAREHOUSE is required"),
+    (["ingest", "--warehouse", "W"], "--landing or POSAUDIT_LANDING is required"),
+], ids=["snapshots", "cases list", "ingest"])
+def test_the_console_script_exits_3_and_names_the_variable(
+        argv: list[str], message: str, no_env: pytest.MonkeyPatch) -> None:
+    done = run_cli(*argv)
     assert done.returncode == 3
-    assert "--warehouse or POSAUDIT_WAREHOUSE is required" in done.stderr
-    cases = run_cli("cases", "list")
-    assert cases.returncode == 3
-    assert "--warehouse or POSAUDIT_WAREHOUSE is required" in cases.stderr
-    landing = run_cli("ingest", "--warehouse", "W")
-    assert landing.returncode == 3
-    assert "--landing or POSAUDIT_LANDING is required" in landing.stderr
+    assert message in done.stderr
 
 
 def test_the_warehouse_comes_from_the_environment(built: Built, tmp_path: Path) -> None:

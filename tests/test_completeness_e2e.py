@@ -25,8 +25,8 @@ from streamlit.testing.v1 import AppTest
 from posaudit.pipeline import build_window
 from posaudit.pipeline.warehouse import Warehouse
 from posaudit.tools.evaluate import evaluate
-from tests.conftest import Built, run_cli
-from tests.dashboards.conftest import APP, PAGES, release_connections
+from tests.helpers.cli import Built, run_cli
+from tests.helpers.dashboard_app import APP, PAGES, release_connections
 
 pytestmark = pytest.mark.slow
 

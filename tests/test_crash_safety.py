@@ -21,7 +21,8 @@ import duckdb
 import pytest
 
 from posaudit.pipeline.warehouse import Warehouse
-from tests.conftest import POSAUDIT, ROOT, Built, run_cli
+from tests.helpers.cli import Built, run_cli
+from tests.helpers.paths import POSAUDIT, ROOT
 
 pytestmark = pytest.mark.slow
 

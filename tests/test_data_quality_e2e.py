@@ -19,17 +19,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from faults import (
-    Planted,
+
+from posaudit.pipeline.warehouse import Warehouse
+from tests.helpers.cli import run_cli
+from tests.helpers.faults_files import Planted
+from tests.helpers.faults_journal import drop_terminal_volume
+from tests.helpers.faults_statements import (
     break_bank_chain,
     break_wallet_summary,
     drop_acquirer_day,
-    drop_terminal_volume,
     repeat_statement_line,
 )
-
-from posaudit.pipeline.warehouse import Warehouse
-from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -70,14 +70,10 @@ def _run_id(stdout: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
-    from posaudit.tools.generator import GenerateConfig, generate
-
+def scenario(month_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     root = tmp_path_factory.mktemp("dq_e2e")
-    good = root / "good"
     # 28 days: the volume check needs earlier weeks of the same weekday as a baseline.
-    generate(GenerateConfig(out=good, seed=7, days=28, terminals=12, transactions=6000,
-                            per_type=20))
+    good = month_landing
     faulted = root / "faulted"
     shutil.copytree(good, faulted)
     planted = {p.fault: p for p in (

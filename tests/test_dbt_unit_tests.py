@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from posaudit.pipeline.warehouse import Warehouse
-from tests.conftest import ROOT, Built
+from tests.helpers.cli import Built
+from tests.helpers.paths import ROOT
 
 
 def test_dbt_unit_tests_pass(built: Built, tmp_path: Path) -> None:

@@ -19,27 +19,23 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from faults import (
-    Planted,
+
+from tests.helpers.faults_files import Planted
+from tests.helpers.faults_journal import drop_terminal_volume
+from tests.helpers.faults_statements import (
     break_bank_chain,
     break_wallet_summary,
     drop_acquirer_day,
-    drop_terminal_volume,
     repeat_statement_line,
 )
 
-# 28 days: the weekday baseline of a terminal-day in the last week needs earlier weeks.
-CONFIG = {"seed": 7, "days": 28, "terminals": 12, "transactions": 6000, "per_type": 20}
 BOM = b"\xef\xbb\xbf"
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from posaudit.tools.generator import GenerateConfig, generate
-
-    out = tmp_path_factory.mktemp("faults") / "landing"
-    generate(GenerateConfig(out=out, **CONFIG))
-    return out
+def pristine(month_landing: Path) -> Path:
+    """28 days: the weekday baseline of a terminal-day in the last week needs earlier weeks."""
+    return month_landing
 
 
 @pytest.fixture

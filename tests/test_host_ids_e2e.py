@@ -20,7 +20,7 @@ from posaudit.ingest.layouts import LAYOUTS
 from posaudit.pipeline.warehouse import Warehouse
 from posaudit.privacy import scan_duckdb
 from posaudit.tools.evaluate import evaluate
-from tests.conftest import run_cli
+from tests.helpers.cli import run_cli
 
 HOST = ("--seed", "5", "--days", "10", "--terminals", "12", "--transactions", "4000",
         "--per-type", "12", "--id-style", "host")

@@ -15,7 +15,7 @@ import pytest
 from posaudit.pipeline import build_window
 from posaudit.tools.generator import GenerateConfig, generate
 from posaudit.tools.generator.extra_day import add_files, copy_tree, split
-from tests.conftest import run_cli
+from tests.helpers.cli import run_cli
 
 # Columns that say when, not what: the run's time, or the coverage when a line was decided.
 VOLATILE = {"detected_at", "settlement_covered_through", "loaded_at", "first_seen_at", "run_id",

@@ -27,21 +27,8 @@ from posaudit.pipeline.lock import Holder, WarehouseBusyError, WarehouseLock
 from posaudit.pipeline.progress import Console
 from posaudit.pipeline.warehouse import Warehouse, keep_from
 from posaudit.sql import open_current, query
-from tests.conftest import POSAUDIT, ROOT, Built, run_cli
-
-
-def copy_warehouse(built: Built, target: Path) -> Warehouse:
-    """A copy of the session's warehouse, with its card key beside it."""
-    shutil.copytree(built.warehouse, target, symlinks=True)
-    key = built.warehouse.parent / f"{built.warehouse.name}.card-key"
-    shutil.copyfile(key, target.parent / f"{target.name}.card-key")
-    return Warehouse.at(target)
-
-
-def run_id_of(stdout: str) -> str:
-    m = re.search(r"refresh (\S+): ", stdout)
-    assert m, stdout[-2000:]
-    return m.group(1)
+from tests.helpers.cli import Built, copy_warehouse, run_cli, run_id_of
+from tests.helpers.paths import POSAUDIT, ROOT
 
 
 @pytest.fixture

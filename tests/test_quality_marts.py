@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from posaudit.pipeline.warehouse import Warehouse
-from tests.conftest import ROOT, Built, run_cli
+from tests.helpers.cli import Built, run_cli
+from tests.helpers.paths import ROOT
 
 VARS: dict[str, Any] = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
 

@@ -10,7 +10,8 @@ import pytest
 
 from posaudit.pipeline.warehouse import Warehouse
 from posaudit.tools.evaluate import evaluate
-from tests.conftest import Built, run_cli
+from tests.helpers.cli import Built, run_cli
+from tests.helpers.paths import ROOT
 
 DEFINITE_TYPES = {
     "DUPLICATE_CHARGE", "AMOUNT_MISMATCH", "MISSING_IN_SETTLEMENT", "UNMATCHED_SETTLEMENT",
@@ -129,8 +130,6 @@ def test_independent_labelled_landing_zone_meets_the_bar(tmp_path) -> None:  # t
     """A landing zone with labels written from the format and exception docs alone, by someone who
     never saw this code. Its author reads a duplicate refunded the next day as no exception;
     posaudit reports it as a RECOVERED one (DECISIONLOG.md), so recovered items are left out."""
-    from tests.conftest import ROOT
-
     landing = ROOT / "tests" / "fixtures" / "independent_labelled"
     warehouse = tmp_path / "wh"
     result = run_cli("refresh", "--landing", str(landing), "--warehouse", str(warehouse))

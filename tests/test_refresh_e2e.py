@@ -12,7 +12,8 @@ import pytest
 
 from posaudit.pipeline.warehouse import Warehouse
 from posaudit.privacy import scan_duckdb, scan_files
-from tests.conftest import ROOT, Built, run_cli
+from tests.helpers.cli import Built, copy_warehouse, run_cli
+from tests.helpers.paths import ROOT
 
 RAW_TABLES = (
     "pos_journal_v1", "pos_journal_cn", "cn_pos_statement", "wechat_bill", "alipay_bill",
@@ -63,8 +64,8 @@ def test_second_refresh_changes_no_row_count(built: Built, tmp_path: Path) -> No
 
 def test_renamed_copy_is_a_duplicate_and_loads_nothing(built: Built, landing_copy: Path,
                                                        tmp_path: Path) -> None:
-    warehouse = tmp_path / "wh"
-    run_cli("refresh", "--landing", str(landing_copy), "--warehouse", str(warehouse), check=True)
+    # A copy of the session's build of the same files stands for a first refresh of the copy.
+    warehouse = copy_warehouse(built, tmp_path / "wh").root
     before = raw_counts(Warehouse.at(warehouse).current_snapshot())
     journal = sorted((landing_copy / "terminal").iterdir())[0]
     shutil.copyfile(journal, journal.with_name("renamed_" + journal.name))
@@ -249,12 +250,11 @@ def test_independent_landing_zone_loads(layout_dir: str, tmp_path: Path) -> None
             assert loaded == exp["data_lines"], name
 
 
-def test_a_corrected_journal_replaces_its_lines_downstream(landing_copy: Path,
+def test_a_corrected_journal_replaces_its_lines_downstream(built: Built, landing_copy: Path,
                                                          tmp_path: Path) -> None:
     """int_transactions_unioned is incremental: a corrected file's old lines must leave it and
     every mart built on it, with nothing counted twice."""
-    warehouse = tmp_path / "wh"
-    run_cli("refresh", "--landing", str(landing_copy), "--warehouse", str(warehouse), check=True)
+    warehouse = copy_warehouse(built, tmp_path / "wh").root
     journal = next(p for p in sorted((landing_copy / "terminal").iterdir())
                    if p.read_bytes().startswith(b"merchant_id,"))
     with duckdb.connect(str(Warehouse.at(warehouse).current_snapshot()), read_only=True) as con:

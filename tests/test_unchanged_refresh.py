@@ -16,8 +16,7 @@ import duckdb
 import pytest
 
 from posaudit.pipeline.warehouse import Warehouse, write_json
-from tests.conftest import Built, run_cli
-from tests.test_publication import copy_warehouse, run_id_of
+from tests.helpers.cli import Built, copy_warehouse, run_cli, run_id_of
 
 pytestmark = pytest.mark.slow
 

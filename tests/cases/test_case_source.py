@@ -25,7 +25,7 @@ from posaudit.cases.export import export_cases, store_columns
 from posaudit.cases.reports import ReportInput, known_terminals, submit_report
 from posaudit.cases.store import Store
 from posaudit.pipeline.warehouse import Warehouse
-from tests.conftest import Built, run_cli
+from tests.helpers.cli import Built, run_cli
 
 Who = Callable[[str], lc.Actor]
 

@@ -17,7 +17,7 @@ from posaudit.cases import trail
 from posaudit.cases.store import Store
 from posaudit.cases.sync import sync_from_warehouse
 from posaudit.pipeline.warehouse import Warehouse
-from tests.conftest import Built
+from tests.helpers.cli import Built
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -25,7 +25,7 @@ from posaudit.cases.reports import (
 )
 from posaudit.cases.store import Store
 from posaudit.pipeline.warehouse import Warehouse
-from tests.conftest import Built
+from tests.helpers.cli import Built
 
 Who = Callable[[str], lc.Actor]
 NOW = datetime(2026, 10, 8, 12, 0, 0)  # local Beijing time

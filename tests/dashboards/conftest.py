@@ -3,7 +3,6 @@ connection to the same snapshot for checking figures against the marts."""
 
 from __future__ import annotations
 
-import gc
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -12,7 +11,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from posaudit.cases import roles
@@ -21,21 +19,8 @@ from posaudit.cases.sync import sync_from_warehouse
 from posaudit.dashboard_server import LOGIN_ENV
 from posaudit.dashboards.connection import CONFIG
 from posaudit.pipeline.warehouse import Warehouse
-from tests.conftest import ROOT, Built
-
-APP = str(ROOT / "dashboards" / "app.py")
-PAGES = {
-    "overview": ("views/overview.py", "Overview"),
-    "error_rates": ("views/error_rates.py", "Error rates"),
-    "root_cause": ("views/root_cause.py", "Root cause"),
-    "loss": ("views/loss.py", "Loss assessment"),
-    "reconciliation": ("views/reconciliation.py", "Reconciliation"),
-    "exceptions": ("views/exceptions.py", "Exceptions explorer"),
-    "cases": ("views/cases.py", "Cases"),
-    "report": ("views/report.py", "Report an error"),
-    "data_quality": ("views/data_quality.py", "Data quality"),
-    "sql": ("views/sql.py", "SQL"),
-}
+from tests.helpers.cli import Built
+from tests.helpers.dashboard_app import APP, PAGES, USERS, login, password, release_connections
 
 
 @pytest.fixture(autouse=True)
@@ -44,12 +29,6 @@ def _release_connections() -> Iterator[None]:
     snapshot with another configuration, which DuckDB refuses while one is open."""
     yield
     release_connections()
-
-
-def release_connections() -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    gc.collect()  # the last reference to a cached connection closes it
 
 
 @pytest.fixture
@@ -76,19 +55,6 @@ def snapshot(built: Built) -> Iterator[duckdb.DuckDBPyConnection]:
     # The dashboard's own configuration: DuckDB shares one instance per file and setting.
     with duckdb.connect(str(path), read_only=True, config=dict(CONFIG)) as con:
         yield con
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-# Dashboard users of the case tests: name -> role; each one's password is "pw-" + name.
-USERS = {"olga": roles.OPERATOR, "alice": roles.APPROVER, "bob": roles.APPROVER,
-         "aud": roles.AUDITOR}
-
-
-def password(name: str) -> str:
-    return f"pw-{name}"
 
 
 @pytest.fixture(scope="session")
@@ -147,13 +113,3 @@ def make_case_app(case_warehouse: Path,
 def login_optional(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reading needs no login even though the case warehouse has a users file."""
     monkeypatch.setenv(LOGIN_ENV, "optional")
-
-
-def login(at: AppTest, name: str, secret: str | None = None) -> AppTest:
-    at.text_input(key="auth_name").input(name)
-    at.text_input(key="auth_password").input(password(name) if secret is None else secret)
-    return at.button(key="auth_submit").click().run()
-
-
-def case_store(root: Path) -> Store:
-    return Store(cases_path(root))

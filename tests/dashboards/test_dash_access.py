@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from posaudit.dashboards import access
 from posaudit.pipeline.warehouse import Warehouse
-from tests.dashboards.conftest import PAGES, login
+from tests.helpers.dashboard_app import PAGES, login
 
 pytestmark = pytest.mark.slow
 

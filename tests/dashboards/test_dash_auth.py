@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from posaudit.cases import roles
 from posaudit.dashboards import auth
-from tests.dashboards.conftest import APP, PAGES, login
+from tests.helpers.dashboard_app import APP, PAGES, login
 
 pytestmark = pytest.mark.slow
 

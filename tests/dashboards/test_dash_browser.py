@@ -20,8 +20,8 @@ import pytest
 
 from posaudit.cases import lifecycle
 from posaudit.cases.store import Store, cases_path
-from tests.dashboards.conftest import password
-from tests.dashboards.serving import dashboard
+from tests.helpers.dashboard_app import password
+from tests.helpers.serving import dashboard
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

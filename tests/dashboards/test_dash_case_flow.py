@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from posaudit.cases import lifecycle, roles, trail
 from posaudit.pipeline.warehouse import Warehouse
-from tests.conftest import Built, run_cli
-from tests.dashboards.conftest import APP, PAGES, case_store, login, release_connections
+from tests.helpers.cli import Built, run_cli
+from tests.helpers.dashboard_app import APP, PAGES, case_store, login, release_connections
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from posaudit.cases import lifecycle
 from posaudit.dashboards import casework
-from tests.dashboards.conftest import PAGES, case_store
+from tests.helpers.dashboard_app import PAGES, case_store
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from posaudit.dashboards.auth import ANONYMOUS, PASSWORD, Identity
 from posaudit.dashboards.filters import Filters
 from posaudit.pipeline.warehouse import Warehouse
 from posaudit.privacy import find_card_numbers
-from tests.conftest import Built
+from tests.helpers.cli import Built
 
 # A Luhn-valid test card number, as it could appear in free text.
 PAN = "6222021234567894"

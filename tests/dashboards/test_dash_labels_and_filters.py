@@ -11,7 +11,7 @@ import duckdb
 
 from posaudit.dashboards import i18n, queries
 from posaudit.dashboards.filters import Filters
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
 
 
 def test_both_languages_hold_the_same_labels() -> None:

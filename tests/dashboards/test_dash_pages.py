@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from posaudit.dashboards.casework import case_for_exception, existing_store
 from posaudit.pipeline.warehouse import Warehouse
-from tests.conftest import Built
-from tests.dashboards.conftest import APP, PAGES, metrics
+from tests.helpers.cli import Built
+from tests.helpers.dashboard_app import APP, PAGES, metrics
 
 pytestmark = pytest.mark.slow
 

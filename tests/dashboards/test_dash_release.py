@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from posaudit.pipeline.warehouse import Warehouse
 from posaudit.sql import query
-from tests.conftest import Built
-from tests.dashboards.conftest import release_connections
+from tests.helpers.cli import Built
+from tests.helpers.dashboard_app import release_connections
 
 pytestmark = pytest.mark.slow
 

@@ -22,8 +22,8 @@ from posaudit.cases.reports import (
 )
 from posaudit.dashboards import auth, casework, queries, reporting
 from posaudit.pipeline.warehouse import Warehouse
-from tests.conftest import Built
-from tests.dashboards.conftest import case_store, release_connections
+from tests.helpers.cli import Built
+from tests.helpers.dashboard_app import case_store, release_connections
 
 pytestmark = pytest.mark.slow
 

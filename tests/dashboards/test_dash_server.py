@@ -17,8 +17,9 @@ import pytest
 
 from posaudit import dashboard_server
 from posaudit.cli import build_parser
-from tests.conftest import ROOT, Built, run_cli
-from tests.dashboards.serving import children, dashboard, listening, running
+from tests.helpers.cli import Built, run_cli
+from tests.helpers.paths import ROOT
+from tests.helpers.serving import children, dashboard, listening, running
 
 pytestmark = pytest.mark.slow
 

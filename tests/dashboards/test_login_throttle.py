@@ -9,7 +9,7 @@ import pytest
 
 from posaudit.dashboards import auth, login_throttle
 from posaudit.dashboards.login_throttle import LoginThrottle
-from tests.dashboards.conftest import password
+from tests.helpers.dashboard_app import password
 
 
 class Clock:

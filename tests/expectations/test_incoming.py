@@ -7,7 +7,6 @@ FAILED result naming it, and the other files of the same landing zone still load
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,34 +15,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-
-# The ingest tests' file builders make the files here too.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
-from rawfiles import (
-    MERCHANT_2,
-    PAN_MC,
-    PAN_UNIONPAY,
-    PAN_VISA,
-    TERMINAL,
-    Doc,
-    LandingZone,
-    adyen_sdr,
-    alipay_bill,
-    bank_statement,
-    cn_pos_statement,
-    error_report,
-    fee_contracts,
-    pos_journal_cn,
-    pos_journal_v1,
-    sensitive_in,
-    terminal_events,
-    terminal_events_lines,
-    terminals,
-    varchar_leaks,
-    wechat_bill,
-    wechat_bill_legacy,
-    zipped,
-)
 
 import posaudit.expectations.core as core
 import posaudit.ingest.landing as landing_module
@@ -57,6 +28,33 @@ from posaudit.ingest.layouts import BY_NAME
 from posaudit.ingest.layouts.bank_statement_cn import BankStatementCn
 from posaudit.ingest.layouts.pos_journal import PosJournalV1
 from posaudit.pipeline.ingest_step import ingest_landing
+from tests.helpers.raw_docs import Doc, LandingZone, zipped
+from tests.helpers.raw_settlement import (
+    adyen_sdr,
+    alipay_bill,
+    bank_statement,
+    cn_pos_statement,
+    wechat_bill,
+    wechat_bill_legacy,
+)
+from tests.helpers.raw_terminal import (
+    error_report,
+    fee_contracts,
+    pos_journal_cn,
+    pos_journal_v1,
+    terminal_events,
+    terminal_events_lines,
+    terminals,
+)
+from tests.helpers.raw_values import (
+    MERCHANT_2,
+    PAN_MC,
+    PAN_UNIONPAY,
+    PAN_VISA,
+    TERMINAL,
+    sensitive_in,
+    varchar_leaks,
+)
 
 FOLDERS = ("terminal", "settlement", "bank", "events", "reports", "reference")
 

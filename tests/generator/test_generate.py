@@ -1,6 +1,6 @@
 """The generated landing zone: determinism, every layout and its quirks, money that ties, card
 data where it belongs, and labels that the files themselves prove (checked by an independent
-reading in :mod:`landing_oracle`)."""
+reading in ``tests.helpers.landing_oracle``)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,16 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from landing_oracle import Landing, compute, fen, key_of, read_landing
 
 from posaudit.tools.generator import GenerateConfig, GenerateSummary, generate
+from tests.helpers.cli import SMALL as ZONE
+from tests.helpers.cli import Generation
+from tests.helpers.landing_oracle import compute, key_of
+from tests.helpers.landing_reader import Landing, fen, read_landing
 
-SMALL = {"days": 10, "terminals": 12, "transactions": 6000, "per_type": 20}
+# The session zone's size without its seed: the determinism test regenerates it byte for byte.
+SMALL = {k: v for k, v in ZONE.items() if k != "seed"}
+assert ZONE["seed"] == 7
 TYPES = ("DUPLICATE_CHARGE", "AMOUNT_MISMATCH", "MISSING_IN_SETTLEMENT", "UNMATCHED_SETTLEMENT",
          "VOID_SETTLED", "ONE_SIDED", "FEE_MISMATCH", "LATE_SETTLEMENT",
          "REFUND_EXCEEDS_ORIGINAL", "DEPOSIT_MISMATCH", "MISSING_DEPOSIT")
@@ -37,12 +42,11 @@ def luhn(digits: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GenerateSummary]:
-    out = tmp_path_factory.mktemp("gen") / "landing"
-    messages: list[str] = []
-    summary = generate(GenerateConfig(out=out, seed=7, **SMALL), progress=messages.append)
+def landing(generation: Generation) -> tuple[Path, GenerateSummary]:
+    """The session's small zone (seed 7): every other test reads it, none writes it."""
+    messages = generation.progress
     assert messages and all(m.startswith("generate [") for m in messages)
-    return out, summary
+    return generation.landing, generation.summary
 
 
 @pytest.fixture(scope="module")

@@ -1,41 +1,23 @@
 """Fixtures for the ingest tests: a card key, a DuckDB file, a landing zone, parse helpers.
 
-The file builders and leak scanners live in ``rawfiles.py`` (importable from the test modules).
+The file builders and leak scanners live in ``tests/helpers/raw_*.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import polars as pl
 import pytest
-from rawfiles import Doc, LandingZone, sensitive_in
 
 from posaudit.ingest.cardsafe import CardKey
 from posaudit.ingest.errors import IngestError
 from posaudit.ingest.landing import detect
 from posaudit.ingest.layouts import BY_NAME, Parsed
-from posaudit.ingest.source import SourceFile
-
-
-@dataclass
-class Loaded:
-    layout: str
-    parsed: Parsed
-
-    @property
-    def frame(self) -> pl.DataFrame:
-        return self.parsed.frame
-
-
-def open_source(tmp_path: Path, name: str, data: bytes, folder: str) -> SourceFile:
-    path = tmp_path / "src" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return SourceFile.open(path, name, folder)
+from tests.helpers.parsing import Loaded, open_source
+from tests.helpers.raw_docs import Doc, LandingZone
+from tests.helpers.raw_values import sensitive_in
 
 
 @pytest.fixture

@@ -19,16 +19,6 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rawfiles import (
-    MERCHANT,
-    Doc,
-    LandingZone,
-    bank_statement,
-    cn_pos_statement,
-    error_report,
-    pos_journal_v1,
-    varchar_leaks,
-)
 
 from posaudit.expectations.config import DQConfig
 from posaudit.expectations.core import FAILED, PASSED, CheckResult, DQContext
@@ -48,6 +38,10 @@ from posaudit.ingest.source import SourceFile
 from posaudit.ingest.table import CARD_MASKED
 from posaudit.pipeline.ingest_step import ingest_landing
 from posaudit.privacy import scan_text
+from tests.helpers.raw_docs import Doc, LandingZone
+from tests.helpers.raw_settlement import bank_statement, cn_pos_statement
+from tests.helpers.raw_terminal import error_report, pos_journal_v1
+from tests.helpers.raw_values import MERCHANT, varchar_leaks
 
 KEY = CardKey(b"k" * 32)
 DQ = DQContext()

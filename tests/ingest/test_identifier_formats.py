@@ -7,21 +7,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from rawfiles import (
-    PAN_VISA,
-    Doc,
-    adyen_sdr,
-    alipay_bill,
-    assert_error,
-    bank_statement,
-    cn_pos_statement,
-    error_report,
-    terminals,
-    wechat_bill,
-)
 
 from posaudit.ingest.layouts import LAYOUTS
 from posaudit.ingest.table import Field
+from tests.helpers.raw_docs import Doc, assert_error
+from tests.helpers.raw_settlement import (
+    adyen_sdr,
+    alipay_bill,
+    bank_statement,
+    cn_pos_statement,
+    wechat_bill,
+)
+from tests.helpers.raw_terminal import error_report, terminals
+from tests.helpers.raw_values import PAN_VISA
 
 
 def test_every_stored_text_field_is_an_identifier_or_free_text() -> None:

@@ -1,4 +1,4 @@
-"""The independent landing zone (tests/fixtures/independent_landing), from the formats doc, by
+"""The independent landing zone (tests/fixtures/independent_landing), written from FORMATS.md by
 people who never read ingest: every file loads as its layout with every data record, whole."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rawfiles import varchar_leaks
 
 from posaudit.ingest.layouts import BY_NAME
 from posaudit.pipeline.ingest_step import ingest_landing
+from tests.helpers.raw_values import varchar_leaks
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "independent_landing"
 

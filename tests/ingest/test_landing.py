@@ -6,33 +6,36 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import (
-    CARDHOLDER,
+
+from posaudit.pipeline.ingest_step import ingest_landing
+from tests.helpers.raw_docs import xlsx, zipped
+from tests.helpers.raw_settlement import (
+    adyen_sdr,
+    alipay_bill,
+    bank_statement,
+    cn_pos_statement,
+    wechat_bill,
+    wechat_bill_legacy,
+)
+from tests.helpers.raw_terminal import (
     ERROR_REPORT_HEADER,
+    error_report,
+    fee_contracts,
+    pos_journal_cn,
+    pos_journal_v1,
+    terminal_events,
+    terminals,
+)
+from tests.helpers.raw_values import (
+    CARDHOLDER,
     MERCHANT,
     MERCHANT_2,
     PAN_UNIONPAY,
     PAN_VISA,
     PAYER_NAME,
-    adyen_sdr,
-    alipay_bill,
-    bank_statement,
-    cn_pos_statement,
-    error_report,
-    fee_contracts,
-    pos_journal_cn,
-    pos_journal_v1,
     sensitive_in,
-    terminal_events,
-    terminals,
     varchar_leaks,
-    wechat_bill,
-    wechat_bill_legacy,
-    xlsx,
-    zipped,
 )
-
-from posaudit.pipeline.ingest_step import ingest_landing
 
 # (folder, name, builder, layout, raw table, data rows)
 ONE_OF_EACH = [

@@ -9,7 +9,10 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import ADYEN_HEADER, PAN_VISA, Doc, adyen_sdr, assert_error, untied
+
+from tests.helpers.raw_docs import Doc, assert_error, untied
+from tests.helpers.raw_settlement import ADYEN_HEADER, adyen_sdr
+from tests.helpers.raw_values import PAN_VISA
 
 
 def _shuffled(doc: Doc, seed: int) -> Doc:
@@ -119,11 +122,6 @@ def test_payouts_that_tie_are_controls_too(parse_file):
     assert len(parsed.controls) == 2 and untied(parsed) == []
 
 
-def test_amount_with_five_decimals(parse_error):
-    doc = adyen_sdr().set(3, "Net Credit (NC)", "19.41230")
-    assert_error(parse_error(doc), doc.line_of(3), "Net Credit (NC)", "4 decimals")
-
-
 def test_bad_creation_date(parse_error):
     doc = adyen_sdr().set(2, "Creation Date", "03/11/2026 10:15")
     assert_error(parse_error(doc), doc.line_of(2), "Creation Date")
@@ -132,28 +130,6 @@ def test_bad_creation_date(parse_error):
 def test_bad_batch_number(parse_error):
     doc = adyen_sdr().set(1, "Batch Number", "42a")
     assert_error(parse_error(doc), doc.line_of(1), "Batch Number", "whole number")
-
-
-def test_wrong_field_count(parse_error):
-    doc = adyen_sdr()
-    doc.rows[2].pop()
-    assert_error(parse_error(doc), doc.line_of(2), None, "fields")
-
-
-def test_wrong_field_count_on_first_row(parse_error):
-    doc = adyen_sdr()
-    doc.rows[0].append("")
-    assert_error(parse_error(doc), doc.line_of(0), None, "fields")
-
-
-def test_missing_required_column(parse_error):
-    doc = adyen_sdr().drop_column("Creation Date")
-    assert_error(parse_error(doc), 1, "Creation Date", "missing")
-
-
-def test_missing_required_value(parse_error):
-    doc = adyen_sdr().set(4, "Net Currency", "")
-    assert_error(parse_error(doc), doc.line_of(4), "Net Currency", "required")
 
 
 def test_exchange_rate_too_large_for_decimal(parse_error):

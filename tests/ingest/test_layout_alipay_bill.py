@@ -9,7 +9,10 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import ALIPAY_ACCOUNT, TERMINAL, alipay_bill, assert_error, untied, zipped
+
+from tests.helpers.raw_docs import assert_error, untied, zipped
+from tests.helpers.raw_settlement import ALIPAY_ACCOUNT, alipay_bill
+from tests.helpers.raw_values import TERMINAL
 
 FIRST_DATA_LINE = 6  # 4 '#' lines, the header, then rows
 
@@ -164,25 +167,9 @@ def test_truncated_mid_character(parse_error):
     assert_error(err, data[:cut].count(b"\n") + 1, None)
 
 
-def test_amount_with_three_decimals(parse_error):
-    doc = alipay_bill().set(1, "订单金额（元）", "1024.000")
-    assert_error(parse_error(doc), doc.line_of(1), "订单金额(元)", "2 decimals")
-
-
 def test_unknown_business_type(parse_error):
     doc = alipay_bill().set(2, "业务类型", "转账")
     assert_error(parse_error(doc), doc.line_of(2), "业务类型", "交易")
-
-
-def test_wrong_field_count(parse_error):
-    doc = alipay_bill()
-    doc.rows[0].append("多余")
-    assert_error(parse_error(doc), doc.line_of(0), None, "fields")
-
-
-def test_missing_required_column(parse_error):
-    doc = alipay_bill().drop_column("创建时间")
-    assert_error(parse_error(doc), doc.header_line, "创建时间", "missing")
 
 
 def test_blank_line_instead_of_header(parse_error):

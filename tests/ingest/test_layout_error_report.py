@@ -7,15 +7,10 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import (
-    ERROR_REPORT_HEADER,
-    MERCHANT,
-    PAN_VISA,
-    TERMINAL,
-    assert_error,
-    error_report,
-    xlsx,
-)
+
+from tests.helpers.raw_docs import assert_error, xlsx
+from tests.helpers.raw_terminal import ERROR_REPORT_HEADER, error_report
+from tests.helpers.raw_values import MERCHANT, PAN_VISA, TERMINAL
 
 
 def _xlsx_rows() -> list[list[object]]:
@@ -113,12 +108,6 @@ def test_xlsx_missing_report_id(parse_error):
 def test_csv_bad_values(parse_error, column, value, words):
     doc = error_report().set(1, column, value)
     assert_error(parse_error(doc, folder="reports"), doc.line_of(1), column, *words)
-
-
-def test_csv_wrong_field_count(parse_error):
-    doc = error_report()
-    doc.rows[0].append("多余")
-    assert_error(parse_error(doc, folder="reports"), doc.line_of(0), None, "fields")
 
 
 def test_truncated_utf8_file_names_the_cut_line(parse_error):

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import MERCHANT, TERMINAL, TERMINAL_2, assert_error, fee_contracts, terminals
 
-from posaudit.ingest.errors import IngestError
+from tests.helpers.raw_docs import assert_error
+from tests.helpers.raw_terminal import fee_contracts, terminals
+from tests.helpers.raw_values import MERCHANT, TERMINAL, TERMINAL_2
 
 
 def test_terminals_detected_and_typed(parse_file):
@@ -77,20 +78,3 @@ def test_fee_contract_bad_values(parse_error, column, value, words):
 def test_fee_contract_ends_before_it_starts(parse_error):
     doc = fee_contracts().set(2, "effective_to", "2025-12-31")
     assert_error(parse_error(doc, folder="reference"), doc.line_of(2), "effective_to", "before")
-
-
-@pytest.mark.parametrize("layout,build,column", [
-    ("fee_contracts", fee_contracts, "effective_from"),
-    ("terminals", terminals, "merchant_id"),
-])
-def test_missing_required_column(parse_as, layout, build, column):
-    # a detection marker: parse as the layout directly
-    with pytest.raises(IngestError) as info:
-        parse_as(layout, build().drop_column(column), folder="reference")
-    assert_error(info.value, 1, column, "missing")
-
-
-def test_fee_contract_missing_required_value(parse_error):
-    doc = fee_contracts().set(0, "effective_from", "")
-    assert_error(parse_error(doc, folder="reference"), doc.line_of(0), "effective_from",
-                 "required")

@@ -7,7 +7,10 @@ from datetime import datetime
 
 import polars as pl
 import pytest
-from rawfiles import PAN_VISA, assert_error, terminal_events, terminal_events_lines
+
+from tests.helpers.raw_docs import assert_error
+from tests.helpers.raw_terminal import terminal_events, terminal_events_lines
+from tests.helpers.raw_values import PAN_VISA
 
 
 def _jsonl(lines: list[str]) -> bytes:

@@ -7,7 +7,10 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from rawfiles import TERMINAL, assert_error, untied, wechat_bill, wechat_bill_legacy
+
+from tests.helpers.raw_docs import assert_error, untied
+from tests.helpers.raw_settlement import wechat_bill, wechat_bill_legacy
+from tests.helpers.raw_values import TERMINAL
 
 
 def _summary_line(doc) -> int:
@@ -157,18 +160,6 @@ def test_truncated_bill_without_summary_values(parse_error):
     assert_error(err, _summary_line(doc) - 1, None, "summary row is missing")
 
 
-def test_wrong_field_count(parse_error):
-    doc = wechat_bill()
-    doc.rows[1].pop()
-    assert_error(parse_error(doc), doc.line_of(1), None, "fields")
-
-
-def test_amount_with_three_decimals(parse_error):
-    doc = wechat_bill().set(1, "应结订单金额", "128.800")
-    doc.meta["应结订单总金额"] = "164.80"
-    assert_error(parse_error(doc), doc.line_of(1), "应结订单金额", "2 decimals")
-
-
 def test_fee_with_six_decimals(parse_error):
     doc = wechat_bill().set(0, "手续费", "0.216000")
     doc.meta["手续费总金额"] = "0.77280"
@@ -183,11 +174,6 @@ def test_bad_trade_time(parse_error):
 def test_bad_rate(parse_error):
     doc = wechat_bill().set(1, "费率", "0.60")
     assert_error(parse_error(doc), doc.line_of(1), "费率", "%")
-
-
-def test_missing_required_column(parse_error):
-    doc = wechat_bill().drop_column("手续费")
-    assert_error(parse_error(doc), 1, "手续费", "missing")
 
 
 def test_rate_too_large_for_decimal(parse_error):

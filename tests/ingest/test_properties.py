@@ -9,22 +9,6 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rawfiles import (
-    ERROR_REPORT_HEADER,
-    adyen_sdr,
-    alipay_bill,
-    bank_statement,
-    cn_pos_statement,
-    error_report,
-    pos_journal_cn,
-    pos_journal_v1,
-    sensitive_in,
-    terminal_events,
-    wechat_bill,
-    wechat_bill_legacy,
-    xlsx,
-    zipped,
-)
 
 from posaudit.expectations.core import DQContext
 from posaudit.ingest.cardsafe import CardKey
@@ -33,6 +17,23 @@ from posaudit.ingest.landing import detect
 from posaudit.ingest.layouts import BY_NAME
 from posaudit.ingest.source import SourceFile
 from posaudit.pipeline.ingest_step import ingest_landing
+from tests.helpers.raw_docs import xlsx, zipped
+from tests.helpers.raw_settlement import (
+    adyen_sdr,
+    alipay_bill,
+    bank_statement,
+    cn_pos_statement,
+    wechat_bill,
+    wechat_bill_legacy,
+)
+from tests.helpers.raw_terminal import (
+    ERROR_REPORT_HEADER,
+    error_report,
+    pos_journal_cn,
+    pos_journal_v1,
+    terminal_events,
+)
+from tests.helpers.raw_values import sensitive_in
 
 KEY = CardKey(b"k" * 32)
 # One GX project for every example: its suites are built once.

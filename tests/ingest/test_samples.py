@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
-from rawfiles import untied
 
 from posaudit.ingest.landing import detect
 from posaudit.ingest.source import SourceFile
 from posaudit.pipeline.ingest_step import ingest_landing
-
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+from tests.helpers.paths import SAMPLES
+from tests.helpers.raw_docs import untied
 
 
 @pytest.fixture

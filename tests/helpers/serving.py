@@ -15,7 +15,7 @@ from typing import IO
 
 import pytest
 
-from tests.conftest import POSAUDIT, ROOT
+from tests.helpers.paths import POSAUDIT, ROOT
 
 START_SECONDS = 60
 
