@@ -12,7 +12,6 @@ import ast
 import io
 import subprocess
 import tokenize
-import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -62,17 +61,6 @@ PART_OF_MODULE = {
 EXEMPT: dict[str, str] = {
     "benchmarks/pandas_baseline.py": "an analyst's one-file script, the baseline the warehouse "
                                      "is measured against: split, it would stand for no analyst",
-}
-# Test modules over the limit, to be split by their owners; this list only shrinks.
-TEMPORARY_EXEMPTIONS: dict[str, str] = {
-    "tests/test_alerts.py": "to be split by theme",
-}
-# The large test modules watched until they are split (their counts are printed).
-WATCHED = ("tests/test_alerts.py", "tests/faults.py", "tests/ingest/rawfiles.py",
-           "tests/generator/landing_oracle.py")
-# sys.path edits in tests, to be replaced by tests/helpers imports; this list only shrinks.
-TEMPORARY_SYS_PATH: dict[str, str] = {
-    "tests/expectations/test_incoming.py": "imports tests/ingest/rawfiles.py by path",
 }
 
 
@@ -255,24 +243,13 @@ def test_parts_import_one_way(graph: dict[str, set[str]]) -> None:
 
 def test_no_module_over_the_limit(sources: dict[str, str]) -> None:
     over = oversized(sources)
-    exempt = {**EXEMPT, **TEMPORARY_EXEMPTIONS}
-    watched = ", ".join(f"{p} ({code_lines(sources[p])})" for p in WATCHED if p in sources)
-    if TEMPORARY_EXEMPTIONS:  # shown in the run's summary until the list is empty
-        warnings.warn(f"over {MAX_CODE_LINES} lines of code, exempt for now: "
-                      f"{', '.join(TEMPORARY_EXEMPTIONS)}; large test modules: {watched}",
-                      stacklevel=1)
-    assert {p: n for p, n in over.items() if p not in exempt} == {}
+    assert {p: n for p, n in over.items() if p not in EXEMPT} == {}
     # An exemption that is no longer needed goes.
-    assert sorted(set(exempt) - set(over)) == []
+    assert sorted(set(EXEMPT) - set(over)) == []
 
 
 def test_no_sys_path_edits_outside_benchmarks(sources: dict[str, str]) -> None:
-    found = sys_path_edits(sources)
-    if TEMPORARY_SYS_PATH:
-        warnings.warn(f"sys.path edits, exempt for now: {', '.join(TEMPORARY_SYS_PATH)}",
-                      stacklevel=1)
-    assert [f for f in found if f.split(":")[0] not in TEMPORARY_SYS_PATH] == []
-    assert sorted(set(TEMPORARY_SYS_PATH) - {f.split(":")[0] for f in found}) == []
+    assert sys_path_edits(sources) == []
 
 
 # --- each rule fails on a broken case -------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The independent landing zone (tests/fixtures/independent_landing), written from FORMATS.md by
+"""The independent landing zone (tests/fixtures/independent_landing), from the formats doc, by
 people who never read ingest: every file loads as its layout with every data record, whole."""
 
 from __future__ import annotations
