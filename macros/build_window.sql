@@ -83,19 +83,14 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The windowed models, from their own config: meta build_window is {by: date, column: ...}
-    for a model that rebuilds the window's dates, {by: file} for one that sees only new files.
-    Keyed by the relation's name. posaudit/build_window.py reads the same config from dbt's
+{#- How a model is windowed, from its own config (the one declaration): meta build_window is
+    {by: date, column: ...} for a model that rebuilds the window's dates, {by: file} for one
+    that sees only new files; {} for any other relation. A lookup by name, not a walk over the
+    graph: every data test asks. posaudit/build_window.py reads the same config from dbt's
     manifest. -#}
-{% macro windowed_models() -%}
-    {%- set found = {} -%}
-    {%- if execute -%}
-        {%- for node in graph.nodes.values() if node.resource_type == 'model' -%}
-            {%- set window = (node.config.meta or {}).get('build_window') -%}
-            {%- if window -%}{%- do found.update({node.alias: window}) -%}{%- endif -%}
-        {%- endfor -%}
-    {%- endif -%}
-    {{ return(found) }}
+{% macro build_window_of(identifier) -%}
+    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ identifier) if execute else none -%}
+    {{ return(((node.config.meta or {}).get('build_window') or {}) if node else {}) }}
 {%- endmacro %}
 
 {#- The data tests of a windowed model look at the window: the rows before it were tested when
@@ -104,7 +99,7 @@
     the staged landing lines and the models kept by file: only new files' lines are tested. -#}
 {% macro duckdb__get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- set declared = windowed_models().get(relation.identifier, {}) -%}
+    {%- set declared = build_window_of(relation.identifier) -%}
     {%- set window = none -%}
     {%- if declared.get('by') == 'date' -%}
         {%- set window = in_build_window(declared.get('column', 'business_date')) -%}
