@@ -1,5 +1,6 @@
 """The marts' documentation for the SQL page: from dbt's manifest of this warehouse, else from
-the yml files of models/marts."""
+the yml files of models/marts. The int_ models there are building blocks kept outside the
+published schema, not marts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import yaml
 
 from posaudit.resources import project_dir
+
+BUILDING_BLOCK = "int_"
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,8 @@ def from_manifest(path: Path) -> list[Model]:
     for node in manifest.get("nodes", {}).values():
         if node.get("resource_type") != "model":
             continue
-        if not str(node.get("original_file_path", "")).startswith("models/marts/"):
+        if not str(node.get("original_file_path", "")).startswith("models/marts/") \
+                or str(node.get("name", "")).startswith(BUILDING_BLOCK):
             continue
         columns = tuple((c, str(v.get("description") or "").strip())
                         for c, v in (node.get("columns") or {}).items())
@@ -46,6 +50,8 @@ def from_yml(folder: Path) -> list[Model]:
     for path in sorted(folder.rglob("_*__models.yml")):
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for model in doc.get("models") or []:
+            if model["name"].startswith(BUILDING_BLOCK):
+                continue
             columns = tuple((c["name"], str(c.get("description") or "").strip())
                             for c in model.get("columns") or [])
             out.append(Model(model["name"], str(model.get("description") or "").strip(),

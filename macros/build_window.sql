@@ -51,10 +51,14 @@
       and {{ key_column }} in (select journal_line_id from {{ source('ingest', 'build_window_lines') }})
 {%- endmacro %}
 
-{#- The pre-hook of a windowed model: drop the rows the window rebuilds. -#}
-{% macro delete_build_window(date_column='business_date') -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where {{ in_build_window(date_column) }}
+{#- The pre-hook of every model (dbt_project.yml): a model windowed by date drops the rows the
+    window rebuilds. -#}
+{% macro delete_build_window() -%}
+    {%- if execute -%}
+    {%- set window = (config.get('meta') or {}).get('build_window') or {} -%}
+    {%- if window.get('by') == 'date' and is_incremental() -%}
+        delete from {{ this }} where {{ in_build_window(window.get('column', 'business_date')) }}
+    {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -79,36 +83,27 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- How a model is windowed, from its own config (the one declaration): meta build_window is
+    {by: date, column: ...} for a model that rebuilds the window's dates, {by: file} for one
+    that sees only new files; {} for any other relation. A lookup by name, not a walk over the
+    graph: every data test asks. posaudit/build_window.py reads the same config from dbt's
+    manifest. -#}
+{% macro build_window_of(identifier) -%}
+    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ identifier) if execute else none -%}
+    {{ return(((node.config.meta or {}).get('build_window') or {}) if node else {}) }}
+{%- endmacro %}
+
 {#- The data tests of a windowed model look at the window: the rows before it were tested when
     they were built. The few older lines rebuilt by key are seen only by the tests that read a
     whole table (relationships into these models, the singular tests in data-tests/). Likewise
     the staged landing lines and the models kept by file: only new files' lines are tested. -#}
-{% macro file_windowed_models() -%}
-    {{ return([
-        'stg_acquirer__statement_lines', 'stg_adyen__settlement_lines', 'stg_alipay__bill_lines',
-        'stg_bank__statement_lines', 'stg_pos_journal__cn_transactions',
-        'stg_pos_journal__v1_transactions', 'stg_staff__error_reports', 'stg_tms__terminal_events',
-        'stg_wechat__bill_lines', 'int_transactions_unioned', 'int_settlement_lines_unioned',
-    ]) }}
-{%- endmacro %}
-
-{% macro windowed_models() -%}
-    {{ return({
-        'int_transactions_paired': 'business_date',
-        'int_transactions_matched': 'business_date',
-        'int_settlement_routes_daily': 'business_date',
-        'fct_transactions': 'business_date',
-        'fct_settlement_lines': 'business_date',
-    }) }}
-{%- endmacro %}
-
 {% macro duckdb__get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
-    {%- set date_column = windowed_models().get(relation.identifier) -%}
+    {%- set declared = build_window_of(relation.identifier) -%}
     {%- set window = none -%}
-    {%- if date_column -%}
-        {%- set window = in_build_window(date_column) -%}
-    {%- elif relation.identifier in file_windowed_models() -%}
+    {%- if declared.get('by') == 'date' -%}
+        {%- set window = in_build_window(declared.get('column', 'business_date')) -%}
+    {%- elif declared.get('by') == 'file' -%}
         {%- set window = in_build_files() -%}
     {%- endif -%}
     {%- if window -%}

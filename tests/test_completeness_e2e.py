@@ -255,7 +255,8 @@ def test_lines_still_waiting_for_their_journal_start_the_next_build(gapped: Gapp
         # Sales waiting for the missing bill start the window on their own: set them aside.
         con.execute("update main.fct_transactions set match_status = 'MATCHED' "
                     "where match_status = 'PENDING'")
-        window = build_window.plan(con, "next", fingerprint)
+        window = build_window.plan(con, "next", fingerprint,
+                                   gapped.warehouse / "dbt" / "target" / "manifest.json")
     # Nothing new arrived, yet the lines waiting for the journal are rebuilt: they are the
     # oldest that a later file (the journal itself) can change.
     assert (window.mode, window.reason) == (

@@ -149,31 +149,32 @@ def test_what_makes_a_build_full(days: tuple[Path, Path, Path], tmp_path: Path) 
     warehouse = tmp_path / "wh"
     _refresh(first, warehouse)
     db = warehouse / "build.duckdb"
+    manifest = warehouse / "dbt" / "target" / "manifest.json"
     with duckdb.connect(str(db)) as con:
         fingerprint = con.execute("select fingerprint from raw.build_window "
                                   "order by planned_at desc limit 1").fetchone()[0]
 
-        window = build_window.plan(con, "r1", fingerprint)
+        window = build_window.plan(con, "r1", fingerprint, manifest)
         assert window.mode == "INCREMENTAL"
         # r1 never finished (its dbt build died): the next build cannot trust the tables.
-        window = build_window.plan(con, "r2", fingerprint)
+        window = build_window.plan(con, "r2", fingerprint, manifest)
         assert (window.mode, window.reason) == ("FULL", "the previous build did not finish")
         build_window.mark_done(con, "r2")
         assert con.execute("select state from raw.build_window where run_id = 'r1'"
                            ).fetchone()[0] == "ABANDONED"
 
-        window = build_window.plan(con, "r3", "another version of the models")
+        window = build_window.plan(con, "r3", "another version of the models", manifest)
         assert (window.mode, window.reason) == (
             "FULL", "models, macros, seeds or settings changed")
         build_window.mark_done(con, "r3")
 
         # A file superseded since the last build: its rows may sit anywhere in the history.
-        window = build_window.plan(con, "r4", "another version of the models")
+        window = build_window.plan(con, "r4", "another version of the models", manifest)
         assert window.mode == "INCREMENTAL"
         build_window.mark_done(con, "r4")
         con.execute("update raw.file_manifest set status = 'SUPERSEDED' where file_id = "
                     "(select min(file_id) from raw.file_manifest where layout = 'pos_journal_v1')")
-        window = build_window.plan(con, "r5", "another version of the models")
+        window = build_window.plan(con, "r5", "another version of the models", manifest)
         assert (window.mode, window.reason) == (
             "FULL", "1 file(s) superseded since the last build")
 

@@ -1,9 +1,9 @@
 """Which business dates a dbt build recomputes: everything (FULL) or a window of recent dates
 (INCREMENTAL), planned before dbt runs and recorded in ``raw.build_window``.
 
-The windowed models (int_transactions_paired, int_transactions_matched,
-int_settlement_routes_daily, fct_transactions, fct_settlement_lines) delete their rows dated on
-or after the window's start and rebuild them; older rows stay. The window starts at the oldest
+The windowed models (those whose dbt config declares ``meta: {build_window: {by: date}}``;
+``windowed_tables`` reads them from dbt's manifest) delete their rows dated on or after the
+window's start and rebuild them; older rows stay. The window starts at the oldest
 business date that the data loaded since the last good build can change:
 
 - the journal lines of new files;
@@ -25,6 +25,7 @@ since, or new reference data (terminal register, fee contracts).
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -50,9 +51,6 @@ SETTLEMENT_DATES = {
     "stg_alipay__bill_lines": "txn_date",
     "stg_adyen__settlement_lines": "cast(txn_time as date)",
 }
-PREVIOUS_TABLES = ("intermediate.int_transactions_paired", "intermediate.int_transactions_matched",
-                   "intermediate.int_settlement_routes_daily", "main.fct_transactions",
-                   "main.fct_settlement_lines")
 
 TABLE_DDL = f"""
 create table if not exists {RAW}.build_window (
@@ -111,16 +109,26 @@ def code_fingerprint(project: Path) -> str:
     return digest.hexdigest()
 
 
+def windowed_tables(manifest: Path) -> list[str]:
+    """schema.table of every model dbt's manifest declares windowed by date (config meta
+    build_window: {by: date}), the tables an incremental build keeps rows of."""
+    nodes = json.loads(manifest.read_text())["nodes"].values()
+    return sorted(f"{n['schema']}.{n['alias']}" for n in nodes
+                  if n["resource_type"] == "model"
+                  and (n["config"].get("meta") or {}).get("build_window", {}).get("by") == "date")
+
+
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {RAW}")
     con.execute(TABLE_DDL)
 
 
-def plan(con: duckdb.DuckDBPyConnection, run_id: str, fingerprint: str, *,
+def plan(con: duckdb.DuckDBPyConnection, run_id: str, fingerprint: str, manifest: Path, *,
          full: bool = False) -> Window:
-    """Decide this build's window and record it as PENDING (abandoning unfinished ones)."""
+    """Decide this build's window and record it as PENDING (abandoning unfinished ones).
+    ``manifest`` is the last build's target/manifest.json."""
     ensure_table(con)
-    window = _decide(con, fingerprint, full)
+    window = _decide(con, fingerprint, manifest, full)
     con.execute("begin")
     con.execute(f"delete from {RAW}.build_window_files")
     con.execute(f"insert into {RAW}.build_window_files select file_id from {RAW}.file_manifest "
@@ -149,11 +157,12 @@ def mark_done(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     con.execute("commit")
 
 
-def _decide(con: duckdb.DuckDBPyConnection, fingerprint: str, full: bool) -> Window:
+def _decide(con: duckdb.DuckDBPyConnection, fingerprint: str, manifest: Path,
+            full: bool) -> Window:
     new_files = _scalar(con, f"""
         select count(*) from {RAW}.file_manifest
         where status = 'LOADED' and file_id not in (select file_id from {RAW}.build_files)""")
-    reason = _full_reason(con, fingerprint, full)
+    reason = _full_reason(con, fingerprint, manifest, full)
     if reason:
         return Window(FULL, EVERYTHING, reason, new_files)
     starts = _starts(con)
@@ -167,7 +176,8 @@ def _decide(con: duckdb.DuckDBPyConnection, fingerprint: str, full: bool) -> Win
     return Window(INCREMENTAL, start, reason, new_files, older)
 
 
-def _full_reason(con: duckdb.DuckDBPyConnection, fingerprint: str, full: bool) -> str | None:
+def _full_reason(con: duckdb.DuckDBPyConnection, fingerprint: str, manifest: Path,
+                 full: bool) -> str | None:
     if full:
         return "asked for"
     last = con.execute(f"""
@@ -179,7 +189,9 @@ def _full_reason(con: duckdb.DuckDBPyConnection, fingerprint: str, full: bool) -
         return "the previous build did not finish"
     if last[0] != fingerprint:
         return "models, macros, seeds or settings changed"
-    missing = [t for t in PREVIOUS_TABLES if not _exists(con, t)]
+    if not manifest.is_file():
+        return "no dbt manifest from the last build"
+    missing = [t for t in windowed_tables(manifest) if not _exists(con, t)]
     if missing:
         return f"{missing[0]} is missing"
     withdrawn = _scalar(con, f"""

@@ -261,7 +261,7 @@ def _build(run: _Run, full: bool) -> bool:
     with run.step("plan"), duckdb.connect(str(wh.build_db)) as con:
         result.window = build_window.plan(con, result.run_id,
                                           build_window.code_fingerprint(project_dir()),
-                                          full=full)
+                                          wh.dbt_dir / "target" / "manifest.json", full=full)
     run.console(result.window.describe())
     args = ["build", "--exclude-resource-type", "unit_test"]
     if result.window.mode == FULL:

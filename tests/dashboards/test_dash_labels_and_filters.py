@@ -89,6 +89,7 @@ def test_schema_docs_come_from_the_manifest_else_the_yml(tmp_path: Path) -> None
 
     from_yml = {m.name: m for m in schema_docs.marts(tmp_path / "no-dbt")}
     assert "fct_exceptions" in from_yml
+    assert not [name for name in from_yml if name.startswith("int_")]
     columns = dict(from_yml["fct_exceptions"].columns)
     assert columns["root_cause_evidence"].startswith("JSON object")
     manifest = tmp_path / "dbt" / "target" / "manifest.json"
@@ -98,6 +99,8 @@ def test_schema_docs_come_from_the_manifest_else_the_yml(tmp_path: Path) -> None
                                  "original_file_path": "models/marts/core/fct_x.sql",
                                  "description": "X.", "columns": {"a": {"description": "A."}}},
         "model.posaudit.stg_y": {"resource_type": "model", "name": "stg_y",
-                                 "original_file_path": "models/staging/y.sql"}}}))
+                                 "original_file_path": "models/staging/y.sql"},
+        "model.posaudit.int_z": {"resource_type": "model", "name": "int_z",
+                                 "original_file_path": "models/marts/core/z/int_z.sql"}}}))
     assert schema_docs.marts(tmp_path / "dbt") == [
         schema_docs.Model("fct_x", "X.", (("a", "A."),))]

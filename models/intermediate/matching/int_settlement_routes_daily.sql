@@ -6,7 +6,7 @@
         materialized='incremental',
         unique_key='route_day_id',
         incremental_strategy='delete+insert',
-        pre_hook="{{ delete_build_window() }}"
+        meta={'build_window': {'by': 'date', 'column': 'business_date'}}
     )
 }}
 

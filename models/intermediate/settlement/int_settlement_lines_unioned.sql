@@ -10,6 +10,7 @@
         materialized='incremental',
         unique_key='settlement_line_id',
         incremental_strategy='delete+insert',
+        meta={'build_window': {'by': 'file'}},
         post_hook=[
             "delete from {{ this }} where file_id not in (select file_id from {{ source('ingest', 'file_manifest') }} where status = 'LOADED')"
         ]

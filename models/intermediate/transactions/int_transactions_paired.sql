@@ -12,7 +12,7 @@
         materialized='incremental',
         unique_key='journal_line_id',
         incremental_strategy='delete+insert',
-        pre_hook="{{ delete_build_window() }}"
+        meta={'build_window': {'by': 'date', 'column': 'business_date'}}
     )
 }}
 

@@ -7,6 +7,7 @@
         materialized='incremental',
         unique_key='journal_line_id',
         incremental_strategy='delete+insert',
+        meta={'build_window': {'by': 'file'}},
         post_hook=[
             "delete from {{ this }} where file_id not in (select file_id from {{ source('ingest', 'file_manifest') }} where status = 'LOADED')"
         ]

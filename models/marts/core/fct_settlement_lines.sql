@@ -14,7 +14,7 @@
         materialized='incremental',
         unique_key='settlement_line_id',
         incremental_strategy='delete+insert',
-        pre_hook="{{ delete_build_window() }}"
+        meta={'build_window': {'by': 'date', 'column': 'business_date'}}
     )
 }}
 

@@ -1,10 +1,11 @@
 {#- Suspicion rules: scored hits for people to review (not definite exceptions).
-      CARD_TESTING        several declines on one card, then an approval, within 30 minutes
-      SPLIT_TICKET        several approved sales on one card and terminal within 10 minutes,
+      CARD_TESTING        several declines on one card, then an approval, within minutes
+      SPLIT_TICKET        several approved sales on one card and terminal within minutes,
                           each just under a round limit
       OFF_HOURS           an approved sale in an hour when its terminal almost never trades
       REFUND_OTHER_CARD   a refund to a card other than the original sale's
-      AMOUNT_OUTLIER      an amount far above the terminal's usual, like an extra zero -#}
+      AMOUNT_OUTLIER      an amount far above the terminal's usual, like an extra zero
+    The thresholds are vars in dbt_project.yml (suspicion_*). -#}
 with txns as not materialized (
     select *, coalesce(card_token, card_mask) as card_key
     from {{ ref('fct_transactions') }}
@@ -16,10 +17,11 @@ declines as (
     where not is_approved and txn_type = 'SALE' and card_key is not null
 ),
 
--- Only a card declined three times at a merchant can qualify: the approvals to look at are
+-- Only a card declined often enough at a merchant can qualify: the approvals to look at are
 -- few, so the join stays small.
 declined_cards as (
-    select card_key, merchant_id from declines group by all having count(*) >= 3
+    select card_key, merchant_id from declines group by all
+    having count(*) >= {{ var('suspicion_card_testing_min_declines') }}
 ),
 
 card_testing as (
@@ -27,25 +29,27 @@ card_testing as (
         a.journal_line_id,
         'CARD_TESTING' as suspicion_type,
         least(100, 40 + 15 * count(*)) as score,
-        count(*) || ' declines on the card in the 30 minutes before this approval' as reason
+        count(*) || ' declines on the card in the {{ var('suspicion_card_testing_window_minutes') }} minutes before this approval'
+            as reason
     from txns as a
     semi join declined_cards as c using (card_key, merchant_id)
     join declines as d
         on d.card_key = a.card_key and d.merchant_id = a.merchant_id
-        and d.txn_time < a.txn_time and d.txn_time >= a.txn_time - interval 30 minutes
+        and d.txn_time < a.txn_time
+        and d.txn_time >= a.txn_time - interval {{ var('suspicion_card_testing_window_minutes') }} minutes
     where a.is_approved and a.txn_type = 'SALE'
     group by a.journal_line_id
-    having count(*) >= 3
+    having count(*) >= {{ var('suspicion_card_testing_min_declines') }}
 ),
 
 limits as (
-    select unnest([1000, 2000, 3000, 5000, 10000, 20000, 50000]) as round_limit
+    select unnest([{{ var('suspicion_split_ticket_round_limits') | join(', ') }}]) as round_limit
 ),
 
 near_limit as (
     select t.*, l.round_limit
     from txns as t
-    join limits as l on t.amount < l.round_limit and t.amount >= l.round_limit * 0.9
+    join limits as l on t.amount < l.round_limit and t.amount >= l.round_limit * {{ var('suspicion_split_ticket_near_limit_ratio') }}
     where t.is_approved and t.txn_type = 'SALE' and t.card_key is not null
 ),
 
@@ -54,13 +58,14 @@ split_ticket as (
         a.journal_line_id,
         'SPLIT_TICKET' as suspicion_type,
         least(100, 30 + 20 * count(*)) as score,
-        count(*) + 1 || ' sales on one card just under ' || a.round_limit || ' within 10 minutes'
+        count(*) + 1 || ' sales on one card just under ' || a.round_limit
+            || ' within {{ var('suspicion_split_ticket_window_minutes') }} minutes'
             as reason
     from near_limit as a
     join near_limit as b
         on b.card_key = a.card_key and b.terminal_id = a.terminal_id
         and b.round_limit = a.round_limit and b.journal_line_id <> a.journal_line_id
-        and abs(epoch(b.txn_time) - epoch(a.txn_time)) <= 600
+        and abs(epoch(b.txn_time) - epoch(a.txn_time)) <= {{ var('suspicion_split_ticket_window_minutes') * 60 }}
     group by a.journal_line_id, a.round_limit
 ),
 
@@ -78,7 +83,9 @@ off_hours as (
             || round(100.0 * h.n / h.total, 2) || '% of its volume in that hour' as reason
     from txns as t
     join hourly as h on h.terminal_id = t.terminal_id and h.hr = hour(t.txn_time)
-    where t.is_approved and t.txn_type = 'SALE' and h.total >= 200 and h.n * 200 < h.total
+    where t.is_approved and t.txn_type = 'SALE'
+      and h.total >= {{ var('suspicion_off_hours_min_transactions') }}
+      and h.n * {{ var('suspicion_off_hours_share_one_in') }} < h.total
 ),
 
 refunds_with_card as (
@@ -117,8 +124,8 @@ amount_outlier as (
             as reason
     from txns as t
     join terminal_medians as m using (terminal_id)
-    where t.txn_type = 'SALE' and t.is_approved and m.n >= 30
-      and t.amount >= 20 * m.median_amount
+    where t.txn_type = 'SALE' and t.is_approved and m.n >= {{ var('suspicion_outlier_min_sales') }}
+      and t.amount >= {{ var('suspicion_outlier_median_multiple') }} * m.median_amount
 ),
 
 hits as (

@@ -27,12 +27,8 @@ settlement_through as (
     group by acquirer, merchant_id
 ),
 
-net_daily as not materialized (
-    select * from {{ ref('int_settlement_net_daily') }}
-),
-
-payouts as not materialized (
-    select * from {{ ref('int_bank_payouts') }}
+deposits as not materialized (
+    select * from {{ ref('int_settlement_deposits_daily') }}
 ),
 
 journal_waiting as (
@@ -81,13 +77,13 @@ payouts_waiting as (
         count(*) as waiting_items,
         sum(p.payout_amount) as waiting_amount,
         min(s.covered_through) as covered_through
-    from payouts as p
+    from deposits as p
     left join (
         select merchant_id, max(covered_through) as covered_through
         from settlement_through group by merchant_id
     ) as s on s.merchant_id = p.merchant_id
-    anti join net_daily as n
-        on n.merchant_id = p.merchant_id and n.settlement_date = p.settlement_date
+    -- A payout without a net settlement for its day.
+    where p.net_settlement_id is null
     group by all
 ),
 
@@ -101,16 +97,11 @@ net_waiting as (
         cast(n.settlement_date + {{ var('deposit_grace_days') }} as date) as due_date,
         count(*) as waiting_items,
         sum(n.net_amount) as waiting_amount,
-        min(b.covered_through) as covered_through
-    from net_daily as n
-    left join {{ ref('int_bank_coverage') }} as b on b.merchant_id = n.merchant_id
-    left join {{ ref('int_bank_coverage_daily') }} as d
-        on d.merchant_id = n.merchant_id and d.statement_date = n.settlement_date
-    where n.net_amount > 0
-      and coalesce(d.is_due, false) = false
-      and not exists (
-          select 1 from payouts as p
-          where p.merchant_id = n.merchant_id and p.settlement_date = n.settlement_date)
+        min(n.bank_covered_through) as covered_through
+    from deposits as n
+    -- A positive net settlement without a payout, whose bank statement days are not all in.
+    where n.net_settlement_id is not null and n.payout_id is null
+      and n.net_amount > 0 and not n.is_bank_due
     group by all
 ),
 

@@ -1,3 +1,4 @@
+{{ config(meta={'build_window': {'by': 'file'}}) }}
 with source as not materialized (
     select * from {{ source('acquirer', 'cn_pos_statement') }}
 ),

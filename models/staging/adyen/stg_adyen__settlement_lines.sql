@@ -1,3 +1,4 @@
+{{ config(meta={'build_window': {'by': 'file'}}) }}
 with source as not materialized (
     select * from {{ source('adyen', 'adyen_sdr') }}
 ),

@@ -1,5 +1,6 @@
 {#- Payout memos name the settlement date (the 8-digit group) and the merchant number
     (after 商户号); the kind of payout is read from the memo's prefix. -#}
+{{ config(meta={'build_window': {'by': 'file'}}) }}
 with source as not materialized (
     select * from {{ source('bank', 'bank_statement_cn') }}
 ),

@@ -7,6 +7,9 @@
     the reported amount, then the nearest in time, wins. Journal lines are searched first; a
     report that finds none is matched the same way against exceptions without a journal line
     (a settlement line the terminal never logged). -#}
+{#- It reads the facts (fct_transactions, fct_exceptions), so it sits with the mart it feeds;
+    it stays a table in the intermediate schema, out of the published interface. -#}
+{{ config(schema='intermediate') }}
 {%- set key_window = var('report_link_window_minutes', 1440) -%}
 {%- set amount_window = var('report_amount_window_minutes', 10) -%}
 
