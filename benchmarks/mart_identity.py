@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from posaudit.warehouse import Warehouse
+from posaudit.pipeline.warehouse import Warehouse
 
 # relation -> columns that record the run or the clock, not the data. card_token is keyed by
 # each warehouse's card key: build both with the same key (POSAUDIT_CARD_KEY, or copy the
@@ -87,7 +87,9 @@ def compare(con: duckdb.DuckDBPyConnection, name: str, ignore: frozenset[str]) -
 
 
 def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
-    return int(con.execute(f"select count(*) from {relation}").fetchone()[0])  # type: ignore[index]
+    row = con.execute(f"select count(*) from {relation}").fetchone()
+    assert row is not None  # a count always returns one row
+    return int(row[0])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,9 +13,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from posaudit import build_window
-from posaudit.warehouse import Warehouse
-from tests.conftest import ROOT, Built
+from posaudit.pipeline import build_window
+from posaudit.pipeline.warehouse import Warehouse
+from tests.helpers.cli import Built
+from tests.helpers.paths import ROOT
 
 # What each layer (the first folder under models/) may ref, besides seeds.
 MAY_REF = {
