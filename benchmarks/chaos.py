@@ -211,7 +211,7 @@ def run_outcomes(warehouse: Path) -> list[tuple[str, int]]:
     """refresh_runs of the final snapshot: how many runs ended how."""
     snap = Warehouse.at(warehouse).current_snapshot()
     with duckdb.connect(str(snap), read_only=True) as con:
-        return con.execute("select outcome, count(*) from refresh_runs group by all "
+        return con.execute("select outcome, count(*) from fct_refresh_runs group by all "
                            "order by all").fetchall()
 
 

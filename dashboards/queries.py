@@ -90,22 +90,23 @@ LATEST_RUN_RECORD = """
 
 DQ_STATUS = """
     select severity, status, count(*) as results
-    from main.dq_check_results
-    where run_id = (select run_id from main.dq_check_results order by checked_at desc limit 1)
+    from main.fct_dq_check_results
+    where run_id = (select run_id from main.fct_dq_check_results order by checked_at desc limit 1)
     group by all order by severity, status
 """
 
 DQ_LATEST_FAILURES = """
     select suite, check_name, severity, status, observed, expected, file_name, line_no, detail
-    from main.dq_check_results
-    where run_id = (select run_id from main.dq_check_results order by checked_at desc limit 1)
+    from main.fct_dq_check_results
+    where run_id = (select run_id from main.fct_dq_check_results order by checked_at desc limit 1)
       and status <> 'PASSED'
     order by severity, suite, check_name
 """
 
-ALERTS_RECENT = "select * from main.alerts order by raised_at desc limit 50"
+ALERTS_RECENT = "select * from main.fct_alerts order by raised_at desc limit 50"
 
-ALERTS_BY_SEVERITY = "select severity, count(*) as alerts from main.alerts group by all order by 1"
+ALERTS_BY_SEVERITY = ("select severity, count(*) as alerts from main.fct_alerts "
+                      "group by all order by 1")
 
 DAILY_TREND = """
     select business_date, sum(transactions) as transactions, sum(declines) as declines,
@@ -322,30 +323,30 @@ DQ_RUNS = """
            count(*) filter (where status = 'FAILED') as failed,
            count(*) filter (where status = 'FAILED' and severity = 'critical') as critical_failed,
            count(*) filter (where status = 'ERROR') as errors
-    from main.dq_check_results group by all order by checked_at desc
+    from main.fct_dq_check_results group by all order by checked_at desc
 """
 
 DQ_RESULTS = """
     select checked_at, run_id, suite, check_name, severity, status, observed, expected, batch,
            file_name, line_no, field, detail
-    from main.dq_check_results order by checked_at desc, suite, check_name
+    from main.fct_dq_check_results order by checked_at desc, suite, check_name
 """
 
 FILES_BY_STATUS = """
     select status, count(*) as files, coalesce(sum(rows_loaded), 0) as rows_loaded
-    from main.file_manifest group by status order by status
+    from main.fct_file_manifest group by status order by status
 """
 
 QUARANTINED_FILES = """
     select file_name, layout, error_line, error_field, error, error_check, error_severity,
            first_seen_at
-    from main.file_manifest where status = 'QUARANTINED' order by file_name
+    from main.fct_file_manifest where status = 'QUARANTINED' order by file_name
 """
 
 MANIFEST = """
     select file_name, folder, layout, encoding, status, rows_read, rows_loaded, size_bytes,
            sha256, duplicate_of, superseded_by, first_seen_at, loaded_at
-    from main.file_manifest order by file_name
+    from main.fct_file_manifest order by file_name
 """
 
 # What waits for a missing source file (mart_pending_sources): gaps and overdue rows first.
@@ -383,8 +384,8 @@ WORKPAPER_LOSS_BY_TYPE = """
 WORKPAPER_DQ = """
     select run_id, checked_at, suite, check_name, severity, status, observed, expected, batch,
            file_name, line_no, detail
-    from main.dq_check_results
-    where run_id = (select run_id from main.dq_check_results order by checked_at desc limit 1)
+    from main.fct_dq_check_results
+    where run_id = (select run_id from main.fct_dq_check_results order by checked_at desc limit 1)
     order by status, severity, suite, check_name
 """
 

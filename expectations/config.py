@@ -29,7 +29,7 @@ class DQConfig:
     })
     row_count_drop_tolerance: float = 0.05
     facts_compared: tuple[str, ...] = ("fct_transactions", "fct_settlement_lines",
-                                       "file_manifest")
+                                       "fct_file_manifest")
     # exception_spike: a day's count of one exception type above spike_ratio × its median over
     # the previous spike_trailing_days days and above spike_min_exceptions (with at least
     # spike_min_history_days of those days in the warehouse).

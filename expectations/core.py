@@ -59,7 +59,7 @@ class Check:
 
 @dataclass
 class CheckResult:
-    """One row of ``dq_check_results``."""
+    """One row of ``fct_dq_check_results``."""
 
     suite: str
     check: str

@@ -2,7 +2,7 @@
 
 The table lives in the build database and is appended to by every run, published or not, so
 each snapshot carries the history of every check of every run up to it. dbt exposes it as the
-``dq_check_results`` view.
+``fct_dq_check_results`` view.
 """
 
 from __future__ import annotations

@@ -246,7 +246,7 @@ def test_the_alerts_view_follows_the_table(built: Built, tmp_path: Path,
                                 "table_schema = 'audit' and table_name = 'alerts'").fetchone()
         stored = (con.execute("select count(*) from audit.alerts").fetchone()
                   if has_table and has_table[0] else (0,))
-        assert con.execute("select count(*) from main.alerts").fetchone() == stored
+        assert con.execute("select count(*) from main.fct_alerts").fetchone() == stored
 
     warehouse = copy_build(built, tmp_path)
     config = replace(OFF, exception_exposure=ExposureRule(),
@@ -257,5 +257,6 @@ def test_the_alerts_view_follows_the_table(built: Built, tmp_path: Path,
     assert outcome.success, outcome.failures or outcome.error
     tests = [n for n in outcome.nodes if n["resource_type"] == "test"]
     assert len(tests) >= 10 and all(n["status"] == "pass" for n in tests)
-    rows = fetch_rows(warehouse.build_db, "select alert_id, rule, severity, value from main.alerts")
+    rows = fetch_rows(warehouse.build_db,
+                      "select alert_id, rule, severity, value from main.fct_alerts")
     assert sorted(rows) == sorted((a.alert_id, a.rule, a.severity, a.value) for a in alerts)

@@ -87,7 +87,7 @@ def _choose(built: Built) -> Gaps:
                        sum(abs(l.gross_amount)) as amount
                 from fct_settlement_lines as l
                 join fct_transactions as t using (journal_line_id)
-                join file_manifest as m on m.file_id = t.file_id
+                join fct_file_manifest as m on m.file_id = t.file_id
                 where m.folder = 'terminal' and t.business_date = ?
                 group by all order by lines desc, m.file_name""", [day]).fetchall()
             free = [c for c in candidates if c[1] not in labelled.get(day, set())]
@@ -102,7 +102,7 @@ def _choose(built: Built) -> Gaps:
             select m.file_name, l.merchant_id, min(l.settlement_date),
                    count(*) filter (where t.is_expected_in_settlement and t.txn_type = 'SALE')
             from fct_settlement_lines as l
-            join file_manifest as m on m.file_id = l.file_id
+            join fct_file_manifest as m on m.file_id = l.file_id
             left join fct_transactions as t on t.journal_line_id = l.journal_line_id
             where l.source_layout = 'wechat_bill' and l.business_date = ?
             group by all order by 4 desc limit 1""", [middle + timedelta(days=1)]).fetchone()
@@ -117,7 +117,7 @@ def _choose(built: Built) -> Gaps:
                 from staging.stg_bank__statement_lines as b group by b.file_id
             )
             select m.file_name, f.merchants, f.first_day, f.last_day
-            from files as f join file_manifest as m using (file_id)
+            from files as f join fct_file_manifest as m using (file_id)
             where len(f.merchants) > 0 and exists (
                 select 1 from files as g
                 where g.first_day > f.last_day and list_has_any(g.merchants, f.merchants))
@@ -190,7 +190,7 @@ def test_the_missing_journal_is_listed_with_its_lines_and_amount(
     assert float(amount) == pytest.approx(g.journal_amount)
     assert is_gap and overdue > 2
     # Alerted once as overdue (alerts.yml: pending_overdue after 2 days).
-    alerts = con.execute("select message from alerts where rule = 'pending_overdue' and "
+    alerts = con.execute("select message from fct_alerts where rule = 'pending_overdue' and "
                          "message like 'terminal journal%'").fetchall()
     assert len(alerts) == 1
     assert g.journal_merchant in alerts[0][0] and g.journal_day.isoformat() in alerts[0][0]

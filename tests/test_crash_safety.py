@@ -90,9 +90,9 @@ MART_QUERIES = {
         "select settlement_date, acquirer, merchant_id, terminal_transactions, terminal_total, "
         "settled_gross, fee_amount, net_amount, bank_deposit_amount, unexplained_residual "
         "from main.mart_reconciliation_daily order by all"),
-    "file_manifest": "select status, count(*), sum(rows_loaded) from main.file_manifest "
+    "file_manifest": "select status, count(*), sum(rows_loaded) from main.fct_file_manifest "
                      "group by all order by all",
-    "loaded_files": "select file_name, sha256, rows_loaded from main.file_manifest "
+    "loaded_files": "select file_name, sha256, rows_loaded from main.fct_file_manifest "
                     "where status = 'LOADED' order by all",
 }
 
@@ -195,7 +195,7 @@ def test_sigkill_at_each_step_keeps_the_snapshot_and_the_next_refresh_completes(
 
     # Every killed run is on record as INTERRUPTED (or published, if it got that far).
     with duckdb.connect(str(final), read_only=True) as con:
-        outcomes = dict(con.execute("select run_id, outcome from refresh_runs").fetchall())
+        outcomes = dict(con.execute("select run_id, outcome from fct_refresh_runs").fetchall())
     dead = [o for o in outcomes.values() if o == "INTERRUPTED"]
     assert len(dead) >= len(PHASES), outcomes  # the first run's kill, and every phase's
     assert outcomes[final.stem] in ("PUBLISHED", "PUBLISHED_WITH_WARNINGS")

@@ -119,7 +119,7 @@ def test_critical_faults_refuse_publication_and_readers_keep_the_last_snapshot(
     assert wh.current_snapshot().stem == scenario.first_run
     assert "refused to publish" in stdout
     shown = run_cli("sql", "--warehouse", str(wh.root), "--csv",
-                    "select run_id, outcome from refresh_runs order by started_at")
+                    "select run_id, outcome from fct_refresh_runs order by started_at")
     assert shown.returncode == 0, shown.stderr
     assert scenario.first_run in shown.stdout and run_id not in shown.stdout
     record = json.loads((wh.runs_dir / f"{run_id}.json").read_text(encoding="utf-8"))
@@ -181,7 +181,7 @@ def test_refused_file_blocks_until_dealt_with_then_every_run_is_on_record(
     assert wh.current_snapshot().stem == final_run
     runs = run_cli("sql", "--warehouse", str(wh.root), "--csv",
                    "select run_id, count(*) as checks, count(*) filter (where status = 'FAILED')"
-                   " as failed from dq_check_results group by run_id order by run_id")
+                   " as failed from fct_dq_check_results group by run_id order by run_id")
     assert runs.returncode == 0, runs.stderr
     seen = {line.split(",")[0] for line in runs.stdout.splitlines()[1:]}
     assert {scenario.first_run, refused[0], _run_id(again.stdout), final_run} <= seen

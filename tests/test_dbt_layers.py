@@ -32,7 +32,13 @@ def manifest(built: Built) -> dict[str, Any]:
 
 
 def _models(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    """Every model but the old names of renamed marts (checked on their own below)."""
+    return {uid: n for uid, n in manifest["nodes"].items()
+            if n["resource_type"] == "model" and not _renamed_to(n)}
+
+
+def _renamed_to(node: dict[str, Any]) -> str | None:
+    return (node.get("config", {}).get("meta") or {}).get("renamed_to")
 
 
 def _layer(node: dict[str, Any]) -> str:
@@ -106,6 +112,24 @@ def test_every_published_column_is_described(manifest: dict[str, Any], built: Bu
                          if t in documented and not documented[t].get(c))
     assert undescribed == []
     assert {t for t, _ in published} >= set(documented)
+
+
+def test_a_renamed_mart_keeps_its_old_name_as_a_view_of_the_new(
+        manifest: dict[str, Any], built: Built) -> None:
+    """The marts are a contract: an old name stays, a view of exactly the renamed mart."""
+    renamed = {n["name"]: (_renamed_to(n), n) for n in manifest["nodes"].values()
+               if n["resource_type"] == "model" and _renamed_to(n)}
+    assert set(renamed) == {"alerts", "dq_check_results", "file_manifest", "refresh_runs"}
+    names = {n["name"]: uid for uid, n in _models(manifest).items()}
+    snapshot = Warehouse.at(built.warehouse).current_snapshot()
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        for old, (new, node) in renamed.items():
+            assert node["config"]["materialized"] == "view", old
+            assert node["depends_on"]["nodes"] == [names[new]], old
+            assert "deprecated" in node["description"].lower() and new in node["description"]
+            for a, b in ((old, new), (new, old)):
+                assert con.execute(f"select count(*) from (select * from main.{a} "
+                                   f"except all select * from main.{b})").fetchone() == (0,)
 
 
 def test_exposures_are_the_dashboard_pages(manifest: dict[str, Any]) -> None:

@@ -75,10 +75,10 @@ def zone(tmp_path_factory: pytest.TempPathFactory) -> Zone:
 def test_every_file_loads_and_the_one_warning_is_the_masked_card(zone: Zone) -> None:
     assert zone.refresh.returncode == 1, zone.refresh.stdout[-3000:]  # published, warned
     with zone.snapshot() as con:
-        statuses = dict(con.execute("select status, count(*) from main.file_manifest "
+        statuses = dict(con.execute("select status, count(*) from main.fct_file_manifest "
                                     "group by 1").fetchall())
         failed = con.execute(
-            "select check_name, severity, file_name, line_no, field from dq_check_results "
+            "select check_name, severity, file_name, line_no, field from fct_dq_check_results "
             "where status <> 'PASSED' order by file_name nulls first").fetchall()
     assert set(statuses) <= {"LOADED", "DUPLICATE"} and statuses["LOADED"] > 100
     assert failed == [
@@ -99,7 +99,7 @@ def test_every_exception_type_is_found_exactly(zone: Zone) -> None:
 def test_the_card_number_is_masked_in_the_warehouse(zone: Zone) -> None:
     with zone.snapshot() as con:
         memo = con.execute("select memo from raw.bank_statement_cn where line_no = ? and "
-                           "file_id = (select file_id from main.file_manifest where "
+                           "file_id = (select file_id from main.fct_file_manifest where "
                            "file_name = ?)", [zone.bank_line, zone.bank_file]).fetchone()
     assert memo == (MEMO + mask_pan(PAN),)
     findings = scan_duckdb(Warehouse.at(zone.warehouse).current_snapshot())
@@ -123,8 +123,8 @@ def test_the_card_number_is_masked_in_the_warehouse(zone: Zone) -> None:
 def test_the_journal_whose_orig_rrn_looks_like_a_card_loads(zone: Zone) -> None:
     with zone.snapshot() as con:
         rows = con.execute(
-            "select m.file_name, m.status from raw.pos_journal_v1 j join main.file_manifest m "
+            "select m.file_name, m.status from raw.pos_journal_v1 j join main.fct_file_manifest m "
             "using (file_id) where j.orig_rrn = '468350986781' union all "
-            "select m.file_name, m.status from raw.pos_journal_cn j join main.file_manifest m "
+            "select m.file_name, m.status from raw.pos_journal_cn j join main.fct_file_manifest m "
             "using (file_id) where j.orig_rrn = '468350986781'").fetchall()
     assert len(rows) == 1 and rows[0][1] == "LOADED", rows

@@ -310,7 +310,7 @@ def test_the_refresh_after_a_rollback_continues_from_the_rolled_back_snapshot(
     actions = [(e["action"], e["snapshot_id"]) for e in wh.publications()][-4:]
     assert actions == [("publish", run_id_of(corrected.stdout)), ("rollback", original),
                        ("rebuild", original), ("publish", run_id_of(again.stdout))]
-    runs = dict(query(wh, "select run_id, outcome from refresh_runs").iter_rows())
+    runs = dict(query(wh, "select run_id, outcome from fct_refresh_runs").iter_rows())
     assert runs[run_id_of(corrected.stdout)] == "PUBLISHED"  # history kept across the rebuild
 
 
@@ -348,7 +348,7 @@ def test_the_run_record_is_the_evidence_pack(built: Built) -> None:
     assert beside == json.loads(wh.run_record_path(current).read_text(encoding="utf-8"))
     with duckdb.connect(str(wh.current_snapshot()), read_only=True) as con:
         inside = json.loads(con.execute(
-            "select record from refresh_runs where run_id = ?", [current]).fetchone()[0])  # type: ignore[index]
+            "select record from fct_refresh_runs where run_id = ?", [current]).fetchone()[0])  # type: ignore[index]
     assert inside["outcome"] == beside["outcome"] and inside["files"] == beside["files"]
 
 

@@ -178,9 +178,10 @@ def test_removed_statement_is_exactly_one_missing_file(snapshot: Path, landing_c
         select distinct c.acquirer, c.merchant_id, c.settlement_date, m.file_name
         from main.mart_settlement_file_coverage as c
         join statement_days as s using (acquirer, merchant_id, settlement_date)
-        join main.file_manifest as m on m.file_id = s.file_id
+        join main.fct_file_manifest as m on m.file_id = s.file_id
         where c.is_due and s.files = 1
-          and not exists (select 1 from main.file_manifest as d where d.duplicate_of = s.file_id)
+          and not exists (select 1 from main.fct_file_manifest as d
+                          where d.duplicate_of = s.file_id)
           and exists (select 1 from statement_days as b
                       where b.acquirer = c.acquirer and b.merchant_id = c.merchant_id
                         and b.settlement_date = c.settlement_date - 1)

@@ -33,11 +33,12 @@ def test_first_refresh_loads_every_layout(built: Built) -> None:
     snap = Warehouse.at(built.warehouse).current_snapshot()
     with duckdb.connect(str(snap), read_only=True) as con:
         statuses = dict(con.execute(
-            "select status, count(*) from main.file_manifest group by status").fetchall())
+            "select status, count(*) from main.fct_file_manifest group by status").fetchall())
         layouts = {r[0] for r in con.execute(
-            "select distinct layout from main.file_manifest where status = 'LOADED'").fetchall()}
+            "select distinct layout from main.fct_file_manifest "
+            "where status = 'LOADED'").fetchall()}
         mismatched = con.execute(
-            "select count(*) from main.file_manifest where status = 'LOADED' "
+            "select count(*) from main.fct_file_manifest where status = 'LOADED' "
             "and rows_read <> rows_loaded").fetchone()[0]  # type: ignore[index]
     assert set(statuses) <= {"LOADED", "DUPLICATE"}
     assert statuses.get("DUPLICATE", 0) >= 1  # a statement delivered twice under another name
@@ -76,7 +77,7 @@ def test_renamed_copy_is_a_duplicate_and_loads_nothing(built: Built, landing_cop
     assert {k: v for k, v in after.items() if k != "file_manifest"} == {
         k: v for k, v in before.items() if k != "file_manifest"}
     with duckdb.connect(str(snap), read_only=True) as con:
-        status = con.execute("select status, duplicate_of is not null from main.file_manifest "
+        status = con.execute("select status, duplicate_of is not null from main.fct_file_manifest "
                              "where file_name like '%renamed_%'").fetchone()
     assert status == ("DUPLICATE", True)
 
@@ -122,7 +123,7 @@ def test_bad_files_are_quarantined_and_the_rest_loads(built: Built, landing_copy
     snap = Warehouse.at(warehouse).current_snapshot()
     with duckdb.connect(str(snap), read_only=True) as con:
         rows = con.execute(
-            "select file_name, error_line, error_field, error from main.file_manifest "
+            "select file_name, error_line, error_field, error from main.fct_file_manifest "
             "where status = 'QUARANTINED' order by file_name").fetchall()
     by_name = {r[0].split("/")[-1]: r for r in rows}
     assert set(by_name) == {"garbage.csv", "truncated_statement.csv", "untied_wechat_bill.csv"}
@@ -202,7 +203,7 @@ def test_card_key_is_beside_the_warehouse_not_inside(built: Built) -> None:
 
 def test_sql_reads_the_snapshot_and_refuses_writes(built: Built) -> None:
     ok = run_cli("sql", "--warehouse", str(built.warehouse), "--csv",
-                 "select status, count(*) as n from file_manifest group by status order by 1")
+                 "select status, count(*) as n from fct_file_manifest group by status order by 1")
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.splitlines()[0] == "status,n"
     refused = run_cli("sql", "--warehouse", str(built.warehouse),
@@ -259,7 +260,7 @@ def test_a_corrected_journal_replaces_its_lines_downstream(built: Built, landing
                    if p.read_bytes().startswith(b"merchant_id,"))
     with duckdb.connect(str(Warehouse.at(warehouse).current_snapshot()), read_only=True) as con:
         before = con.execute("select count(*) from fct_transactions").fetchone()[0]  # type: ignore[index]
-        old_id = con.execute("select file_id from file_manifest where file_name = ?",
+        old_id = con.execute("select file_id from fct_file_manifest where file_name = ?",
                              [f"terminal/{journal.name}"]).fetchone()[0]  # type: ignore[index]
     lines = journal.read_bytes().rstrip(b"\n").split(b"\n")
     journal.write_bytes(b"\n".join(lines[:-1]) + b"\n")  # the correction drops one line
@@ -268,7 +269,7 @@ def test_a_corrected_journal_replaces_its_lines_downstream(built: Built, landing
         after = con.execute("select count(*) from fct_transactions").fetchone()[0]  # type: ignore[index]
         stale = con.execute("select count(*) from intermediate.int_transactions_unioned "
                             "where file_id = ?", [old_id]).fetchone()[0]  # type: ignore[index]
-        status = con.execute("select status from file_manifest where file_id = ?",
+        status = con.execute("select status from fct_file_manifest where file_id = ?",
                              [old_id]).fetchone()[0]  # type: ignore[index]
     assert status == "SUPERSEDED"
     assert stale == 0

@@ -65,7 +65,7 @@ else:
         st.success(t("dq.all_passed"))
 
 st.subheader(t("overview.alerts"))
-if not data.has_table(page.snap, "main", "alerts"):
+if not data.has_table(page.snap, "main", "fct_alerts"):
     st.caption(t("alerts.absent"))
 else:
     try:

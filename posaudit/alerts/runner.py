@@ -79,11 +79,11 @@ def email_text(run: RunLike, alerts: Sequence[Alert], prefix: str) -> tuple[str,
         lines.append(f"    {a.message}")
     if len(alerts) > EMAIL_LISTED:
         lines.append(f"… and {len(alerts) - EMAIL_LISTED} more in the alerts table.")
-    lines += ["", "Every alert is in the `alerts` table of the warehouse:",
-              f"  posaudit sql --warehouse W \"select * from alerts where run_id = "
+    lines += ["", "Every alert is in the `fct_alerts` table of the warehouse:",
+              f"  posaudit sql --warehouse W \"select * from fct_alerts where run_id = "
               f"'{run.run_id}'\""]
     if run.outcome in ("REFUSED", "FAILED", "INTERRUPTED"):
-        lines.append("This run did not publish: its alerts reach the `alerts` table of readers "
+        lines.append("This run did not publish: its alerts reach the `fct_alerts` table of readers "
                      "with the next published snapshot.")
     return subject, "\n".join(lines) + "\n"
 

@@ -2,7 +2,7 @@
 
 Like ``audit.dq_check_results`` the table lives in the build database and is appended to by
 every run, published or refused, so each snapshot carries every alert up to it; dbt exposes it
-as the ``alerts`` view. Its alert ids are what later runs dedupe against.
+as the ``fct_alerts`` view. Its alert ids are what later runs dedupe against.
 """
 
 from __future__ import annotations

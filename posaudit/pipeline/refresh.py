@@ -328,11 +328,11 @@ def _warnings(ingest: IngestReport[CheckResult], dbt: DbtOutcome | None,
     out: list[str] = []
     quarantined = ingest.quarantine_lines()
     if quarantined:
-        out.append(f"{len(quarantined)} file(s) quarantined: see file_manifest where "
+        out.append(f"{len(quarantined)} file(s) quarantined: see fct_file_manifest where "
                    "status = 'QUARANTINED'")
         out += quarantined[:SHOWN_FAILURES]
         if len(quarantined) > SHOWN_FAILURES:
-            out.append(f"  … and {len(quarantined) - SHOWN_FAILURES} more in file_manifest")
+            out.append(f"  … and {len(quarantined) - SHOWN_FAILURES} more in fct_file_manifest")
     if dbt is not None and dbt.warnings:
         out.append(f"{len(dbt.warnings)} dbt test warning(s): "
                    + ", ".join(str(n["name"]) for n in dbt.warnings[:SHOWN_FAILURES]))

@@ -29,7 +29,7 @@ FACTS = {
     "fct_transactions": "SELECT count(*) FROM main.fct_transactions",
     "fct_exceptions": "SELECT count(*) FROM main.fct_exceptions",
     "exposure_amount": "SELECT sum(exposure_amount) FROM main.fct_exceptions",
-    "files_loaded": "SELECT count(*) FROM main.file_manifest WHERE status = 'LOADED'",
+    "files_loaded": "SELECT count(*) FROM main.fct_file_manifest WHERE status = 'LOADED'",
 }
 
 

@@ -151,7 +151,7 @@ def test_overview_degrades_without_an_alerts_table(make_app: Callable[..., AppTe
 def test_overview_shows_alerts_when_the_snapshot_has_them(
         make_app: Callable[..., AppTest], snapshot: duckdb.DuckDBPyConnection) -> None:
     has_alerts, = snapshot.execute(
-        "select count(*) > 0 from information_schema.tables where table_name = 'alerts'"
+        "select count(*) > 0 from information_schema.tables where table_name = 'fct_alerts'"
     ).fetchone()  # type: ignore[misc]
     if not has_alerts:
         pytest.skip("this build has no alerts view")

@@ -1,3 +1,3 @@
-{#- dq_check_results: one row per data-quality check per run. A view, so that
-    the results of the refresh that publishes this snapshot are in it. -#}
-select * from {{ ref('stg_audit__dq_check_results') }}
+{#- Deprecated name of fct_dq_check_results, kept so that existing queries keep working. -#}
+{{ config(meta={'renamed_to': 'fct_dq_check_results'}) }}
+select * from {{ ref('fct_dq_check_results') }}

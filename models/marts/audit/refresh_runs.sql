@@ -1,3 +1,3 @@
-{#- refresh_runs: one row per refresh with its run record. A view, so that the
-    refresh that publishes this snapshot is in it. -#}
-select * from {{ ref('stg_audit__refresh_runs') }}
+{#- Deprecated name of fct_refresh_runs, kept so that existing queries keep working. -#}
+{{ config(meta={'renamed_to': 'fct_refresh_runs'}) }}
+select * from {{ ref('fct_refresh_runs') }}
