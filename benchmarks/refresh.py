@@ -322,7 +322,7 @@ def fixed_cost(work: Path) -> dict[str, Any]:
 def read_with_duckdb(landing: Path) -> None:
     """The DuckDB-alone step, run in its own process by the harness."""
     sys.path.insert(0, str(HERE))
-    from scale import duckdb_read
+    from scale import duckdb_read  # type: ignore[import-not-found]  # on the sys.path entry above
 
     per_layout: dict[str, float] = {}
     seconds, rows = duckdb_read(landing, per_layout=per_layout)

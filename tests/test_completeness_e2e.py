@@ -27,6 +27,7 @@ from posaudit.pipeline.warehouse import Warehouse
 from posaudit.tools.evaluate import evaluate
 from tests.helpers.cli import Built, run_cli
 from tests.helpers.dashboard_app import APP, PAGES, release_connections
+from tests.helpers.rows import one_row, scalar
 
 pytestmark = pytest.mark.slow
 
@@ -168,8 +169,8 @@ def test_unmatched_settlement_of_the_day_stays_at_the_labelled_count(
     labelled = sum(1 for r in _labels(gapped.landing)
                    if r["exception_type"] == "UNMATCHED_SETTLEMENT"
                    and r["business_date"] == day.isoformat())
-    found = con.execute("select count(*) from fct_exceptions where exception_type = "
-                        "'UNMATCHED_SETTLEMENT' and business_date = ?", [day]).fetchone()[0]
+    found = scalar(con, "select count(*) from fct_exceptions where exception_type = "
+                        "'UNMATCHED_SETTLEMENT' and business_date = ?", [day])
     assert labelled > 0
     assert found == labelled
 
@@ -177,9 +178,10 @@ def test_unmatched_settlement_of_the_day_stays_at_the_labelled_count(
 def test_the_missing_journal_is_listed_with_its_lines_and_amount(
         gapped: Gapped, con: duckdb.DuckDBPyConnection) -> None:
     g = gapped.gaps
-    waiting = con.execute(
+    waiting = one_row(
+        con,
         "select count(*), sum(abs(gross_amount)) from fct_settlement_lines "
-        "where match_status = 'PENDING_JOURNAL'").fetchone()
+        "where match_status = 'PENDING_JOURNAL'")
     assert (waiting[0], float(waiting[1])) == (g.journal_lines, pytest.approx(g.journal_amount))
     rows = con.execute(
         "select merchant_id, pending_date, waiting_items, waiting_amount, is_gap, days_overdue "
@@ -216,15 +218,17 @@ def test_nets_of_the_missing_bank_days_wait_for_the_statement(
         gapped: Gapped, con: duckdb.DuckDBPyConnection) -> None:
     g = gapped.gaps
     merchants, days = list(g.bank_merchants), list(g.bank_days)
-    missing = con.execute(
+    missing = scalar(
+        con,
         "select count(*) from fct_exceptions where exception_type = 'MISSING_DEPOSIT' "
         "and merchant_id in (select unnest(?::varchar[])) "
-        "and business_date in (select unnest(?::date[]))", [merchants, days]).fetchone()[0]
+        "and business_date in (select unnest(?::date[]))", [merchants, days])
     assert missing == 0
-    waiting = con.execute(
+    waiting = scalar(
+        con,
         "select count(*) from mart_pending_sources where source = 'BANK' and is_gap "
         "and merchant_id in (select unnest(?::varchar[])) "
-        "and pending_date in (select unnest(?::date[]))", [merchants, days]).fetchone()[0]
+        "and pending_date in (select unnest(?::date[]))", [merchants, days])
     assert waiting > 0
 
 
@@ -250,8 +254,8 @@ def test_lines_still_waiting_for_their_journal_start_the_next_build(gapped: Gapp
     db = tmp_path / "build.duckdb"
     shutil.copyfile(gapped.warehouse / "build.duckdb", db)
     with duckdb.connect(str(db)) as con:
-        fingerprint = con.execute("select fingerprint from raw.build_window "
-                                  "order by planned_at desc limit 1").fetchone()[0]
+        fingerprint = scalar(con, "select fingerprint from raw.build_window "
+                                  "order by planned_at desc limit 1")
         # Sales waiting for the missing bill start the window on their own: set them aside.
         con.execute("update main.fct_transactions set match_status = 'MATCHED' "
                     "where match_status = 'PENDING'")
@@ -283,11 +287,12 @@ def test_putting_the_files_back_matches_what_waited(gapped: Gapped, tmp_path: Pa
         statuses = dict(con.execute(
             "select match_status, count(*) from fct_settlement_lines group by 1").fetchall())
         assert "PENDING_JOURNAL" not in statuses
-        matched = con.execute(
+        matched = scalar(
+            con,
             "select count(*) from fct_settlement_lines as l "
             "join fct_transactions as t using (journal_line_id) "
             "where t.merchant_id = ? and t.business_date = ?",
-            [gapped.gaps.journal_merchant, gapped.gaps.journal_day]).fetchone()[0]
+            [gapped.gaps.journal_merchant, gapped.gaps.journal_day])
         assert matched == gapped.gaps.journal_lines
-        assert con.execute("select count(*) from mart_pending_sources where is_gap"
-                           ).fetchone()[0] == 0
+        assert scalar(con, "select count(*) from mart_pending_sources where is_gap"
+                           ) == 0

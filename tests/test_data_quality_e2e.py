@@ -35,6 +35,9 @@ pytestmark = pytest.mark.slow
 
 _DATE = re.compile(r"(?<!\d)(20\d\d)-?(\d\d)-?(\d\d)(?!\d)")
 
+# The refused run: its id, its check results, its output.
+Refused = tuple[str, list[dict[str, object]], str]
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -104,7 +107,7 @@ def _named(results: list[dict[str, object]], check: str, **where: object) -> lis
 
 
 @pytest.fixture(scope="module")
-def refused(scenario: Scenario) -> tuple[str, list[dict[str, object]], str]:
+def refused(scenario: Scenario) -> Refused:
     result = run_cli("refresh", "--landing", str(scenario.faulted), "--warehouse",
                      str(scenario.warehouse))
     assert result.returncode == 2, result.stdout[-3000:] + result.stderr[-3000:]
@@ -113,7 +116,7 @@ def refused(scenario: Scenario) -> tuple[str, list[dict[str, object]], str]:
 
 
 def test_critical_faults_refuse_publication_and_readers_keep_the_last_snapshot(
-        scenario: Scenario, refused) -> None:
+        scenario: Scenario, refused: Refused) -> None:
     run_id, _, stdout = refused
     wh = Warehouse.at(scenario.warehouse)
     assert wh.current_snapshot().stem == scenario.first_run
@@ -128,27 +131,27 @@ def test_critical_faults_refuse_publication_and_readers_keep_the_last_snapshot(
     assert record["data_quality"]["counts"].get("failed_critical", 0) >= 3
 
 
-def test_wallet_summary_that_does_not_tie_is_named(scenario: Scenario, refused) -> None:
+def test_wallet_summary_that_does_not_tie_is_named(scenario: Scenario, refused: Refused) -> None:
     p = scenario.planted["wallet_summary_mismatch"]
     hits = _named(refused[1], "summary_ties", file_name=p.file, line_no=p.line)
     assert hits and {h["severity"] for h in hits} == {"critical"}
     assert any(h["field"] == p.field for h in hits)
 
 
-def test_broken_balance_chain_is_named(scenario: Scenario, refused) -> None:
+def test_broken_balance_chain_is_named(scenario: Scenario, refused: Refused) -> None:
     p = scenario.planted["bank_balance_chain"]
     hits = _named(refused[1], "balance_chain", file_name=p.file, line_no=p.line)
     assert hits and {h["severity"] for h in hits} == {"critical"}
 
 
-def test_repeated_statement_line_is_named(scenario: Scenario, refused) -> None:
+def test_repeated_statement_line_is_named(scenario: Scenario, refused: Refused) -> None:
     p = scenario.planted["statement_line_repeated"]
     hits = _named(refused[1], "keys_unique", file_name=p.file)
     assert hits and {h["severity"] for h in hits} == {"critical"}
     assert {p.line, p.changed_line} & {h["line_no"] for h in hits}
 
 
-def test_acquirer_day_without_a_statement_is_flagged(scenario: Scenario, refused) -> None:
+def test_acquirer_day_without_a_statement_is_flagged(scenario: Scenario, refused: Refused) -> None:
     p = scenario.planted["acquirer_day_missing"]
     hits = _named(refused[1], "settlement_file_present", detail=p.ids["settlement_date"])
     hits = [h for h in hits if p.ids["merchant_id"] in str(h["detail"])]
@@ -156,7 +159,7 @@ def test_acquirer_day_without_a_statement_is_flagged(scenario: Scenario, refused
     assert p.ids["acquirer"] in str(hits[0]["detail"])
 
 
-def test_terminal_volume_drop_is_flagged(scenario: Scenario, refused) -> None:
+def test_terminal_volume_drop_is_flagged(scenario: Scenario, refused: Refused) -> None:
     p = scenario.planted["terminal_volume_drop"]
     hits = _named(refused[1], "volume_within_baseline", detail=p.ids["terminal_id"])
     assert [h for h in hits if p.ids["date"] in str(h["detail"])]
@@ -164,7 +167,7 @@ def test_terminal_volume_drop_is_flagged(scenario: Scenario, refused) -> None:
 
 
 def test_refused_file_blocks_until_dealt_with_then_every_run_is_on_record(
-        scenario: Scenario, refused) -> None:
+        scenario: Scenario, refused: Refused) -> None:
     wh = Warehouse.at(scenario.warehouse)
     # Nothing changed: the refused files are still there, so the gate still holds.
     again = run_cli("refresh", "--landing", str(scenario.faulted), "--warehouse", str(wh.root))

@@ -16,6 +16,7 @@ from posaudit.pipeline import build_window
 from posaudit.tools.generator import GenerateConfig, generate
 from posaudit.tools.generator.extra_day import add_files, copy_tree, split
 from tests.helpers.cli import run_cli
+from tests.helpers.rows import scalar
 
 # Columns that say when, not what: the run's time, or the coverage when a line was decided.
 VOLATILE = {"detected_at", "settlement_covered_through", "loaded_at", "first_seen_at", "run_id",
@@ -70,11 +71,12 @@ def _differences(a: Path, b: Path, skip: frozenset[str] = frozenset()
             "and table_schema = ? and table_name = ? order by ordinal_position",
             [schema, name]).fetchall() if c not in VOLATILE]
         sel = ", ".join(f'"{c}"' for c in cols)
-        only_a, only_b = (con.execute(
+        only_a, only_b = (scalar(
+            con,
             f"select count(*) from (select {sel} from {x}.{schema}.{name} "
-            f"except all select {sel} from {y}.{schema}.{name})").fetchone()[0]
+            f"except all select {sel} from {y}.{schema}.{name})")
             for x, y in (("a", "b"), ("b", "a")))
-        rows = con.execute(f"select count(*) from a.{schema}.{name}").fetchone()[0]
+        rows = scalar(con, f"select count(*) from a.{schema}.{name}")
         if only_a or only_b:
             diffs[f"{schema}.{name}"] = (rows, only_a, only_b)
     con.close()
@@ -151,8 +153,8 @@ def test_what_makes_a_build_full(days: tuple[Path, Path, Path], tmp_path: Path) 
     db = warehouse / "build.duckdb"
     manifest = warehouse / "dbt" / "target" / "manifest.json"
     with duckdb.connect(str(db)) as con:
-        fingerprint = con.execute("select fingerprint from raw.build_window "
-                                  "order by planned_at desc limit 1").fetchone()[0]
+        fingerprint = scalar(con, "select fingerprint from raw.build_window "
+                                  "order by planned_at desc limit 1")
 
         window = build_window.plan(con, "r1", fingerprint, manifest)
         assert window.mode == "INCREMENTAL"
@@ -160,8 +162,8 @@ def test_what_makes_a_build_full(days: tuple[Path, Path, Path], tmp_path: Path) 
         window = build_window.plan(con, "r2", fingerprint, manifest)
         assert (window.mode, window.reason) == ("FULL", "the previous build did not finish")
         build_window.mark_done(con, "r2")
-        assert con.execute("select state from raw.build_window where run_id = 'r1'"
-                           ).fetchone()[0] == "ABANDONED"
+        assert scalar(con, "select state from raw.build_window where run_id = 'r1'"
+                           ) == "ABANDONED"
 
         window = build_window.plan(con, "r3", "another version of the models", manifest)
         assert (window.mode, window.reason) == (

@@ -55,6 +55,7 @@ from tests.helpers.raw_values import (
     sensitive_in,
     varchar_leaks,
 )
+from tests.helpers.rows import scalar
 
 FOLDERS = ("terminal", "settlement", "bank", "events", "reports", "reference")
 
@@ -499,7 +500,7 @@ def test_same_decisions_in_many_small_windows(tmp_path, dq, monkeypatch):
                 "select file_name, status, error_check, duplicate_of is not null, "
                 "superseded_by is not null from raw.file_manifest order by file_name"
             ).fetchall()
-            rows = con.execute("select count(*) from raw.cn_pos_statement").fetchone()[0]
+            rows = scalar(con, "select count(*) from raw.cn_pos_statement")
         results.append((manifest, rows, {r.batch.split(" · ")[0] for r in report.checks}))
     (one, one_rows, one_windows), (many, many_rows, many_windows) = results
     assert many == one and many_rows == one_rows == 8

@@ -18,6 +18,8 @@ from posaudit.expectations import marts
 from posaudit.expectations.config import DQConfig
 from posaudit.expectations.core import CRITICAL, WARNING, CheckResult, DQContext
 from posaudit.pipeline.warehouse import Warehouse
+from tests.helpers.cli import Built
+from tests.helpers.rows import one_row, scalar
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +30,7 @@ def dq() -> DQContext:
 
 
 @pytest.fixture
-def snapshot_copy(built, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def snapshot_copy(built: Built, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     source = Warehouse.at(built.warehouse).current_snapshot()
     target = tmp_path / "copy.duckdb"
     shutil.copyfile(source, target)
@@ -46,7 +48,8 @@ def _suite(con: duckdb.DuckDBPyConnection, dq: DQContext, name: str,
                            params=params or [])
 
 
-def test_every_mart_check_passes_on_the_built_warehouse(snapshot_copy, dq) -> None:
+def test_every_mart_check_passes_on_the_built_warehouse(
+        snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
     results = marts.run_mart_checks(snapshot_copy, dq, DQConfig())
     failed = [r.describe() for r in results if r.failed]
     assert failed == []
@@ -56,15 +59,18 @@ def test_every_mart_check_passes_on_the_built_warehouse(snapshot_copy, dq) -> No
             "marts.terminal_daily_controls", "marts.settlement_file_coverage",
             "marts.exception_spikes"} <= suites
     # fct_transactions is validated one business day at a time.
-    days = snapshot_copy.execute(
-        "select count(distinct business_date) from fct_transactions").fetchone()[0]
+    days = scalar(
+        snapshot_copy,
+        "select count(distinct business_date) from fct_transactions")
     batches = {r.batch for r in results if r.suite == "marts.fct_transactions"}
     assert len(batches) == days
 
 
-def test_negative_exposure_is_critical_and_names_the_exception(snapshot_copy, dq) -> None:
-    exception_id = snapshot_copy.execute(
-        "select exception_id from fct_exceptions order by exception_id limit 1").fetchone()[0]
+def test_negative_exposure_is_critical_and_names_the_exception(
+        snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
+    exception_id = scalar(
+        snapshot_copy,
+        "select exception_id from fct_exceptions order by exception_id limit 1")
     snapshot_copy.execute(
         "update fct_exceptions set exposure_amount = -5, recovered_amount = 0, net_loss = 0 "
         "where exception_id = ?", [exception_id])
@@ -73,7 +79,8 @@ def test_negative_exposure_is_critical_and_names_the_exception(snapshot_copy, dq
     assert any(exception_id in (r.detail or "") for r in failed)
 
 
-def test_net_loss_that_does_not_follow_from_exposure_fails(snapshot_copy, dq) -> None:
+def test_net_loss_that_does_not_follow_from_exposure_fails(
+        snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
     snapshot_copy.execute(
         "update fct_exceptions set net_loss = net_loss + 1 where exception_id = "
         "(select min(exception_id) from fct_exceptions)")
@@ -81,7 +88,8 @@ def test_net_loss_that_does_not_follow_from_exposure_fails(snapshot_copy, dq) ->
     assert [r.field for r in failed if r.detail] == ["net_loss"]
 
 
-def test_exception_without_its_keys_fails(snapshot_copy, dq) -> None:
+def test_exception_without_its_keys_fails(
+        snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
     row = snapshot_copy.execute(
         "select exception_id from fct_exceptions where exception_type = 'DUPLICATE_CHARGE' "
         "and order_no is null limit 1").fetchone()
@@ -93,7 +101,8 @@ def test_exception_without_its_keys_fails(snapshot_copy, dq) -> None:
     assert any(r.field == "terminal_id" and row[0] in (r.detail or "") for r in failed)
 
 
-def test_duplicate_exception_id_fails(snapshot_copy, dq) -> None:
+def test_duplicate_exception_id_fails(
+        snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
     snapshot_copy.execute(
         "insert into fct_exceptions select * from fct_exceptions order by exception_id limit 1")
     failed = _failed(_suite(snapshot_copy, dq, "marts.fct_exceptions"),
@@ -101,7 +110,8 @@ def test_duplicate_exception_id_fails(snapshot_copy, dq) -> None:
     assert any(r.expected == "exception ids are unique" for r in failed)
 
 
-def test_deposit_exception_with_a_terminal_fails(snapshot_copy, dq) -> None:
+def test_deposit_exception_with_a_terminal_fails(
+        snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
     snapshot_copy.execute(
         "update fct_exceptions set terminal_id = 'T0000001' where exception_id = (select "
         "min(exception_id) from fct_exceptions where exception_type = 'MISSING_DEPOSIT')")
@@ -110,7 +120,8 @@ def test_deposit_exception_with_a_terminal_fails(snapshot_copy, dq) -> None:
     assert any("not a terminal" in r.expected for r in failed)
 
 
-def test_unexplained_residual_breaks_the_reconciliation_identity(snapshot_copy, dq) -> None:
+def test_unexplained_residual_breaks_the_reconciliation_identity(
+        snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
     snapshot_copy.execute(
         "update mart_reconciliation_daily set unexplained_residual = 0.01 where "
         "reconciliation_id = (select min(reconciliation_id) from mart_reconciliation_daily)")
@@ -120,7 +131,8 @@ def test_unexplained_residual_breaks_the_reconciliation_identity(snapshot_copy, 
     assert any(r.field == "unexplained_residual" and r.detail for r in failed)
 
 
-def test_net_not_gross_minus_fee_breaks_the_reconciliation_identity(snapshot_copy, dq) -> None:
+def test_net_not_gross_minus_fee_breaks_the_reconciliation_identity(
+        snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
     snapshot_copy.execute(
         "update mart_reconciliation_daily set net_amount = net_amount - 1 where "
         "reconciliation_id = (select min(reconciliation_id) from mart_reconciliation_daily "
@@ -130,9 +142,11 @@ def test_net_not_gross_minus_fee_breaks_the_reconciliation_identity(snapshot_cop
     assert any(r.field == "net_amount" for r in failed)
 
 
-def test_a_settlement_line_lost_from_the_mart_breaks_the_ties(snapshot_copy, dq) -> None:
-    day = snapshot_copy.execute(
-        "select min(settlement_date) from fct_settlement_lines").fetchone()[0]
+def test_a_settlement_line_lost_from_the_mart_breaks_the_ties(
+        snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
+    day = scalar(
+        snapshot_copy,
+        "select min(settlement_date) from fct_settlement_lines")
     snapshot_copy.execute(
         "delete from fct_settlement_lines where settlement_line_id = (select "
         "min(settlement_line_id) from fct_settlement_lines where settlement_date = ?)", [day])
@@ -141,10 +155,12 @@ def test_a_settlement_line_lost_from_the_mart_breaks_the_ties(snapshot_copy, dq)
     assert any(r.field == "settled_gross" and str(day) in (r.detail or "") for r in failed)
 
 
-def test_transaction_checks_fail_on_a_broken_day(snapshot_copy, dq) -> None:
-    day, line = snapshot_copy.execute(
+def test_transaction_checks_fail_on_a_broken_day(
+        snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
+    day, line = one_row(
+        snapshot_copy,
         "select business_date, journal_line_id from fct_transactions "
-        "where match_status = 'MATCHED' order by journal_line_id limit 1").fetchone()
+        "where match_status = 'MATCHED' order by journal_line_id limit 1")
     snapshot_copy.execute(
         "update fct_transactions set settlement_line_id = null, trace_no = null "
         "where journal_line_id = ?", [line])
@@ -152,15 +168,16 @@ def test_transaction_checks_fail_on_a_broken_day(snapshot_copy, dq) -> None:
     assert any(r.field == "trace_no" for r in _failed(results, "transaction_keys_present"))
     assert any(r.field == "settlement_line_id"
                for r in _failed(results, "match_status_consistent"))
-    other_day = snapshot_copy.execute(
+    other_day = scalar(
+        snapshot_copy,
         "select max(business_date) from fct_transactions where business_date <> ?",
-        [day]).fetchone()[0]
+        [day])
     assert not any(r.failed for r in _suite(snapshot_copy, dq, "marts.fct_transactions",
                                              [other_day]))
 
 
-def test_shrunk_fact_against_the_previous_snapshot_is_critical(built, snapshot_copy,
-                                                               dq) -> None:
+def test_shrunk_fact_against_the_previous_snapshot_is_critical(
+        built: Built, snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
     previous = Warehouse.at(built.warehouse).current_snapshot()
     assert not _failed(marts.row_count_results(snapshot_copy, dq, DQConfig(), previous),
                        "row_count_not_shrunk")
@@ -178,10 +195,12 @@ def test_shrunk_fact_against_the_previous_snapshot_is_critical(built, snapshot_c
                        "row_count_not_shrunk")
 
 
-def test_anomaly_checks_are_warnings_naming_terminal_and_day(snapshot_copy, dq) -> None:
-    terminal, day = snapshot_copy.execute(
+def test_anomaly_checks_are_warnings_naming_terminal_and_day(
+        snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
+    terminal, day = one_row(
+        snapshot_copy,
         "select terminal_id, business_date from mart_terminal_daily_controls "
-        "order by business_date desc, terminal_id limit 1").fetchone()
+        "order by business_date desc, terminal_id limit 1")
     snapshot_copy.execute(
         "update mart_terminal_daily_controls set is_volume_drop = true, is_out_of_control = true "
         "where terminal_id = ? and business_date = ?", [terminal, day])
@@ -193,10 +212,12 @@ def test_anomaly_checks_are_warnings_naming_terminal_and_day(snapshot_copy, dq) 
                    for r in failed)
 
 
-def test_missing_settlement_file_is_a_warning(snapshot_copy, dq) -> None:
-    acquirer, day = snapshot_copy.execute(
+def test_missing_settlement_file_is_a_warning(
+        snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
+    acquirer, day = one_row(
+        snapshot_copy,
         "select acquirer, settlement_date from mart_settlement_file_coverage "
-        "order by settlement_date, acquirer limit 1").fetchone()
+        "order by settlement_date, acquirer limit 1")
     snapshot_copy.execute(
         "update mart_settlement_file_coverage set is_missing_file = true "
         "where acquirer = ? and settlement_date = ?", [acquirer, day])
@@ -212,9 +233,9 @@ def _spike(con: duckdb.DuckDBPyConnection, dq: DQContext, config: DQConfig,
                                    params=[day, day]), "exception_spike")
 
 
-def test_an_exception_type_jumping_on_one_day_is_a_warning_with_the_count(snapshot_copy,
-                                                                          dq) -> None:
-    day = snapshot_copy.execute("select max(business_date) from fct_exceptions").fetchone()[0]
+def test_an_exception_type_jumping_on_one_day_is_a_warning_with_the_count(
+        snapshot_copy: duckdb.DuckDBPyConnection, dq: DQContext) -> None:
+    day = scalar(snapshot_copy, "select max(business_date) from fct_exceptions")
     # The generated data's daily counts are far below the bar: nothing flagged as it is.
     assert _spike(snapshot_copy, dq, DQConfig(), day) == []
     # A feed problem: 100 more UNMATCHED_SETTLEMENT on that day (above 50 and far above 20×
@@ -225,14 +246,15 @@ def test_an_exception_type_jumping_on_one_day_is_a_warning_with_the_count(snapsh
                'M-SPIKE' as merchant_id, ?::date as business_date, 1.00 as amount,
                1.00 as exposure_amount, 'OPEN' as status
         from range(100) as t(i)""", [day])
-    total = snapshot_copy.execute(
+    total = scalar(
+        snapshot_copy,
         "select count(*) from fct_exceptions where exception_type = 'UNMATCHED_SETTLEMENT' "
-        "and business_date = ?", [day]).fetchone()[0]
+        "and business_date = ?", [day])
     failed = _spike(snapshot_copy, dq, DQConfig(), day)
     assert failed and all(r.severity == WARNING for r in failed)
     listed = [r for r in failed if r.detail]
     assert len(listed) == 1
-    assert listed[0].detail.startswith(f"UNMATCHED_SETTLEMENT on {day}: {total} exceptions")
+    assert (listed[0].detail or "").startswith(f"UNMATCHED_SETTLEMENT on {day}: {total} exceptions")
     # The thresholds are policy: a higher floor lets the same day pass.
     assert _spike(snapshot_copy, dq, replace(DQConfig(), spike_min_exceptions=total), day) == []
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 
-from tests.helpers.landing_reader import FAULTS, TIMEOUTS, Landing, fen
+from tests.helpers.landing_reader import FAULTS, TIMEOUTS, JournalRow, Landing, fen
 
 # -- the rules ---------------------------------------------------------------------------------
 
@@ -114,13 +114,13 @@ def compute(land: Landing) -> list[dict[str, str]]:
         if line.matched >= 0:
             matched[line.matched].append(line)
 
-    def account_of(r: dict[str, object]) -> tuple[str, str, bool]:
+    def account_of(r: JournalRow) -> tuple[str, str, bool]:
         wallet = wallet_of.get((str(r["terminal_id"]), str(r["channel"])))
         if wallet:
             return wallet, "WECHATPAY" if r["channel"] == "QR_WECHAT" else "ALIPAY", True
         return str(r["merchant_id"]), land.acquirer_of[str(r["merchant_id"])], False
 
-    def terms_of(r: dict[str, object], card_type: str) -> tuple[dict[str, str], bool]:
+    def terms_of(r: JournalRow, card_type: str) -> tuple[dict[str, str], bool]:
         account, acquirer, wallet = account_of(r)
         group = "QR" if str(r["channel"]).startswith("QR") else "CARD"
         return contract_terms(land, acquirer, account, group, card_type or "*",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 TIMEOUTS = {"", "68", "91", "96", "98"}
 FAULTS = {"ERROR", "OFFLINE", "KEY_SYNC_FAILED"}
@@ -66,9 +67,14 @@ class Line:
     matched: int = -1  # journal index
 
 
+# A journal row as read: the file's text fields, plus txn_time (datetime), amount (int fen),
+# card_key (str | None) and full_pan (bool).
+JournalRow = dict[str, Any]
+
+
 @dataclass
 class Landing:
-    journal: list[dict[str, object]] = field(default_factory=list)
+    journal: list[JournalRow] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     extra_net: dict[tuple[str, date], int] = field(default_factory=dict)  # Adyen fee rows
     coverage: dict[str, set[date]] = field(default_factory=dict)  # account -> settlement dates
@@ -127,6 +133,7 @@ def _read_journal(land: Landing, path: Path) -> None:
         rows = _csv(data.decode("gbk"))
         cn = True
     for r in rows:
+        d: JournalRow
         if cn:
             d = {CN_JOURNAL.get(k, k): v for k, v in r.items()}
             d["txn_type"] = CN_TYPES[d["txn_type"]]
@@ -207,8 +214,15 @@ def _read_wechat(land: Landing, name: str, text: str) -> None:
     if account:
         land.coverage.setdefault(account, set()).add(day + timedelta(days=1))
     else:
-        land.coverage.setdefault(re.search(r"(\d{10})", name).group(1), set()).add(
+        land.coverage.setdefault(_found(r"(\d{10})", name).group(1), set()).add(
             day + timedelta(days=1))
+
+
+def _found(pattern: str, text: str) -> re.Match[str]:
+    """The first match of ``pattern`` in ``text``, which the file's layout guarantees."""
+    m = re.search(pattern, text)
+    assert m, (pattern, text)
+    return m
 
 
 def _date_in(name: str) -> date:
@@ -219,8 +233,8 @@ def _date_in(name: str) -> date:
 
 def _read_alipay(land: Landing, text: str) -> None:
     lines = text.split("\r\n")
-    account = re.search(r"\[(\d+)\]", lines[1]).group(1)
-    start = re.search(r"\[(\d{4})年(\d{2})月(\d{2})日", lines[2])
+    account = _found(r"\[(\d+)\]", lines[1]).group(1)
+    start = _found(r"\[(\d{4})年(\d{2})月(\d{2})日", lines[2])
     day = date(int(start.group(1)), int(start.group(2)), int(start.group(3)))
     begin = next(i for i, s in enumerate(lines) if "业务明细列表" in s and "结束" not in s)
     end = next(i for i, s in enumerate(lines) if "业务明细列表结束" in s)
@@ -239,14 +253,14 @@ def _read_alipay(land: Landing, text: str) -> None:
             refund_no=r["退款批次号/请求号"] if refund else ""))
     foot = {s[1:5]: s for s in lines[end + 1:] if s.startswith("#")}
     for key, group in (("交易合计", sales), ("退款合计", refunds)):
-        m = re.search(r"(\d+)笔，商家实收共(-?[\d.]+)元", foot[key])
+        m = _found(r"(\d+)笔，商家实收共(-?[\d.]+)元", foot[key])
         assert int(m.group(1)) == len(group)
         assert fen(m.group(2)) == sum(fen(r["商家实收（元）"]) for r in group)
     land.coverage.setdefault(account, set()).add(day + timedelta(days=1))
 
 
 def _read_adyen(land: Landing, name: str, text: str) -> None:
-    batch = int(re.search(r"batch_(\d+)", name).group(1))
+    batch = int(_found(r"batch_(\d+)", name).group(1))
     rows = _csv(text)
     net_total = 0
     payout = None

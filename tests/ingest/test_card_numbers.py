@@ -42,6 +42,7 @@ from tests.helpers.raw_docs import Doc, LandingZone
 from tests.helpers.raw_settlement import bank_statement, cn_pos_statement
 from tests.helpers.raw_terminal import error_report, pos_journal_v1
 from tests.helpers.raw_values import MERCHANT, varchar_leaks
+from tests.helpers.rows import scalar
 
 KEY = CardKey(b"k" * 32)
 DQ = DQContext()
@@ -296,8 +297,8 @@ def test_ingest_masks_warns_and_loads_every_file(data: st.DataObject) -> None:
             detail = next(r.detail for r in checks if r.file_name == bank)
             assert pan not in (detail or "") and "masked" in (detail or "")
             assert {r.status for r in checks if r.check == "no_card_numbers"} == {PASSED}
-            stored = con.execute("select memo from raw.bank_statement_cn where line_no = ?",
-                                 [doc.line_of(2)]).fetchone()[0]
+            stored = scalar(con, "select memo from raw.bank_statement_cn where line_no = ?",
+                                 [doc.line_of(2)])
             assert stored == memo.replace(pan, mask_pan(pan)).strip(" \t")
             kept = con.execute("select orig_rrn, order_no from raw.pos_journal_v1 "
                                "where orig_rrn is not null or order_no is not null "
@@ -317,5 +318,5 @@ def test_the_journal_from_the_field_loads(tmp_path: Path) -> None:
     with con:
         assert statuses == {name: "LOADED"}
         assert [r.describe() for r in checks if r.failed] == []
-        assert con.execute("select count(*) from raw.pos_journal_v1 where orig_rrn = "
-                           "'468350986781' and merchant_id = ?", [MERCHANT]).fetchone()[0] == 1
+        assert scalar(con, "select count(*) from raw.pos_journal_v1 where orig_rrn = "
+                           "'468350986781' and merchant_id = ?", [MERCHANT]) == 1

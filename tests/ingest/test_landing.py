@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
+import duckdb
 import polars as pl
 import pytest
 
 from posaudit.pipeline.ingest_step import ingest_landing
-from tests.helpers.raw_docs import xlsx, zipped
+from tests.helpers.raw_docs import Doc, LandingZone, xlsx, zipped
 from tests.helpers.raw_settlement import (
     adyen_sdr,
     alipay_bill,
@@ -36,9 +39,10 @@ from tests.helpers.raw_values import (
     sensitive_in,
     varchar_leaks,
 )
+from tests.helpers.rows import scalar
 
 # (folder, name, builder, layout, raw table, data rows)
-ONE_OF_EACH = [
+ONE_OF_EACH: list[tuple[str, str, Callable[[], Doc | str], str, str, int]] = [
     ("terminal", "pos_53990011_20261103.csv", pos_journal_v1, "pos_journal_v1",
      "pos_journal_v1", 5),
     ("terminal", "终端流水_20261103.csv", pos_journal_cn, "pos_journal_cn", "pos_journal_cn", 4),
@@ -55,38 +59,38 @@ ONE_OF_EACH = [
 ]
 
 
-def _frame(con, sql: str, params: list | None = None) -> pl.DataFrame:
+def _frame(con: duckdb.DuckDBPyConnection, sql: str,
+           params: list[object] | None = None) -> pl.DataFrame:
     rows = con.execute(sql, params or []).fetchall()
     names = [d[0] for d in con.description]
     return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
 
 
-def _manifest(con) -> pl.DataFrame:
+def _manifest(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return _frame(con, "SELECT * FROM raw.file_manifest ORDER BY file_name")
 
 
-def _count(con, table: str, file_id: str | None = None) -> int:
+def _count(con: duckdb.DuckDBPyConnection, table: str, file_id: str | None = None) -> int:
     if file_id is None:
-        return con.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
-    return con.execute(f"SELECT count(*) FROM raw.{table} WHERE file_id = ?",
-                       [file_id]).fetchone()[0]
+        return scalar(con, f"SELECT count(*) FROM raw.{table}")
+    return scalar(con, f"SELECT count(*) FROM raw.{table} WHERE file_id = ?", [file_id])
 
 
-def _status(con, name: str) -> dict:
+def _status(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
     rows = _frame(con, "SELECT * FROM raw.file_manifest WHERE file_name = ?", [name])
     assert rows.height == 1, f"{name}: {rows.height} manifest rows"
     return rows.row(0, named=True)
 
 
-def _table_counts(con) -> dict[str, int]:
+def _table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'"
     ).fetchall()]
     return {t: _count(con, t) for t in tables}
 
 
-def _put_all(landing) -> dict[str, tuple[str, str, int]]:
-    placed = {}
+def _put_all(landing: LandingZone) -> dict[str, tuple[str, str, int]]:
+    placed: dict[str, tuple[str, str, int]] = {}
     for folder, name, build, layout, table, rows in ONE_OF_EACH:
         placed[landing.put(folder, name, build())] = (layout, table, rows)
     return placed

@@ -10,14 +10,14 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from tests.helpers.raw_docs import assert_error, untied, zipped
+from tests.helpers.raw_docs import Doc, assert_error, untied, zipped
 from tests.helpers.raw_settlement import ALIPAY_ACCOUNT, alipay_bill
 from tests.helpers.raw_values import TERMINAL
 
 FIRST_DATA_LINE = 6  # 4 '#' lines, the header, then rows
 
 
-def _footer_line(doc, title: str) -> int:
+def _footer_line(doc: Doc, title: str) -> int:
     # rows, then the end marker, then 交易合计 and 退款合计
     end_marker = doc.line_of(len(doc.rows))
     return end_marker + (1 if title == "交易合计" else 2)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from posaudit.ingest.errors import IngestError
+from posaudit.ingest.layouts import Parsed
 from tests.helpers.raw_docs import Doc, assert_error
 from tests.helpers.raw_settlement import (
     adyen_sdr,
@@ -63,7 +64,8 @@ class FieldCount:
     FieldCount(JOURNAL_V1, 3, None),
     FieldCount(WECHAT, 1, None),
 ], ids=lambda c: f"{c.layout.name}-row{c.row}-{'long' if c.extra is not None else 'short'}")
-def test_wrong_field_count_names_the_line(parse_error, case: FieldCount) -> None:
+def test_wrong_field_count_names_the_line(parse_error: Callable[..., IngestError],
+                                          case: FieldCount) -> None:
     doc = case.layout.build()
     if case.extra is None:
         doc.rows[case.row].pop()
@@ -93,7 +95,8 @@ class Decimals:
     Decimals(WECHAT, 1, "应结订单金额", "128.800", ("2 decimals",),
              meta={"应结订单总金额": "164.80"}),
 ], ids=lambda c: c.layout.name)
-def test_amount_with_too_many_decimals(parse_error, case: Decimals) -> None:
+def test_amount_with_too_many_decimals(parse_error: Callable[..., IngestError],
+                                       case: Decimals) -> None:
     doc = case.layout.build().set(case.row, case.column, case.value)
     doc.meta.update(case.meta)
     err = parse_error(doc, folder=case.layout.folder)
@@ -107,7 +110,8 @@ def test_amount_with_too_many_decimals(parse_error, case: Decimals) -> None:
     (FEES, 0, "effective_from"),
     (JOURNAL_V1, 2, "trace_no"),
 ]])
-def test_missing_required_value(parse_error, layout: Layout, row: int, column: str) -> None:
+def test_missing_required_value(parse_error: Callable[..., IngestError], layout: Layout,
+                                 row: int, column: str) -> None:
     doc = layout.build().set(row, column, "")
     assert_error(parse_error(doc, folder=layout.folder), doc.line_of(row), column, "required")
 
@@ -124,8 +128,9 @@ def test_missing_required_value(parse_error, layout: Layout, row: int, column: s
     (FEES, "effective_from", True),
     (TERMINALS, "merchant_id", True),
 ]])
-def test_missing_required_column_names_the_header(parse_error, parse_as, layout: Layout,
-                                                  column: str, marker: bool) -> None:
+def test_missing_required_column_names_the_header(
+        parse_error: Callable[..., IngestError], parse_as: Callable[..., Parsed], layout: Layout,
+        column: str, marker: bool) -> None:
     doc = layout.build().drop_column(column)
     if marker:
         with pytest.raises(IngestError) as info:

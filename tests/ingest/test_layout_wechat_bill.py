@@ -8,12 +8,12 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from tests.helpers.raw_docs import assert_error, untied
+from tests.helpers.raw_docs import Doc, assert_error, untied
 from tests.helpers.raw_settlement import wechat_bill, wechat_bill_legacy
 from tests.helpers.raw_values import TERMINAL
 
 
-def _summary_line(doc) -> int:
+def _summary_line(doc: Doc) -> int:
     """Physical line of the summary values (after the detail rows and the summary header)."""
     return doc.line_of(len(doc.rows)) + 1
 

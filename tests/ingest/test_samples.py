@@ -9,7 +9,9 @@ import duckdb
 import polars as pl
 import pytest
 
+from posaudit.ingest.cardsafe import CardKey
 from posaudit.ingest.landing import detect
+from posaudit.ingest.layouts import Parsed
 from posaudit.ingest.source import SourceFile
 from posaudit.pipeline.ingest_step import ingest_landing
 from tests.helpers.paths import SAMPLES
@@ -30,7 +32,7 @@ def sample():
     return open_sample
 
 
-def _parse(src: SourceFile, card_key):
+def _parse(src: SourceFile, card_key: CardKey) -> tuple[str, Parsed]:
     layout = detect(src)
     assert layout is not None, f"{src.name} not recognised"
     return layout.name, layout.parse(src, card_key)
