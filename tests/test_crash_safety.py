@@ -23,6 +23,7 @@ import pytest
 from posaudit.pipeline.warehouse import Warehouse
 from tests.helpers.cli import Built, run_cli
 from tests.helpers.paths import POSAUDIT, ROOT
+from tests.helpers.rows import scalar
 
 pytestmark = pytest.mark.slow
 
@@ -64,10 +65,10 @@ def check_snapshot(path: Path) -> str:
                            "order by started_at desc limit 1").fetchone()
         assert last is not None and last[1].startswith("PUBLISHED"), last
         assert last[2] == path.stem == last[0], last
-        raw = sum(con.execute(f"select count(*) from raw.{t}").fetchone()[0]  # type: ignore[index]
+        raw = sum(scalar(con, f"select count(*) from raw.{t}")
                   for t in RAW_TABLES)
-        manifest = con.execute("select coalesce(sum(rows_loaded), 0) from raw.file_manifest "
-                               "where status = 'LOADED'").fetchone()[0]  # type: ignore[index]
+        manifest = scalar(con, "select coalesce(sum(rows_loaded), 0) from raw.file_manifest "
+                               "where status = 'LOADED'")
         assert raw == manifest, (raw, manifest)  # nothing loaded twice, nothing half-loaded
         ties = con.execute("""
             select (select sum(settled_gross) from main.mart_reconciliation_daily)

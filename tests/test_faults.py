@@ -155,6 +155,7 @@ def test_wallet_summary_no_longer_ties(pristine: Path, landing: Path) -> None:
     assert len(old) == len(new)
     differ = [i + 1 for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
     assert differ == [planted.changed_line]
+    assert planted.changed_line is not None
     header = cells(text_lines(after)[0])
     row = cells(text_lines(after)[planted.changed_line - 1])
     assert row[header.index(planted.ids["altered_field"])] == planted.ids["amount_after"]
@@ -192,6 +193,7 @@ def test_bank_chain_breaks_at_recorded_line(pristine: Path, landing: Path) -> No
     assert planted.changed_line is not None
     assert new == old[:planted.changed_line - 1] + old[planted.changed_line:]
     header, rows = table(after)
+    assert planted.line is not None
     at_break = dict(rows)[planted.line]
     assert at_break[header.index("交易流水号")] == planted.ids["break_serial_no"]
     deleted = cells(text_lines(before)[planted.changed_line - 1])
@@ -294,7 +296,7 @@ def dangling(lines: list[tuple[str, bytes, str, date, tuple[str, ...]]]) -> set[
     """References (VOID/REVERSAL by trace, REFUND/PREAUTH_COMPLETE by rrn) to no line."""
     traces = {(t, v[0], v[1]) for _, _, t, _, v in lines}
     rrns = {(t, v[2]) for _, _, t, _, v in lines if v[2]}
-    out = set()
+    out: set[tuple[str, ...]] = set()
     for _, _, t, _, (batch, _, _, orig_trace, orig_rrn) in lines:
         if orig_trace and (t, batch, orig_trace) not in traces:
             out.add((t, "trace", batch, orig_trace))

@@ -29,6 +29,7 @@ from posaudit.pipeline.warehouse import Warehouse, keep_from
 from posaudit.sql import open_current, query
 from tests.helpers.cli import Built, copy_warehouse, run_cli, run_id_of
 from tests.helpers.paths import POSAUDIT, ROOT
+from tests.helpers.rows import scalar
 
 
 @pytest.fixture
@@ -121,25 +122,25 @@ def test_snapshots_lists_each_with_its_outcome_and_facts(wh: Warehouse) -> None:
 def test_analysts_open_the_current_snapshot_through_the_stable_link(wh: Warehouse) -> None:
     before = wh.current_snapshot()
     with duckdb.connect(str(wh.current_link), read_only=True) as con:
-        n = con.execute("select count(*) from fct_exceptions").fetchone()[0]  # type: ignore[index]
+        n = scalar(con, "select count(*) from fct_exceptions")
         with pytest.raises(duckdb.Error):
             con.execute("create table t as select 1")
     assert n > 0
     publish_new(wh)
     assert wh.current_link.resolve() != before  # a new open follows the switch
     with duckdb.connect(str(wh.current_link), read_only=True) as con:
-        assert con.execute("select count(*) from fct_exceptions").fetchone()[0] == n  # type: ignore[index]
+        assert scalar(con, "select count(*) from fct_exceptions") == n
 
 
 def test_a_reader_keeps_its_open_snapshot_across_publish_and_prune(wh: Warehouse) -> None:
     old = wh.current_snapshot()
     reader = duckdb.connect(str(old), read_only=True)
     count = "select count(*) from fct_transactions"
-    n = reader.execute(count).fetchone()[0]  # type: ignore[index]
+    n = scalar(reader, count)
     for _ in range(3):
         publish_new(wh, keep=1)
     assert not old.exists()  # pruned from under the reader
-    assert reader.execute(count).fetchone()[0] == n  # type: ignore[index]
+    assert scalar(reader, count) == n
     reader.close()
     path, con = open_current(wh)
     with con:
@@ -347,8 +348,9 @@ def test_the_run_record_is_the_evidence_pack(built: Built) -> None:
     beside = json.loads(wh.snapshot_record_path(current).read_text(encoding="utf-8"))
     assert beside == json.loads(wh.run_record_path(current).read_text(encoding="utf-8"))
     with duckdb.connect(str(wh.current_snapshot()), read_only=True) as con:
-        inside = json.loads(con.execute(
-            "select record from fct_refresh_runs where run_id = ?", [current]).fetchone()[0])  # type: ignore[index]
+        inside = json.loads(scalar(
+            con,
+            "select record from fct_refresh_runs where run_id = ?", [current]))
     assert inside["outcome"] == beside["outcome"] and inside["files"] == beside["files"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,6 +13,7 @@ from posaudit.pipeline.warehouse import Warehouse
 from posaudit.tools.evaluate import evaluate
 from tests.helpers.cli import Built, run_cli
 from tests.helpers.paths import ROOT
+from tests.helpers.rows import scalar
 
 DEFINITE_TYPES = {
     "DUPLICATE_CHARGE", "AMOUNT_MISMATCH", "MISSING_IN_SETTLEMENT", "UNMATCHED_SETTLEMENT",
@@ -43,7 +45,7 @@ def test_evaluate_command_exits_zero_and_prints_every_type(built: Built) -> None
         assert etype in result.stdout
 
 
-def test_evaluate_fails_on_a_wrong_label(built: Built, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_evaluate_fails_on_a_wrong_label(built: Built, tmp_path: Path) -> None:
     rows = list(csv.DictReader((built.landing / "labels.csv").open(encoding="utf-8")))
     for row in rows[:3]:
         row["trace_no"] = "999999"
@@ -63,24 +65,27 @@ def test_decoys_are_not_flagged(built: Built) -> None:
     assert decoys
     with _snapshot(built) as con:
         for d in decoys:
-            hits = con.execute(
+            hits = scalar(
+                con,
                 "select count(*) from fct_exceptions where exception_type = ? and "
                 "terminal_id = ? and (trace_no = ? or ? = '')",
                 [d["must_not_be"], d["terminal_id"], d["trace_no"], d["trace_no"]],
-            ).fetchone()[0]  # type: ignore[index]
+            )
             assert hits == 0, d
 
 
 def test_nothing_is_missing_before_its_settlement_date_is_covered(built: Built) -> None:
     with _snapshot(built) as con:
-        early = con.execute(
+        early = scalar(
+            con,
             "select count(*) from fct_exceptions e join fct_transactions t using (journal_line_id) "
             "where e.exception_type = 'MISSING_IN_SETTLEMENT' and (t.settlement_covered_through "
             "is null or t.settlement_covered_through < t.expected_settlement_date + 1)"
-        ).fetchone()[0]  # type: ignore[index]
-        pending = con.execute(
+        )
+        pending = scalar(
+            con,
             "select count(*) from fct_transactions where match_status = 'PENDING'"
-        ).fetchone()[0]  # type: ignore[index]
+        )
     assert early == 0
     assert pending > 0  # the last days are legitimately not yet due
 
@@ -119,14 +124,14 @@ def test_recovered_duplicates_carry_their_refund(built: Built) -> None:
 ])
 def test_every_mart_is_published(built: Built, mart: str) -> None:
     with _snapshot(built) as con:
-        assert con.execute(f"select count(*) from main.{mart}").fetchone()[0] >= 0  # type: ignore[index]
+        assert scalar(con, f"select count(*) from main.{mart}") >= 0
         columns = {r[0] for r in con.execute(
             "select column_name from information_schema.columns where table_name = ?", [mart]
         ).fetchall()}
     assert columns
 
 
-def test_independent_labelled_landing_zone_meets_the_bar(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_independent_labelled_landing_zone_meets_the_bar(tmp_path: Path) -> None:
     """A landing zone with labels written from the format and exception docs alone, by someone who
     never saw this code. Its author reads a duplicate refunded the next day as no exception;
     posaudit reports it as a RECOVERED one (DECISIONLOG.md), so recovered items are left out."""
@@ -142,10 +147,12 @@ def test_independent_labelled_landing_zone_meets_the_bar(tmp_path) -> None:  # t
         assert s.root_cause_agreement >= 0.95, s
         assert s.exposure_error <= 0.005, s
     with duckdb.connect(str(Warehouse.at(warehouse).current_snapshot()), read_only=True) as con:
-        recovered = con.execute(
-            "select count(*) from fct_exceptions where status = 'RECOVERED'").fetchone()[0]  # type: ignore[index]
-        residual = con.execute(
+        recovered = scalar(
+            con,
+            "select count(*) from fct_exceptions where status = 'RECOVERED'")
+        residual = scalar(
+            con,
             "select count(*) from mart_reconciliation_daily where unexplained_residual <> 0"
-        ).fetchone()[0]  # type: ignore[index]
+        )
     assert recovered == 1
     assert residual == 0

@@ -14,6 +14,7 @@ from posaudit.pipeline.warehouse import Warehouse
 from posaudit.privacy import scan_duckdb, scan_files
 from tests.helpers.cli import Built, copy_warehouse, run_cli
 from tests.helpers.paths import ROOT
+from tests.helpers.rows import one_row, scalar
 
 RAW_TABLES = (
     "pos_journal_v1", "pos_journal_cn", "cn_pos_statement", "wechat_bill", "alipay_bill",
@@ -24,7 +25,7 @@ RAW_TABLES = (
 
 def raw_counts(db: Path) -> dict[str, int]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return {t: con.execute(f"select count(*) from raw.{t}").fetchone()[0]  # type: ignore[index]
+        return {t: scalar(con, f"select count(*) from raw.{t}")
                 for t in (*RAW_TABLES, "file_manifest")}
 
 
@@ -37,9 +38,10 @@ def test_first_refresh_loads_every_layout(built: Built) -> None:
         layouts = {r[0] for r in con.execute(
             "select distinct layout from main.fct_file_manifest "
             "where status = 'LOADED'").fetchall()}
-        mismatched = con.execute(
+        mismatched = scalar(
+            con,
             "select count(*) from main.fct_file_manifest where status = 'LOADED' "
-            "and rows_read <> rows_loaded").fetchone()[0]  # type: ignore[index]
+            "and rows_read <> rows_loaded")
     assert set(statuses) <= {"LOADED", "DUPLICATE"}
     assert statuses.get("DUPLICATE", 0) >= 1  # a statement delivered twice under another name
     assert layouts == {
@@ -186,8 +188,9 @@ def test_no_card_number_name_or_id_anywhere(built: Built) -> None:
 def test_full_card_numbers_became_tokens(built: Built) -> None:
     snap = Warehouse.at(built.warehouse).current_snapshot()
     with duckdb.connect(str(snap), read_only=True) as con:
-        tokens, masks = con.execute(
-            "select count(card_token), count(card_mask) from raw.pos_journal_v1").fetchone()  # type: ignore[misc]
+        tokens, masks = one_row(
+            con,
+            "select count(card_token), count(card_mask) from raw.pos_journal_v1")
         lengths = {r[0] for r in con.execute(
             "select distinct length(card_token) from raw.pos_journal_v1 "
             "where card_token is not null").fetchall()}
@@ -259,18 +262,18 @@ def test_a_corrected_journal_replaces_its_lines_downstream(built: Built, landing
     journal = next(p for p in sorted((landing_copy / "terminal").iterdir())
                    if p.read_bytes().startswith(b"merchant_id,"))
     with duckdb.connect(str(Warehouse.at(warehouse).current_snapshot()), read_only=True) as con:
-        before = con.execute("select count(*) from fct_transactions").fetchone()[0]  # type: ignore[index]
-        old_id = con.execute("select file_id from fct_file_manifest where file_name = ?",
-                             [f"terminal/{journal.name}"]).fetchone()[0]  # type: ignore[index]
+        before = scalar(con, "select count(*) from fct_transactions")
+        old_id = scalar(con, "select file_id from fct_file_manifest where file_name = ?",
+                             [f"terminal/{journal.name}"])
     lines = journal.read_bytes().rstrip(b"\n").split(b"\n")
     journal.write_bytes(b"\n".join(lines[:-1]) + b"\n")  # the correction drops one line
     run_cli("refresh", "--landing", str(landing_copy), "--warehouse", str(warehouse), check=True)
     with duckdb.connect(str(Warehouse.at(warehouse).current_snapshot()), read_only=True) as con:
-        after = con.execute("select count(*) from fct_transactions").fetchone()[0]  # type: ignore[index]
-        stale = con.execute("select count(*) from intermediate.int_transactions_unioned "
-                            "where file_id = ?", [old_id]).fetchone()[0]  # type: ignore[index]
-        status = con.execute("select status from fct_file_manifest where file_id = ?",
-                             [old_id]).fetchone()[0]  # type: ignore[index]
+        after = scalar(con, "select count(*) from fct_transactions")
+        stale = scalar(con, "select count(*) from intermediate.int_transactions_unioned "
+                            "where file_id = ?", [old_id])
+        status = scalar(con, "select status from fct_file_manifest where file_id = ?",
+                             [old_id])
     assert status == "SUPERSEDED"
     assert stale == 0
     assert after == before - 1

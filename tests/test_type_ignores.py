@@ -86,9 +86,9 @@ def test_the_scan_finds_bare_and_unexplained_ignores() -> None:
     ]
 
 
-def test_the_scan_covers_the_package_folders() -> None:
+def test_the_scan_covers_the_package_folders_and_the_tests() -> None:
     folders = {p.relative_to(ROOT).parts[0] for p in checked_files()}
-    assert {"posaudit", "ingest", "expectations", "dashboards"} <= folders
+    assert {"posaudit", "ingest", "expectations", "dashboards", "tests"} <= folders
 
 
 def test_each_type_ignore_names_its_code_and_reason() -> None:

@@ -17,6 +17,7 @@ import pytest
 
 from posaudit.pipeline.warehouse import Warehouse, write_json
 from tests.helpers.cli import Built, copy_warehouse, run_cli, run_id_of
+from tests.helpers.rows import scalar
 
 pytestmark = pytest.mark.slow
 
@@ -89,7 +90,7 @@ def test_a_changed_policy_or_a_case_action_is_something_new(built: Built,
     assert "because the data-quality policy changed" in changed.stdout, changed.stdout[-2000:]
     assert wh.current_id() == run_id_of(changed.stdout)
     with duckdb.connect(str(wh.current_snapshot()), read_only=True) as con:
-        case_id = con.execute("select case_id from cases.cases limit 1").fetchone()[0]  # type: ignore[index]
+        case_id = scalar(con, "select case_id from cases.cases limit 1")
     assert run_cli("cases", "users", "add", "olga", "--role", "operator", "--warehouse",
                    str(wh.root)).returncode == 0
     acted = run_cli("cases", "act", case_id, "assign", "--actor", "olga", "--warehouse",
@@ -142,4 +143,4 @@ def test_the_build_database_is_compacted_into_a_fresh_file(built: Built,
                 for s, t, _ in tables} == counts
         assert con.execute("select count(*) from duckdb_views() where not internal"
                            ).fetchone() == views
-        assert con.execute("select count(*) from main.fct_transactions").fetchone()[0] > 0  # type: ignore[index]
+        assert scalar(con, "select count(*) from main.fct_transactions") > 0

@@ -26,6 +26,7 @@ from posaudit.cases.reports import ReportInput, known_terminals, submit_report
 from posaudit.cases.store import Store
 from posaudit.pipeline.warehouse import Warehouse
 from tests.helpers.cli import Built, run_cli
+from tests.helpers.rows import scalar
 
 Who = Callable[[str], lc.Actor]
 
@@ -225,7 +226,7 @@ def story(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[St
 @pytest.mark.slow
 def test_one_case_per_exception_and_per_unlinked_report(story: Story) -> None:
     with _snapshot(story.warehouse) as con:
-        exceptions = con.execute("select count(*) from fct_exceptions").fetchone()[0]  # type: ignore[index]
+        exceptions = scalar(con, "select count(*) from fct_exceptions")
         file_reports = con.execute(
             "select report_id, link_status, exception_id from fct_error_reports "
             "where source_kind = 'FILE' order by report_id").fetchall()
@@ -310,7 +311,7 @@ def test_case_refunds_and_write_offs_reach_the_loss_mart(story: Story) -> None:
 def test_the_snapshot_carries_the_case_store(story: Story) -> None:
     with _snapshot(story.warehouse) as con, story.store.read() as conn:
         for table in ("cases", "case_actions", "reports"):
-            copied = con.execute(f"select count(*) from cases.{table}").fetchone()[0]  # type: ignore[index]
+            copied = scalar(con, f"select count(*) from cases.{table}")
             # Everything but what the sync after the last publish added.
             held = conn.execute(f"select count(*) from {table}").fetchone()[0]
             assert 0 < copied <= held

@@ -26,7 +26,8 @@ def test_refund_path_through_every_state(store: Store, who: Who,
     assert _state(store, case) == lc.OPEN
     lc.act(store, case, "assign", olga, assignee="olga")
     assert _state(store, case) == lc.INVESTIGATING
-    assert lc.get_case(store, case)["assignee"] == "olga"  # type: ignore[index]
+    stored = lc.get_case(store, case)
+    assert stored is not None and stored["assignee"] == "olga"
     lc.act(store, case, "comment", olga, reason="customer called the store")
     lc.act(store, case, "freeze_funds", olga)
     assert _state(store, case) == lc.FUNDS_FROZEN

@@ -165,7 +165,8 @@ def test_a_form_report_after_the_exceptions_case_is_linked_both_ways(
     assert result.opened == []
     assert set(result.linked) == {(exception_case, report_id), (report_case, "E1")}
     # The exception stays with its own case; the report's case only names it.
-    assert lc.get_case(store, report_case)["exception_id"] is None  # type: ignore[index]
+    case = lc.get_case(store, report_case)
+    assert case is not None and case["exception_id"] is None
     assert actions(store, exception_case) == ["open", "link"]
     assert actions(store, report_case) == ["open", "link"]
     assert sync(store, snap).linked == []
@@ -183,7 +184,8 @@ def test_a_closed_report_case_is_not_reopened_by_its_exception(
     lc.act(store, report_case, "close", olga)
     result = sync(store, snapshot([exception("E1", "373030")], [form_row(report_id, "E1")]))
     (exception_case,) = result.opened
-    assert lc.get_case(store, report_case)["exception_id"] is None  # type: ignore[index]
+    case = lc.get_case(store, report_case)
+    assert case is not None and case["exception_id"] is None
     assert set(result.linked) == {(exception_case, report_id), (report_case, "E1")}
     assert trail.verify(store) == []
 
@@ -207,5 +209,6 @@ def test_who_may_link(store: Store, who: Who) -> None:
     with store.write() as conn:
         row = lc.link(conn, case_id, who("olga"), exception_id="E1", reason="same voucher")
     assert row["action"] == "link" and row["reference"] == "E1"
-    assert lc.get_case(store, case_id)["exception_id"] == "E1"  # type: ignore[index]
+    case = lc.get_case(store, case_id)
+    assert case is not None and case["exception_id"] == "E1"
     assert trail.verify(store) == []

@@ -13,7 +13,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,6 +22,9 @@ from posaudit.cases import lifecycle
 from posaudit.cases.store import Store, cases_path
 from tests.helpers.dashboard_app import password
 from tests.helpers.serving import dashboard
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -160,7 +163,9 @@ def file_a_report_and_see_its_case(page: object, warehouse: Path, shots: Path) -
     form.get_by_role("button", name="File the report").click()
     filed = p.get_by_text(re.compile(r"Report R-\w+ filed: case C-\w+ is open\."))
     filed.wait_for()
-    case_id = re.search(r"case (C-\w+)", filed.inner_text()).group(1)  # type: ignore[union-attr]
+    opened = re.search(r"case (C-\w+)", filed.inner_text())
+    assert opened, filed.inner_text()
+    case_id = opened.group(1)
     _settle(p)
     p.screenshot(path=str(shots / "report-filed.png"), full_page=True)
 
@@ -187,9 +192,9 @@ def _navigate(page: Any, title: str) -> None:
         "link", name=title, exact=True).click()
 
 
-def _settle(page: object) -> None:
+def _settle(page: Page) -> None:
     """Wait until Streamlit has finished the run the last action started."""
-    status = page.locator('[data-testid="stStatusWidget"]')  # type: ignore[attr-defined]
+    status = page.locator('[data-testid="stStatusWidget"]')
     deadline = time.monotonic() + PAGE_MS / 1000
     while status.count() and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
@@ -39,7 +40,7 @@ def test_filters_combine() -> None:
          "title": "REPORT 其他 T1 999999", "exception_id": None, "report_id": "R-9"},
     ], columns=list(casework.LIST_COLUMNS))
 
-    def ids(**wanted: object) -> list[str]:
+    def ids(**wanted: Any) -> list[str]:
         return list(casework.filter_cases(cases, casework.CaseFilter(**wanted))["case_id"])
 
     assert ids() == ["C-1", "C-2", "C-3"]

@@ -14,6 +14,7 @@ from posaudit.dashboards.casework import case_for_exception, existing_store
 from posaudit.pipeline.warehouse import Warehouse
 from tests.helpers.cli import Built
 from tests.helpers.dashboard_app import APP, PAGES, metrics
+from tests.helpers.rows import one_row
 
 pytestmark = pytest.mark.slow
 
@@ -30,14 +31,16 @@ def test_overview_numbers_equal_the_marts(make_app: Callable[..., AppTest],
                                           snapshot: duckdb.DuckDBPyConnection) -> None:
     at = make_app()
     shown = metrics(at)
-    txns, = snapshot.execute("select sum(transactions) from mart_error_rates").fetchone()  # type: ignore[misc]
-    n, exposure, open_items = snapshot.execute(
+    txns, = one_row(snapshot, "select sum(transactions) from mart_error_rates")
+    n, exposure, open_items = one_row(
+        snapshot,
         "select count(*), sum(exposure_amount), count(*) filter "
-        "(where status in ('OPEN', 'PARTIALLY_RECOVERED')) from fct_exceptions").fetchone()  # type: ignore[misc]
+        "(where status in ('OPEN', 'PARTIALLY_RECOVERED')) from fct_exceptions")
     # The net loss after case refunds, recoveries and write-offs: the Loss page's figure.
-    net, = snapshot.execute("select sum(net_loss) from mart_loss_assessment").fetchone()  # type: ignore[misc]
-    outcome, = snapshot.execute(
-        "select outcome from audit.refresh_runs order by started_at desc limit 1").fetchone()  # type: ignore[misc]
+    net, = one_row(snapshot, "select sum(net_loss) from mart_loss_assessment")
+    outcome, = one_row(
+        snapshot,
+        "select outcome from audit.refresh_runs order by started_at desc limit 1")
     assert shown["Transactions"] == f"{int(txns):,}"
     assert shown["Exceptions"] == f"{int(n):,}"
     assert shown["Exposure (CNY)"] == f"{float(exposure):,.2f}"
@@ -48,17 +51,20 @@ def test_overview_numbers_equal_the_marts(make_app: Callable[..., AppTest],
 
 def test_filters_come_from_the_url_and_narrow_the_figures(
         make_app: Callable[..., AppTest], snapshot: duckdb.DuckDBPyConnection) -> None:
-    store, second = snapshot.execute(
+    store, second = one_row(
+        snapshot,
         "select store_id, min(business_date) + 1 from mart_error_rates "
-        "where store_id is not null group by all order by count(*) desc limit 1").fetchone()  # type: ignore[misc]
+        "where store_id is not null group by all order by count(*) desc limit 1")
     start = second.isoformat()
     at = make_app(store=store, **{"from": start})
     assert not at.exception
     assert at.multiselect(key="f_store").value == [store]
-    assert at.date_input(key="f_period").value[0].isoformat() == start  # type: ignore[index]
-    txns, = snapshot.execute(
+    period = at.date_input(key="f_period").value
+    assert isinstance(period, tuple) and len(period) > 0 and period[0].isoformat() == start
+    txns, = one_row(
+        snapshot,
         "select sum(transactions) from mart_error_rates where store_id = ? and business_date >= ?",
-        [store, second]).fetchone()  # type: ignore[misc]
+        [store, second])
     assert metrics(at)["Transactions"] == f"{int(txns):,}"
     assert at.query_params["from"] == start
     assert at.query_params["store"] == store
@@ -66,9 +72,10 @@ def test_filters_come_from_the_url_and_narrow_the_figures(
 
 def test_a_filter_set_in_the_sidebar_lands_in_the_url_and_survives_a_page_switch(
         make_app: Callable[..., AppTest], snapshot: duckdb.DuckDBPyConnection) -> None:
-    acquirer, = snapshot.execute(
+    acquirer, = one_row(
+        snapshot,
         "select acquirer from mart_error_rates group by all order by count(*) desc limit 1"
-    ).fetchone()  # type: ignore[misc]
+    )
     at = make_app()
     at.multiselect(key="f_acquirer").select(acquirer).run()
     assert at.query_params["acquirer"] == acquirer
@@ -98,9 +105,10 @@ def test_language_switch_changes_the_labels(make_app: Callable[..., AppTest]) ->
 def test_exception_detail_shows_both_sides_evidence_and_case_history(
         make_app: Callable[..., AppTest], snapshot: duckdb.DuckDBPyConnection,
         built: Built) -> None:
-    exception_id, = snapshot.execute(
+    exception_id, = one_row(
+        snapshot,
         "select exception_id from fct_exceptions where exception_type = 'AMOUNT_MISMATCH' "
-        "limit 1").fetchone()  # type: ignore[misc]
+        "limit 1")
     at = make_app("exceptions", exception=exception_id)
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="exc_pick").value == exception_id
@@ -150,9 +158,10 @@ def test_overview_degrades_without_an_alerts_table(make_app: Callable[..., AppTe
 
 def test_overview_shows_alerts_when_the_snapshot_has_them(
         make_app: Callable[..., AppTest], snapshot: duckdb.DuckDBPyConnection) -> None:
-    has_alerts, = snapshot.execute(
+    has_alerts, = one_row(
+        snapshot,
         "select count(*) > 0 from information_schema.tables where table_name = 'fct_alerts'"
-    ).fetchone()  # type: ignore[misc]
+    )
     if not has_alerts:
         pytest.skip("this build has no alerts view")
     at = make_app()
@@ -178,9 +187,10 @@ def test_the_next_interaction_moves_to_a_newly_published_snapshot(
 
 def test_filters_and_the_drilled_exception_survive_pages_without_filters(
         make_app: Callable[..., AppTest], snapshot: duckdb.DuckDBPyConnection) -> None:
-    exception_id, store = snapshot.execute(
+    exception_id, store = one_row(
+        snapshot,
         "select exception_id, store_id from fct_exceptions where store_id is not null "
-        "order by exposure_amount desc limit 1").fetchone()  # type: ignore[misc]
+        "order by exposure_amount desc limit 1")
     at = make_app("exceptions", store=store, exception=exception_id)
     assert at.selectbox(key="exc_pick").value == exception_id
     at.switch_page(PAGES["sql"][0]).run()

@@ -58,9 +58,11 @@ def test_a_select_runs_and_is_capped(cursor: duckdb.DuckDBPyConnection) -> None:
     outcome = sql_guard.run(cursor, "select * from fct_exceptions order by n desc -- newest",
                             sql_guard.Limits(rows=10))
     assert outcome.ok and outcome.truncated
-    assert list(outcome.frame["n"]) == list(range(49, 39, -1))  # type: ignore[index]
+    assert outcome.frame is not None
+    assert list(outcome.frame["n"]) == list(range(49, 39, -1))
     small = sql_guard.run(cursor, "select count(*) as n from fct_exceptions;")
-    assert small.ok and not small.truncated and int(small.frame.iloc[0]["n"]) == 50  # type: ignore[union-attr]
+    assert small.ok and not small.truncated and small.frame is not None
+    assert int(small.frame.iloc[0]["n"]) == 50
 
 
 def test_a_runaway_query_is_stopped(cursor: duckdb.DuckDBPyConnection) -> None:
@@ -76,7 +78,8 @@ def test_the_connection_itself_refuses_what_the_parser_lets_through(
     with pytest.raises(duckdb.Error):
         cursor.execute("set enable_external_access = true")
     outcome = sql_guard.run(cursor, "select current_setting('enable_external_access') as v")
-    assert outcome.ok and outcome.frame.iloc[0]["v"] in (False, "false")  # type: ignore[union-attr]
+    assert outcome.ok and outcome.frame is not None
+    assert outcome.frame.iloc[0]["v"] in (False, "false")
 
 
 def test_errors_come_back_as_messages(cursor: duckdb.DuckDBPyConnection) -> None:
@@ -88,7 +91,8 @@ def test_errors_come_back_as_messages(cursor: duckdb.DuckDBPyConnection) -> None
 def test_a_query_over_the_memory_limit_is_stopped_with_its_message(tmp_path: Path) -> None:
     path = tmp_path / "small.duckdb"
     duckdb.connect(str(path)).close()
-    config = {**CONFIG, "memory_limit": "32MB", "threads": 1, "temp_directory": ""}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        **CONFIG, "memory_limit": "32MB", "threads": 1, "temp_directory": ""}
     with duckdb.connect(str(path), read_only=True, config=config) as con:
         outcome = sql_guard.run(
             con.cursor(), "select string_agg(repeat('x', 1000), ',') from range(200000)",

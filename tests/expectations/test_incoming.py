@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -127,11 +128,11 @@ KEY = CardKey(b"k" * 32)
 
 
 def _ingest(landing: Landing, con: duckdb.DuckDBPyConnection, dq: DQContext,
-            config: DQConfig | None = None, **kw: object) -> IngestReport:
+            config: DQConfig | None = None, **kw: Any) -> IngestReport:
     return ingest_landing(landing.root, con, KEY, dq=dq, config=config or DQConfig(), **kw)
 
 
-def _entry(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, object]:
+def _entry(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
     cur = con.execute("select * from raw.file_manifest where file_name = ?", [name])
     names = [d[0] for d in cur.description]
     rows = cur.fetchall()

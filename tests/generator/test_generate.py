@@ -9,6 +9,7 @@ import io
 import re
 import zipfile
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
@@ -17,12 +18,13 @@ import pytest
 
 from posaudit.tools.generator import GenerateConfig, GenerateSummary, generate
 from tests.helpers.cli import SMALL as ZONE
-from tests.helpers.cli import Generation
+from tests.helpers.cli import Generation, Scale
 from tests.helpers.landing_oracle import compute, key_of
 from tests.helpers.landing_reader import Landing, fen, read_landing
 
 # The session zone's size without its seed: the determinism test regenerates it byte for byte.
-SMALL = {k: v for k, v in ZONE.items() if k != "seed"}
+SMALL = Scale(days=ZONE["days"], terminals=ZONE["terminals"], transactions=ZONE["transactions"],
+              per_type=ZONE["per_type"])
 assert ZONE["seed"] == 7
 TYPES = ("DUPLICATE_CHARGE", "AMOUNT_MISMATCH", "MISSING_IN_SETTLEMENT", "UNMATCHED_SETTLEMENT",
          "VOID_SETTLED", "ONE_SIDED", "FEE_MISMATCH", "LATE_SETTLEMENT",
@@ -112,7 +114,8 @@ def test_landing_zone_layout(landing: tuple[Path, GenerateSummary]) -> None:
     assert zips and all(zipfile.ZipFile(p).namelist()[0].endswith(".csv") for p in zips)
     boms = [p for p in (root / "settlement").iterdir() if p.read_bytes()[:3] == b"\xef\xbb\xbf"]
     assert boms
-    assert summary.as_dict()["files"]["pos_journal_v1"] > 0
+    files_written = summary.as_dict()["files"]
+    assert isinstance(files_written, dict) and files_written["pos_journal_v1"] > 0
     assert summary.seconds > 0
 
 
@@ -174,7 +177,9 @@ def test_wechat_summaries_and_alipay_footers_tie(landing: tuple[Path, GenerateSu
             rows = [s.split(",") for s in lines[start + 2:end]]
             for kind, line in (("交易", lines[end + 1]), ("退款", lines[end + 2])):
                 mine = [r for r in rows if r[2].rstrip("\t") == kind]
-                count, received = re.search(r"(\d+)笔，商家实收共(-?[\d.]+)元", line).groups()
+                totals = re.search(r"(\d+)笔，商家实收共(-?[\d.]+)元", line)
+                assert totals, line
+                count, received = totals.groups()
                 assert int(count) == len(mine)
                 assert fen(received) == sum(fen(r[12]) for r in mine)
             alipay += 1
@@ -291,9 +296,11 @@ def test_every_label_and_decoy_points_at_the_journal_or_a_file(
 
 
 def test_invalid_configs_are_refused(tmp_path: Path) -> None:
-    for bad in ({"days": 3}, {"terminals": 5}, {"per_type": 0}, {"transactions": 100}):
+    config = GenerateConfig(out=tmp_path / "x", **SMALL)
+    for bad in (replace(config, days=3), replace(config, terminals=5),
+                replace(config, per_type=0), replace(config, transactions=100)):
         with pytest.raises(ValueError):
-            generate(GenerateConfig(out=tmp_path / "x", **{**SMALL, **bad}))
+            generate(bad)
 
 
 @pytest.mark.parametrize("seed", [3, 11])

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from posaudit.pipeline.warehouse import Warehouse
 from tests.helpers.paths import POSAUDIT, ROOT
@@ -17,10 +17,25 @@ from tests.helpers.paths import POSAUDIT, ROOT
 if TYPE_CHECKING:
     from posaudit.tools.generator import GenerateSummary
 
+
+
+class Scale(TypedDict):
+    """Generator settings of a test zone, passed to GenerateConfig as keywords."""
+
+    days: int
+    terminals: int
+    transactions: int
+    per_type: int
+
+
+class Zone(Scale):
+    seed: int
+
+
 # The session's landing zone: small enough for a quick refresh, with every exception type.
-SMALL = {"seed": 7, "days": 10, "terminals": 12, "transactions": 6000, "per_type": 20}
+SMALL: Zone = {"seed": 7, "days": 10, "terminals": 12, "transactions": 6000, "per_type": 20}
 # Four weeks of the same kind, for the checks that compare a day with earlier weeks.
-MONTH = {**SMALL, "days": 28}
+MONTH: Zone = {**SMALL, "days": 28}
 
 
 @dataclass(frozen=True)

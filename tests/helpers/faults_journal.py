@@ -66,8 +66,10 @@ def _journal(landing: Path) -> tuple[dict[str, LandingFile], list[_Txn]]:
         for i in f.data(head + 1):
             row = dict(zip(header, f.cells(i), strict=False))
             day, clock = _when(f.layout, row)
-            values = [row.get(c, "").strip() for c in _JOURNAL[f.layout]]
-            txns.append(_Txn(f.name, i, *values[:2], day, clock, *values[2:]))
+            merchant, terminal, batch, trace, rrn, orig_trace, orig_rrn = (
+                row.get(c, "").strip() for c in _JOURNAL[f.layout])
+            txns.append(_Txn(f.name, i, merchant, terminal, day, clock, batch, trace, rrn,
+                             orig_trace, orig_rrn))
     return files, txns
 
 

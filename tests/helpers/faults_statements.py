@@ -299,15 +299,15 @@ def drop_acquirer_day(landing: Path) -> Planted:
         if known:
             groups[(known[0], merchants)][day].append(f.name)
     for (acquirer, merchants), by_day in sorted(groups.items()):
-        day = _middle_day(by_day)
-        if day is None:
+        middle = _middle_day(by_day)
+        if middle is None:
             continue
-        name = by_day[day][0]
+        name = by_day[middle][0]
         (landing / name).unlink()
         return Planted(
             fault="acquirer_day_missing", file=name,
             ids={"acquirer": acquirer, "merchant_id": ",".join(merchants),
-                 "settlement_date": day.isoformat()},
+                 "settlement_date": middle.isoformat()},
             files=(name,),
         )
     raise AssertionError("no acquirer statement (settlement/, cn_pos_statement) for a day with "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -109,14 +109,15 @@ def zipped(member: str, data: bytes) -> bytes:
     return buf.getvalue()
 
 
-def xlsx(header: list[str], rows: list[list[object]]) -> bytes:
+def xlsx(header: list[str], rows: Sequence[Sequence[object]]) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
+    assert sheet is not None  # a new workbook has its one sheet active
     sheet.append(header)
     for r in rows:
-        sheet.append(r)
+        sheet.append(list(r))
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()

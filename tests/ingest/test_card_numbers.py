@@ -11,6 +11,7 @@ scan.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -225,7 +226,8 @@ FREE_TEXT = [
 @SETTINGS
 @given(data=st.data(), where=st.sampled_from(FREE_TEXT), full_width=st.booleans())
 def test_a_card_number_in_free_text_is_always_masked_and_noted(
-        data: st.DataObject, where: tuple[str, str, object, str, str], full_width: bool) -> None:
+        data: st.DataObject, where: tuple[str, str, Callable[[], Doc], str, str],
+        full_width: bool) -> None:
     layout, folder, build, column, name = where
     pan = data.draw(pans())
     typed = pan.translate(FULL_WIDTH) if full_width else pan
@@ -233,7 +235,7 @@ def test_a_card_number_in_free_text_is_always_masked_and_noted(
     expected = memo.replace(typed, mask_pan(typed)).strip(" \t")
     assert scrub_card_like(memo) == memo.replace(typed, mask_pan(typed))
     assert scan_text("memo", memo) and not scan_text("memo", scrub_card_like(memo))
-    doc = build().set(1, column, memo)  # type: ignore[operator]
+    doc = build().set(1, column, memo)
     parsed = parse(layout, doc, folder)
     assert parsed.frame[name][1] == expected
     assert pan not in parsed.frame[name][1] and typed not in parsed.frame[name][1]

@@ -8,8 +8,10 @@ from collections.abc import Callable
 
 import pytest
 
+from posaudit.ingest.errors import IngestError
 from posaudit.ingest.layouts import LAYOUTS
 from posaudit.ingest.table import Field
+from tests.helpers.parsing import Loaded
 from tests.helpers.raw_docs import Doc, assert_error
 from tests.helpers.raw_settlement import (
     adyen_sdr,
@@ -53,19 +55,19 @@ BAD = [
 @pytest.mark.parametrize("build,folder,row,column,value", BAD,
                          ids=[f"{b.__name__}:{c}" for b, _, _, c, _ in BAD])
 def test_an_identifier_that_does_not_fit_its_format_is_refused(
-        parse_error: Callable[..., object], build: Callable[[], Doc], folder: str, row: int,
+        parse_error: Callable[..., IngestError], build: Callable[[], Doc], folder: str, row: int,
         column: str, value: str) -> None:
     doc = build().set(row, column, value)
     err = parse_error(doc, folder=folder)
-    assert_error(err, doc.line_of(row), column, "wrong format")  # type: ignore[arg-type]
+    assert_error(err, doc.line_of(row), column, "wrong format")
 
 
 def test_keys_typed_by_hand_may_be_short_but_not_anything(
-        parse_file: Callable[..., object], parse_error: Callable[..., object]) -> None:
+        parse_file: Callable[..., Loaded], parse_error: Callable[..., IngestError]) -> None:
     # Staff write a trace without its leading zeros: the report still loads.
     doc = error_report().set(0, "trace_no", "105").set(0, "terminal_id", "5399")
-    frame = parse_file(doc, folder="reports").frame  # type: ignore[attr-defined]
+    frame = parse_file(doc, folder="reports").frame
     assert (frame["trace_no"][0], frame["terminal_id"][0]) == ("105", "5399")
     doc = error_report().set(1, "trace_no", "10 5")
     err = parse_error(doc, folder="reports")
-    assert_error(err, doc.line_of(1), "trace_no", "wrong format")  # type: ignore[arg-type]
+    assert_error(err, doc.line_of(1), "trace_no", "wrong format")
