@@ -26,8 +26,9 @@ PACKAGE_DIRS = {
 # The dbt project and the default policies, as they sit at the top of the checkout.
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "dq.yml", "alerts.yml")
 PROJECT_DIRS = ("models", "macros", "seeds", "data-tests", "analyses")
-# Files inside the packages that are data, not code: the dashboards' labels and glossary.
-PACKAGE_DATA = {"posaudit.dashboards": ["locales/*.yml"]}
+# Folders inside the packages that hold data, not code (the dashboards' labels and glossary):
+# listed as packages of their own so that setuptools ships them without a warning.
+PACKAGE_DATA = {"posaudit.dashboards.locales": ["*.yml"]}
 
 
 def packages() -> list[str]:
@@ -35,7 +36,7 @@ def packages() -> list[str]:
     for name, folder in PACKAGE_DIRS.items():
         found.append(name)
         found += [f"{name}.{sub}" for sub in find_packages(str(HERE / folder))]
-    return found
+    return found + list(PACKAGE_DATA)
 
 
 class BuildWithProject(build_py):
