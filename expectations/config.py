@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 import yaml
 
 from posaudit.expectations.core import CRITICAL, WARNING, Severity
-from posaudit.resources import default_config
+from posaudit.resources import policy_file
 
 CONFIG_ENV = "POSAUDIT_DQ_CONFIG"
 
@@ -49,12 +48,9 @@ class DQConfig:
     @classmethod
     def load(cls, path: Path | None = None) -> DQConfig:
         """``path``, else $POSAUDIT_DQ_CONFIG, else the project's dq.yml, else defaults."""
-        if path is None and os.environ.get(CONFIG_ENV):
-            path = Path(os.environ[CONFIG_ENV])
+        path = policy_file(path, CONFIG_ENV, "dq.yml")
         if path is None:
-            path = default_config("dq.yml")
-            if path is None:
-                return cls()
+            return cls()
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:

@@ -33,8 +33,13 @@ def project_dir() -> Path:
     )
 
 
-def default_config(name: str) -> Path | None:
-    """The shipped ``dq.yml`` or ``alerts.yml``, if the project has one."""
+def policy_file(path: Path | None, env: str, name: str) -> Path | None:
+    """Which policy file (``dq.yml``, ``alerts.yml``) to read: ``path``, else the file $``env``
+    names, else the one the project ships; None when there is none (built-in defaults)."""
+    if path is not None:
+        return path
+    if os.environ.get(env):
+        return Path(os.environ[env])
     try:
         candidate = project_dir() / name
     except FileNotFoundError:

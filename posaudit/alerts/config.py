@@ -7,7 +7,6 @@ unknown keys are errors: a misspelt threshold must not silently fall back to a d
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -17,7 +16,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from posaudit.resources import default_config
+from posaudit.resources import policy_file
 
 CONFIG_ENV = "POSAUDIT_ALERTS_CONFIG"
 
@@ -130,12 +129,9 @@ class AlertsConfig:
     def load(cls, path: Path | None = None) -> AlertsConfig:
         """``path``, else $POSAUDIT_ALERTS_CONFIG, else the project's alerts.yml, else
         defaults (rules on, delivery off)."""
-        if path is None and os.environ.get(CONFIG_ENV):
-            path = Path(os.environ[CONFIG_ENV])
+        path = policy_file(path, CONFIG_ENV, "alerts.yml")
         if path is None:
-            path = default_config("alerts.yml")
-            if path is None:
-                return cls()
+            return cls()
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
