@@ -241,6 +241,52 @@ SETTLEMENT_SIDE = """
 
 SETTLEMENT_BY_ID = "select * from main.fct_settlement_lines where settlement_line_id = ?"
 
+# An exception's file: the journal lines it involves (its own and the related one: the first
+# charge of a duplicate, the original of a refund, the void or reversal of a sale), the
+# settlement lines matched to them, and the bank side of its merchant number and settlement day.
+RELATED_TRANSACTIONS = """
+    select journal_line_id, txn_time, txn_type, amount, resp_code, is_approved, match_status,
+           settlement_date, terminal_id, batch_no, trace_no, rrn, orig_trace_no, orig_rrn,
+           card_mask, settlement_line_id
+    from main.fct_transactions where journal_line_id in (?, ?)
+    order by txn_time, journal_line_id
+"""
+
+RELATED_SETTLEMENT_LINES = """
+    select settlement_line_id, settlement_date, txn_type, gross_amount, fee_amount, net_amount,
+           match_status, txn_time, acquirer, merchant_id, terminal_id, trace_no, rrn, order_no,
+           journal_line_id
+    from main.fct_settlement_lines
+    where journal_line_id in (?, ?) or settlement_line_id = ?
+    order by settlement_date, settlement_line_id
+"""
+
+# The net settlement of a merchant number and day beside the bank's payout for it.
+EXPECTED_PAYOUT = """
+    select settlement_date, merchant_id, acquirer, net_amount, payout_amount, credited_on,
+           payout_due_by, deposit_difference, bank_covered_through, is_bank_due, payout_id,
+           net_settlement_id
+    from intermediate.int_settlement_deposits_daily
+    where merchant_id = ? and settlement_date = ?
+    order by acquirer nulls last
+"""
+
+# The lines of the statements that carry the merchant number's payouts, from the settlement
+# date to the day the payout was due, and the payout for that day whenever it came.
+BANK_LINES_OF_THE_DAY = """
+    select txn_date, txn_time, summary, credit_amount, debit_amount, counterparty_name, memo,
+           coalesce(payout_merchant_id = ? and payout_settlement_date = ?, false)
+               as is_this_payout,
+           payout_settlement_date, payout_merchant_id, serial_no, balance, file_id, line_no,
+           bank_line_id
+    from staging.stg_bank__statement_lines
+    where file_id in (select file_id from staging.stg_bank__statement_lines
+                      where payout_merchant_id = ?)
+      and (txn_date between ? and ?
+           or (payout_merchant_id = ? and payout_settlement_date = ?))
+    order by txn_date, txn_time, line_no
+"""
+
 # --- cases (the case store itself is SQLite: dashboards.casework) -----------------------------
 
 # The exception a case is about, as the snapshot has it.

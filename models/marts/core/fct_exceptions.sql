@@ -1,6 +1,7 @@
 {#- Every definite exception (docs/exceptions.md), one row each, with its keys, exposure, root cause and the
     evidence behind the cause, and its recovery from later data. Each detection rule is its own
-    model (exceptions/int_exceptions__*.sql: source_id, exposure, direction, recovery, detail);
+    model (exceptions/int_exceptions__*.sql: source_id, exposure, direction, recovery, detail,
+    the related journal line);
     this one gives each hit the keys of its journal or settlement line and classifies its root
     cause by the rules of the root_cause_rules seed. -#}
 {%- set txn_rules = ['duplicate_charge', 'amount_mismatch', 'missing_in_settlement',
@@ -18,14 +19,14 @@ lines as not materialized (
 -- Rules on journal lines, on settlement lines, and on a day's deposit.
 txn_exceptions as (
     {%- for rule in txn_rules %}
-    {% if not loop.first %}union all {% endif %}select source_id, exception_type, exposure_amount, exposure_direction, recovered_amount, detail
+    {% if not loop.first %}union all {% endif %}select source_id, exception_type, exposure_amount, exposure_direction, recovered_amount, detail, related_journal_line_id
     from {{ ref('int_exceptions__' ~ rule) }}
     {%- endfor %}
 ),
 
 line_exceptions as (
     {%- for rule in line_rules %}
-    {% if not loop.first %}union all {% endif %}select source_id, exception_type, exposure_amount, exposure_direction, recovered_amount, detail
+    {% if not loop.first %}union all {% endif %}select source_id, exception_type, exposure_amount, exposure_direction, recovered_amount, detail, related_journal_line_id
     from {{ ref('int_exceptions__' ~ rule) }}
     {%- endfor %}
 ),
@@ -164,5 +165,6 @@ select
     datediff('day', business_date, (select as_of_date from as_of)) as age_days,
     journal_line_id,
     settlement_line_id,
+    related_journal_line_id,
     source_id
 from classified

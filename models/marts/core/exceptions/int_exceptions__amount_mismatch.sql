@@ -9,6 +9,7 @@ select
          then 'MERCHANT_SHORT' else 'CUSTOMER_OVERCHARGED' end as exposure_direction,
     cast(0 as decimal(18, 2)) as recovered_amount,
     'terminal ' || amount || ', settled ' || abs(settled_gross_amount) || ' (' || match_rule || ')'
-        as detail
+        as detail,
+    cast(null as varchar) as related_journal_line_id
 from {{ ref('fct_transactions') }}
 where match_status = 'AMOUNT_MISMATCH'

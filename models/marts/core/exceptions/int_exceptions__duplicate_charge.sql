@@ -25,7 +25,9 @@ select
     'CUSTOMER_OVERCHARGED' as exposure_direction,
     least(later.refunded_amount, later.amount) as recovered_amount,
     'earlier sale ' || earlier.terminal_id || '/' || earlier.trace_no || ' at '
-        || strftime(earlier.txn_time, '%H:%M:%S') as detail
+        || strftime(earlier.txn_time, '%H:%M:%S') as detail,
+    -- The first charge, for the exception's file.
+    earlier.journal_line_id as related_journal_line_id
 from repeated_charges as later
 join repeated_charges as earlier
     on earlier.merchant_id = later.merchant_id

@@ -7,7 +7,8 @@ select
     case when fee_difference > 0 then 'FEE_OVERCHARGE' else 'UNKNOWN' end as exposure_direction,
     cast(0 as decimal(18, 2)) as recovered_amount,
     'charged ' || fee_amount_exact || ', contract ' || expected_fee_amount || ' at rate '
-        || contract_rate as detail
+        || contract_rate as detail,
+    cast(null as varchar) as related_journal_line_id
 from {{ ref('fct_settlement_lines') }}
 -- A line waiting for its journal waits whole: its contract may depend on the journal's
 -- card type and channel.

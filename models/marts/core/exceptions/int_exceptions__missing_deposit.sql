@@ -11,6 +11,7 @@ select
     'net ' || net_amount || ' for ' || settlement_date
         || coalesce(', paid late on ' || credited_on, ', no payout')
         || '; bank statements reach ' || bank_covered_through as detail,
+    cast(null as varchar) as related_journal_line_id,
     merchant_id,
     acquirer,
     settlement_date as business_date,

@@ -51,7 +51,9 @@ select
     cast(0 as decimal(18, 2)) as recovered_amount,
     case when original_id is null then 'no original sale with rrn ' || coalesce(orig_rrn, '(none)')
          else 'refunds reach ' || cumulative_refunded || ' of an original ' || original_amount end
-        as detail
+        as detail,
+    -- The original sale (none when the refund names none the journal holds).
+    original_id as related_journal_line_id
 from refunds
 where (original_id is null and coalesce(first_gap > business_date, true))
    or cumulative_refunded > original_amount
