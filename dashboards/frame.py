@@ -63,22 +63,15 @@ class Page:
     def fetch(self, template: str, columns: Mapping[str, str], *extra: object,
               monthly: bool = False, **parts: str) -> pd.DataFrame:
         """A filtered query: ``template`` with its ``{where}`` built from the filters."""
-        return self.query(*self._bind(template, columns, *extra, monthly=monthly, **parts))
+        return self.query(*_bind(self.where(columns, monthly=monthly), template, *extra, **parts))
 
     def loss(self, template: str, **parts: str) -> pd.DataFrame:
         """A loss figure (queries.LOSS_ITEMS): the exceptions as filtered, with the live case
         store's refunds, recoveries and write-offs, split by ``exposure.settings()``."""
-        sql, params = self._bind(template, queries.EXCEPTION_COLS,
-                                 *exposure.settings().params(), **parts)
+        sql, params = _bind(self.where(queries.EXCEPTION_COLS), template,
+                            *exposure.settings().params(), **parts)
         store = casework.existing_store(warehouse().root)
         return data.with_cases(self.snap, store, sql, params)
-
-    def _bind(self, template: str, columns: Mapping[str, str], *extra: object,
-              monthly: bool = False, **parts: str) -> tuple[str, list[object]]:
-        predicate = self.where(columns, monthly=monthly)
-        if predicate.ignored:  # a figure that cannot honour a filter must not be drawn
-            raise FilterNotHonoured(predicate.ignored)
-        return predicate.bind(template, *extra, **parts)
 
 
 class FilterNotHonoured(RuntimeError):
@@ -88,6 +81,13 @@ class FilterNotHonoured(RuntimeError):
     def __init__(self, filters: list[str]) -> None:
         super().__init__(f"the source cannot be filtered by {', '.join(filters)}")
         self.filters = filters
+
+
+def _bind(predicate: Predicate, template: str, *extra: object,
+          **parts: str) -> tuple[str, list[object]]:
+    if predicate.ignored:  # a figure that cannot honour a filter must not be drawn
+        raise FilterNotHonoured(predicate.ignored)
+    return predicate.bind(template, *extra, **parts)
 
 
 def url_params() -> dict[str, str]:
