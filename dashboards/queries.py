@@ -303,15 +303,17 @@ LOSS_ITEMS = """
     ),
     -- A sale missing in settlement awaits its settlement file, due the grace days after the
     -- expected date; a net settlement without payout awaits the bank statements likewise.
+    -- Joined on the day too, so that a large journal is read only for the days concerned.
     settlement_reach as (
         select t.journal_line_id,
                c.covered_through <= cast(t.expected_settlement_date + ?::integer as date)
                    as awaits_source
-        from main.fct_transactions as t
+        from filtered as m
+        join main.fct_transactions as t
+            on t.journal_line_id = m.journal_line_id and t.business_date = m.business_date
         join intermediate.int_settlement_coverage as c
             on c.acquirer = t.acquirer and c.merchant_id = t.settlement_merchant_id
-        where t.journal_line_id in (select journal_line_id from filtered
-                                    where exception_type = 'MISSING_IN_SETTLEMENT')
+        where m.exception_type = 'MISSING_IN_SETTLEMENT'
     ),
     recovered as (
         select e.*, c.case_state,
