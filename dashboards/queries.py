@@ -2,8 +2,8 @@
 
 Templates with ``{where}`` take a predicate built by ``dashboards.filters`` from fixed column
 names and ``?`` placeholders only; values always travel as bound parameters. The ``*_COLS``
-maps say which filter applies to which column of a source (a filter a source cannot honour is
-reported on the page, not silently dropped).
+maps say which filter applies to which column of a source: a figure whose source cannot honour
+an active filter is not shown (``Page.shows``), never drawn unfiltered.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ ERROR_RATE_COLS = {"period": "business_date", "merchant": "merchant_id", "store"
                    "terminal": "terminal_id", "acquirer": "acquirer", "channel": "channel"}
 TRANSACTION_COLS = ERROR_RATE_COLS
 EXCEPTION_COLS = {**ERROR_RATE_COLS, "type": "exception_type", "cause": "root_cause"}
+# mart_loss_assessment (monthly): the pages sum fct_exceptions instead, see LOSS_ITEMS.
 LOSS_COLS = {"period": "month", "store": "store_id", "acquirer": "acquirer",
              "type": "exception_type", "cause": "root_cause"}
 RECONCILIATION_COLS = {"period": "settlement_date", "merchant": "merchant_id",
@@ -47,30 +48,6 @@ VOLUME_KPIS = """
            coalesce(sum(exceptions), 0) as exceptions,
            coalesce(sum(exceptions) / nullif(sum(transactions), 0), 0) as exception_rate
     from main.mart_error_rates where {where}
-"""
-
-# Net loss as mart_loss_assessment counts it: later data and case refunds and recoveries
-# recover (at most the exposure), approved write-offs write off (at most what is left).
-EXCEPTION_KPIS = """
-    select count(*) as exceptions, coalesce(sum(exposure_amount), 0) as exposure_amount,
-           coalesce(sum(recovered_total), 0) as recovered_amount,
-           coalesce(sum(greatest(exposure_amount - recovered_total - written_off, 0)), 0)
-               as net_loss,
-           count(*) filter (where status in ('OPEN', 'PARTIALLY_RECOVERED')
-                            and coalesce(case_state, 'OPEN') not in ('CLOSED', 'REFUNDED',
-                                'RECOVERED', 'WRITTEN_OFF')) as open_items
-    from (
-        select *, least(approved_write_off, greatest(exposure_amount - recovered_total, 0))
-                      as written_off
-        from (
-            select e.*, c.case_state,
-                   least(e.exposure_amount, e.recovered_amount + coalesce(c.refunded_amount, 0)
-                         + coalesce(c.recovered_amount, 0)) as recovered_total,
-                   coalesce(c.written_off_amount, 0) as approved_write_off
-            from main.fct_exceptions as e
-            left join intermediate.int_cases_summarised as c on c.exception_id = e.exception_id
-        )
-    ) where {where}
 """
 
 LAST_RUN = """
@@ -474,13 +451,6 @@ WORKPAPER_EXCEPTIONS = """
            exposure_amount, exposure_direction, root_cause, root_cause_evidence, detail, status,
            recovered_amount, net_loss, age_days
     from main.fct_exceptions where {where} order by business_date, exception_type, exception_id
-"""
-
-WORKPAPER_LOSS_BY_TYPE = """
-    select exception_type, sum(exceptions) as exceptions, sum(exposure_amount) as exposure_amount,
-           sum(recovered_amount) as recovered_amount,
-           sum(written_off_amount) as written_off_amount, sum(net_loss) as net_loss
-    from main.mart_loss_assessment where {where} group by all order by net_loss desc
 """
 
 WORKPAPER_DQ = """

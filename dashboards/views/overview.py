@@ -4,8 +4,8 @@ import duckdb
 import streamlit as st
 
 from posaudit.cases.roles import READ_TRANSACTIONS
-from posaudit.dashboards import charts, data, display, queries, workpaper
-from posaudit.dashboards.connection import run
+from posaudit.dashboards import case_outcomes, casework, charts, data, display, queries, workpaper
+from posaudit.dashboards.connection import run, warehouse
 from posaudit.dashboards.frame import start
 from posaudit.dashboards.loss_figures import loss_kpis
 from posaudit.dashboards.widgets import table
@@ -87,13 +87,22 @@ else:
 st.subheader(t("overview.workpaper"))
 st.caption(t("workpaper.help"))
 snap, filters, viewer = page.snap, page.filters, page.viewer
+
+
+def build_workpaper() -> bytes:
+    """The workbook, its loss split from the case store as it is now (as the page's)."""
+    frames = {case_outcomes.FRAME: case_outcomes.outcomes(
+        casework.existing_store(warehouse().root))}
+    return workpaper.build(lambda sql, params: run(sql, params, snap, frames),
+                           snap.snapshot_id, filters, viewer)
+
+
 if not page.may(READ_TRANSACTIONS):
     st.caption(t("export.not_allowed", role=t(f"role.{viewer.who.role}")))
 else:
     st.download_button(
         t("workpaper.download"),
-        data=lambda: workpaper.build(lambda sql, params: run(sql, params, snap),
-                                     snap.snapshot_id, filters, viewer),
+        data=build_workpaper,
         file_name=f"posaudit-workpaper-{snap.snapshot_id}.xlsx", key="workpaper",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore")

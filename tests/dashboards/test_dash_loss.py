@@ -21,7 +21,7 @@ from posaudit.cases import lifecycle
 from posaudit.dashboards import display
 from posaudit.dashboards.exposure import AGEING_ENV
 from posaudit.pipeline.warehouse import Warehouse
-from tests.helpers.dashboard_app import PAGES, case_store, metrics, release_connections
+from tests.helpers.dashboard_app import PAGES, case_store, duplicate_charge_cases, metrics
 from tests.helpers.paths import ROOT
 from tests.helpers.rows import one_row
 
@@ -223,27 +223,20 @@ def test_a_figure_that_cannot_honour_a_filter_is_not_shown(
 def test_a_write_off_and_a_refund_count_at_once_in_the_same_snapshot(
         make_case_app: Callable[..., AppTest], case_warehouse: Path,
         login_optional: None) -> None:
-    release_connections()
+    (write_off, _, wo_amount), (refund, _, rf_amount) = duplicate_charge_cases(
+        case_warehouse, 2)
     snap = Warehouse.at(case_warehouse).current_snapshot()
-    with duckdb.connect(str(snap), read_only=True) as con:
-        exposures = dict(con.execute(
-            "select exception_id, exposure_amount from fct_exceptions "
-            "where exception_type = 'DUPLICATE_CHARGE' and recovered_amount = 0 "
-            "and exposure_amount > 0 and age_days <= 30").fetchall())
     store = case_store(case_warehouse)
-    (write_off, wo_exc), (refund, rf_exc) = [
-        (c["case_id"], c["exception_id"]) for c in lifecycle.list_cases(store, "OPEN")
-        if c["exception_id"] in exposures][:2]
     at = make_case_app("loss")
     before = {k: Decimal(v.replace(",", "")) for k, v in metrics(at).items() if "CNY" in k}
 
     alice, bob = lifecycle.Actor("alice", "approver"), lifecycle.Actor("bob", "approver")
     lifecycle.act(store, write_off, "assign", alice)
-    lifecycle.act(store, write_off, "propose_write_off", alice, amount=exposures[wo_exc],
+    lifecycle.act(store, write_off, "propose_write_off", alice, amount=wo_amount,
                   reason="customer unreachable")
     lifecycle.act(store, write_off, "approve_write_off", bob)
     lifecycle.act(store, refund, "assign", alice)
-    lifecycle.act(store, refund, "record_refund", alice, amount=exposures[rf_exc],
+    lifecycle.act(store, refund, "record_refund", alice, amount=rf_amount,
                   reference="RF-1")
 
     for page in ("loss", "overview"):
@@ -252,7 +245,7 @@ def test_a_write_off_and_a_refund_count_at_once_in_the_same_snapshot(
         assert any(f"Snapshot {snap.stem}" in c.value for c in at.caption)
         after = {k: Decimal(v.replace(",", "")) for k, v in metrics(at).items() if "CNY" in k}
         assert after["Exposure (CNY)"] == before["Exposure (CNY)"]
-        assert after["Written off (CNY)"] - before["Written off (CNY)"] == exposures[wo_exc]
-        assert after["Recovered (CNY)"] - before["Recovered (CNY)"] == exposures[rf_exc]
-        assert after["Net loss (CNY)"] - before["Net loss (CNY)"] == exposures[wo_exc]
-        assert before["Open (CNY)"] - after["Open (CNY)"] == exposures[wo_exc] + exposures[rf_exc]
+        assert after["Written off (CNY)"] - before["Written off (CNY)"] == wo_amount
+        assert after["Recovered (CNY)"] - before["Recovered (CNY)"] == rf_amount
+        assert after["Net loss (CNY)"] - before["Net loss (CNY)"] == wo_amount
+        assert before["Open (CNY)"] - after["Open (CNY)"] == wo_amount + rf_amount
