@@ -72,8 +72,8 @@ def test_workpaper_has_its_sheets_and_ties_to_the_marts(built: Built) -> None:
     assert summary["snapshot"] == path.stem
     assert summary["exceptions"] == str(n_exceptions)
     # The Overview's split: its parts add up to the exposure; volumes only where they apply.
-    assert round(sum(float(summary[part]) for part in exposure.PARTS), 2) == round(
-        float(summary["exposure_amount"]), 2)
+    assert round(sum(float(str(summary[part])) for part in exposure.PARTS), 2) == round(
+        float(str(summary["exposure_amount"])), 2)
     assert "transactions" in summary and "transactions" not in set(by_type["item"])
     assert book["Exceptions"].max_row == n_exceptions + 1
     header = [c.value for c in book["Exceptions"][1]]
