@@ -8,6 +8,7 @@ interaction opens it; sessions on the old one keep working.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -63,10 +64,14 @@ def cursor_on(snap: Snapshot) -> duckdb.DuckDBPyConnection:
         return _cursor()  # pruned since the page started: the current one
 
 
-def run(sql: str, params: list[object] | None = None,
-        snap: Snapshot | None = None) -> pd.DataFrame:
+def run(sql: str, params: list[object] | None = None, snap: Snapshot | None = None,
+        frames: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """``frames``: small frames the query reads by name, registered on its own cursor only
+    (the snapshot stays read-only, and no other query sees them)."""
     cursor = cursor_on(snap) if snap is not None else _cursor()
     try:
+        for name, frame in (frames or {}).items():
+            cursor.register(name, frame)
         return cursor.execute(sql, params or []).df()
     finally:
         cursor.close()

@@ -1,5 +1,6 @@
 """Cached reads of one snapshot: every result is keyed by the snapshot id, so a new snapshot
-never serves an old figure and an unchanged one never runs a query twice."""
+never serves an old figure and an unchanged one never runs a query twice. Figures that also
+read the live case store are keyed by its version too, so that a case action counts at once."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from posaudit.dashboards import queries, schema_docs
+from posaudit.cases.store import Store
+from posaudit.dashboards import case_outcomes, queries, schema_docs
 from posaudit.dashboards.connection import Snapshot, run
 
 
@@ -19,6 +21,28 @@ def _cached(snapshot_id: str, path: str, sql: str, params: tuple[object, ...]) -
 
 def query(snap: Snapshot, sql: str, params: list[object] | tuple[object, ...] = ()) -> pd.DataFrame:
     return _cached(snap.snapshot_id, snap.path, sql, tuple(params))
+
+
+def with_cases(snap: Snapshot, store: Store | None, sql: str,
+               params: list[object] | tuple[object, ...] = ()) -> pd.DataFrame:
+    """A query that reads the case store's outcomes (``case_outcomes``) beside the snapshot:
+    cached by the snapshot and the store's version, read afresh once anything was recorded."""
+    version = case_outcomes.version(store)
+    path = str(store.path) if store is not None else ""
+    return _with_cases(snap.snapshot_id, snap.path, path, version, sql, tuple(params))
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _with_cases(snapshot_id: str, path: str, store_path: str, version: int, sql: str,
+                params: tuple[object, ...]) -> pd.DataFrame:
+    outcomes = _outcomes(store_path, version)
+    return run(sql, list(params), Snapshot(snapshot_id, path), {case_outcomes.FRAME: outcomes})
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _outcomes(store_path: str, version: int) -> pd.DataFrame:
+    # ``version`` only keys the cache: the outcomes are read again when it moves.
+    return case_outcomes.outcomes(Store(Path(store_path)) if store_path else None)
 
 
 def has_table(snap: Snapshot, schema: str, name: str) -> bool:

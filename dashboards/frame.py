@@ -10,9 +10,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from posaudit.dashboards import access, auth, data, i18n, queries
+from posaudit.dashboards import access, auth, casework, data, exposure, i18n, queries
 from posaudit.dashboards.access import Viewer
-from posaudit.dashboards.connection import Snapshot, current_snapshot
+from posaudit.dashboards.connection import Snapshot, current_snapshot, warehouse
 from posaudit.dashboards.filters import DIMENSIONS, Filters, Predicate
 
 LANG_WIDGET = "w_lang"
@@ -50,19 +50,44 @@ class Page:
     def where(self, columns: Mapping[str, str], *, monthly: bool = False) -> Predicate:
         return self.filters.where(columns, monthly=monthly)
 
-    def fetch(self, template: str, columns: Mapping[str, str], *extra: object,
-              monthly: bool = False, **parts: str) -> pd.DataFrame:
-        """A filtered query: ``template`` with its ``{where}`` built from the filters."""
-        sql, params = self.where(columns, monthly=monthly).bind(template, *extra, **parts)
-        return self.query(sql, params)
-
-    def note_ignored(self, columns: Mapping[str, str], what: str = "filters.ignored") -> None:
-        """Name the filters a source cannot honour, so that no figure looks filtered when it
-        is not; ``what`` is the label saying which figures."""
+    def shows(self, figure: str, columns: Mapping[str, str]) -> bool:
+        """Whether a figure whose source has ``columns`` honours every active filter. When it
+        cannot, the figure is not drawn: a note says which one (``figure``, a label key) is
+        hidden and by which filters, so that no figure looks filtered when it is not."""
         ignored = self.where(columns).ignored
         if ignored:
             names = ", ".join(self.t(f"filter.{n}") for n in ignored)
-            st.caption(self.t(what, names=names))
+            st.caption(self.t("filters.hidden", figure=self.t(figure), names=names))
+        return not ignored
+
+    def fetch(self, template: str, columns: Mapping[str, str], *extra: object,
+              monthly: bool = False, **parts: str) -> pd.DataFrame:
+        """A filtered query: ``template`` with its ``{where}`` built from the filters."""
+        return self.query(*_bind(self.where(columns, monthly=monthly), template, *extra, **parts))
+
+    def loss(self, template: str, **parts: str) -> pd.DataFrame:
+        """A loss figure (queries.LOSS_ITEMS): the exceptions as filtered, with the live case
+        store's refunds, recoveries and write-offs, split by ``exposure.settings()``."""
+        sql, params = _bind(self.where(queries.EXCEPTION_COLS), template,
+                            *exposure.settings().params(), **parts)
+        store = casework.existing_store(warehouse().root)
+        return data.with_cases(self.snap, store, sql, params)
+
+
+class FilterNotHonoured(RuntimeError):
+    """A page queried a source for a figure that cannot honour an active filter (it should
+    have asked ``Page.shows`` first)."""
+
+    def __init__(self, filters: list[str]) -> None:
+        super().__init__(f"the source cannot be filtered by {', '.join(filters)}")
+        self.filters = filters
+
+
+def _bind(predicate: Predicate, template: str, *extra: object,
+          **parts: str) -> tuple[str, list[object]]:
+    if predicate.ignored:  # a figure that cannot honour a filter must not be drawn
+        raise FilterNotHonoured(predicate.ignored)
+    return predicate.bind(template, *extra, **parts)
 
 
 def url_params() -> dict[str, str]:

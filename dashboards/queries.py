@@ -2,8 +2,8 @@
 
 Templates with ``{where}`` take a predicate built by ``dashboards.filters`` from fixed column
 names and ``?`` placeholders only; values always travel as bound parameters. The ``*_COLS``
-maps say which filter applies to which column of a source (a filter a source cannot honour is
-reported on the page, not silently dropped).
+maps say which filter applies to which column of a source: a figure whose source cannot honour
+an active filter is not shown (``Page.shows``), never drawn unfiltered.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ ERROR_RATE_COLS = {"period": "business_date", "merchant": "merchant_id", "store"
                    "terminal": "terminal_id", "acquirer": "acquirer", "channel": "channel"}
 TRANSACTION_COLS = ERROR_RATE_COLS
 EXCEPTION_COLS = {**ERROR_RATE_COLS, "type": "exception_type", "cause": "root_cause"}
+# mart_loss_assessment (monthly): the pages sum fct_exceptions instead, see LOSS_ITEMS.
 LOSS_COLS = {"period": "month", "store": "store_id", "acquirer": "acquirer",
              "type": "exception_type", "cause": "root_cause"}
 RECONCILIATION_COLS = {"period": "settlement_date", "merchant": "merchant_id",
@@ -43,32 +44,10 @@ VOLUME_KPIS = """
     select coalesce(sum(transactions), 0) as transactions, coalesce(sum(approvals), 0) as approvals,
            coalesce(sum(declines), 0) as declines,
            coalesce(sum(declines) / nullif(sum(transactions), 0), 0) as decline_rate,
-           coalesce(sum(approved_amount), 0) as approved_amount
+           coalesce(sum(approved_amount), 0) as approved_amount,
+           coalesce(sum(exceptions), 0) as exceptions,
+           coalesce(sum(exceptions) / nullif(sum(transactions), 0), 0) as exception_rate
     from main.mart_error_rates where {where}
-"""
-
-# Net loss as mart_loss_assessment counts it: later data and case refunds and recoveries
-# recover (at most the exposure), approved write-offs write off (at most what is left).
-EXCEPTION_KPIS = """
-    select count(*) as exceptions, coalesce(sum(exposure_amount), 0) as exposure_amount,
-           coalesce(sum(recovered_total), 0) as recovered_amount,
-           coalesce(sum(greatest(exposure_amount - recovered_total - written_off, 0)), 0)
-               as net_loss,
-           count(*) filter (where status in ('OPEN', 'PARTIALLY_RECOVERED')
-                            and coalesce(case_state, 'OPEN') not in ('CLOSED', 'REFUNDED',
-                                'RECOVERED', 'WRITTEN_OFF')) as open_items
-    from (
-        select *, least(approved_write_off, greatest(exposure_amount - recovered_total, 0))
-                      as written_off
-        from (
-            select e.*, c.case_state,
-                   least(e.exposure_amount, e.recovered_amount + coalesce(c.refunded_amount, 0)
-                         + coalesce(c.recovered_amount, 0)) as recovered_total,
-                   coalesce(c.written_off_amount, 0) as approved_write_off
-            from main.fct_exceptions as e
-            left join intermediate.int_cases_summarised as c on c.exception_id = e.exception_id
-        )
-    ) where {where}
 """
 
 LAST_RUN = """
@@ -306,38 +285,138 @@ KNOWN_TERMINALS = """
     select distinct terminal_id from main.fct_transactions where terminal_id is not null
 """
 
+# What the case store says about the money, read live from its SQLite file (not the snapshot,
+# whose copy is only as new as the last refresh): one row per case of an exception, and one
+# per refund, recovery or approved write-off recorded on it (amounts as the trail's text).
+CASE_OUTCOMES = """
+    select c.exception_id, c.state as case_state, a.action, a.amount
+    from cases as c
+    left join case_actions as a on a.case_id = c.case_id
+        and a.action in ('record_refund', 'record_recovery', 'approve_write_off')
+    where c.exception_id is not null
+    order by c.exception_id, a.seq
+"""
+
+# The case store's version: every change (opening a case, an action, a link) appends a trail
+# row, so the last sequence number changes whenever the outcomes may have.
+CASE_STORE_VERSION = "select coalesce(max(seq), 0) as version from case_actions"
+
 # --- loss assessment -------------------------------------------------------------------------
 
-LOSS_BY = """
-    select {dimension} as {dimension}, sum(exceptions) as exceptions,
-           sum(exposure_amount) as exposure_amount, sum(recovered_amount) as recovered_amount,
-           sum(written_off_amount) as written_off_amount, sum(net_loss) as net_loss
-    from main.mart_loss_assessment where {where} group by all order by net_loss desc nulls last
+# One row per exception with its exposure split (docs/analysts-guide.md, "Exposure and loss"):
+# recovered (later data, plus refunds and recoveries recorded on its case, at most the
+# exposure), written off (approved write-offs, at most what is left) and the rest: pending
+# while the file that could still clear it reaches no further than its due day, past the
+# ageing limit once older than it, else open. pending + open + recovered + written off +
+# past limit = exposure, to the fen; net loss = written off + past limit.
+# Case outcomes are the live case store's, registered on the cursor as ``case_outcomes``
+# (exception_id, case_state, action, amount as text: dashboards.case_outcomes). Parameters, in
+# this order: the filters, the settlement and deposit grace days, the ageing limit in days.
+LOSS_ITEMS = """
+    with filtered as (
+        select * from main.fct_exceptions where {where}
+    ),
+    case_money as (
+        select exception_id, any_value(case_state) as case_state,
+               coalesce(sum(cast(amount as decimal(18, 2))) filter (
+                   where action in ('record_refund', 'record_recovery')), 0) as case_recovered,
+               coalesce(sum(cast(amount as decimal(18, 2))) filter (
+                   where action = 'approve_write_off'), 0) as case_written_off
+        from case_outcomes group by exception_id
+    ),
+    -- A sale missing in settlement awaits its settlement file, due the grace days after the
+    -- expected date; a net settlement without payout awaits the bank statements likewise.
+    -- Joined on the day too, so that a large journal is read only for the days concerned.
+    settlement_reach as (
+        select t.journal_line_id,
+               c.covered_through <= cast(t.expected_settlement_date + ?::integer as date)
+                   as awaits_source
+        from filtered as m
+        join main.fct_transactions as t
+            on t.journal_line_id = m.journal_line_id and t.business_date = m.business_date
+        join intermediate.int_settlement_coverage as c
+            on c.acquirer = t.acquirer and c.merchant_id = t.settlement_merchant_id
+        where m.exception_type = 'MISSING_IN_SETTLEMENT'
+    ),
+    recovered as (
+        select e.*, c.case_state,
+               least(e.exposure_amount, e.recovered_amount + coalesce(c.case_recovered, 0))
+                   as recovered_total,
+               coalesce(c.case_written_off, 0) as approved_write_off,
+               coalesce(case e.exception_type
+                   when 'MISSING_DEPOSIT'
+                       then b.covered_through <= cast(e.business_date + ?::integer as date)
+                   when 'MISSING_IN_SETTLEMENT' then s.awaits_source
+               end, false) as awaits_source
+        from filtered as e
+        left join case_money as c on c.exception_id = e.exception_id
+        left join intermediate.int_bank_coverage as b
+            on e.exception_type = 'MISSING_DEPOSIT' and b.merchant_id = e.merchant_id
+        left join settlement_reach as s
+            on e.exception_type = 'MISSING_IN_SETTLEMENT'
+            and s.journal_line_id = e.journal_line_id
+    ),
+    written as (
+        select *, least(approved_write_off, greatest(exposure_amount - recovered_total, 0))
+                      as written_off
+        from recovered
+    ),
+    remaining as (
+        select *, greatest(exposure_amount - recovered_total - written_off, 0) as unresolved,
+               not awaits_source and age_days > ? as is_past_limit
+        from written
+    ),
+    items as (
+        select *, cast(date_trunc('month', business_date) as date) as month,
+               case when awaits_source then unresolved else 0 end as pending_amount,
+               case when is_past_limit then unresolved else 0 end as past_limit_amount,
+               case when not awaits_source and not is_past_limit then unresolved else 0 end
+                   as open_amount,
+               case when age_days <= 1 then '0-1' when age_days <= 7 then '2-7'
+                    when age_days <= 30 then '8-30' else '>30' end as aging_bucket,
+               coalesce(case_state, 'OPEN') not in ('CLOSED', 'REFUNDED', 'RECOVERED',
+                                                    'WRITTEN_OFF')
+                   and status in ('OPEN', 'PARTIALLY_RECOVERED') as is_open_item
+        from remaining
+    )
 """
 
-LOSS_TOTALS = """
-    select coalesce(sum(exceptions), 0) as exceptions,
+_LOSS_SUMS = """
+           count(*) as exceptions,
            coalesce(sum(exposure_amount), 0) as exposure_amount,
-           coalesce(sum(recovered_amount), 0) as recovered_amount,
-           coalesce(sum(written_off_amount), 0) as written_off_amount,
-           coalesce(sum(net_loss), 0) as net_loss
-    from main.mart_loss_assessment where {where}
+           coalesce(sum(pending_amount), 0) as pending_amount,
+           coalesce(sum(open_amount), 0) as open_amount,
+           coalesce(sum(recovered_total), 0) as recovered_amount,
+           coalesce(sum(written_off), 0) as written_off_amount,
+           coalesce(sum(past_limit_amount), 0) as past_limit_amount,
+           coalesce(sum(written_off + past_limit_amount), 0) as net_loss
 """
 
-LOSS_AGING = """
-    select aging_bucket, sum(exceptions) as exceptions, sum(net_loss) as net_loss,
-           sum(exposure_amount) as exposure_amount
-    from main.mart_loss_assessment where {where} group by aging_bucket
+# The split in total, the figures Overview and Loss share; and the open items.
+LOSS_TOTALS = LOSS_ITEMS + f"""
+    select {_LOSS_SUMS}, count(*) filter (where is_open_item) as open_items
+    from items
+"""
+
+LOSS_BY = LOSS_ITEMS + f"""
+    select {{dimension}} as {{dimension}}, {_LOSS_SUMS}
+    from items group by all order by net_loss desc, exposure_amount desc
+"""
+
+LOSS_AGING = LOSS_ITEMS + f"""
+    select aging_bucket, {_LOSS_SUMS}
+    from items group by aging_bucket
     order by list_position(['0-1', '2-7', '8-30', '>30'], aging_bucket)
 """
 
-TOP_OPEN_ITEMS = """
+# What is still unresolved, largest first: pending, open and past the ageing limit.
+TOP_OPEN_ITEMS = LOSS_ITEMS + """
     select exception_id, exception_type, business_date, store_id, terminal_id, trace_no,
-           acquirer, exposure_amount, recovered_amount, net_loss, age_days, root_cause, status,
-           detail
-    from main.fct_exceptions
-    where {where} and status in ('OPEN', 'PARTIALLY_RECOVERED', 'INVESTIGATING', 'FUNDS_FROZEN')
-    order by net_loss desc, age_days desc limit 50
+           acquirer, exposure_amount, recovered_total as recovered_amount, written_off,
+           pending_amount, open_amount, past_limit_amount, age_days, root_cause, status,
+           case_state, detail
+    from items where unresolved > 0
+    order by unresolved desc, age_days desc, exception_id limit 50
 """
 
 # --- reconciliation --------------------------------------------------------------------------
@@ -418,13 +497,6 @@ WORKPAPER_EXCEPTIONS = """
            exposure_amount, exposure_direction, root_cause, root_cause_evidence, detail, status,
            recovered_amount, net_loss, age_days
     from main.fct_exceptions where {where} order by business_date, exception_type, exception_id
-"""
-
-WORKPAPER_LOSS_BY_TYPE = """
-    select exception_type, sum(exceptions) as exceptions, sum(exposure_amount) as exposure_amount,
-           sum(recovered_amount) as recovered_amount,
-           sum(written_off_amount) as written_off_amount, sum(net_loss) as net_loss
-    from main.mart_loss_assessment where {where} group by all order by net_loss desc
 """
 
 WORKPAPER_DQ = """

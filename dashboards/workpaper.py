@@ -11,7 +11,7 @@ from datetime import datetime
 import pandas as pd
 
 from posaudit.cases.roles import READ_TRANSACTIONS
-from posaudit.dashboards import exports, queries
+from posaudit.dashboards import exports, exposure, queries
 from posaudit.dashboards.access import Viewer
 from posaudit.dashboards.filters import Filters
 
@@ -22,9 +22,13 @@ SHEETS = ("Summary", "Exceptions", "Loss by type", "Data quality", "Run record")
 def frames(fetch: Fetch, snapshot_id: str, filters: Filters) -> dict[str, pd.DataFrame]:
     exc = filters.where(queries.EXCEPTION_COLS)
     vol = filters.where(queries.ERROR_RATE_COLS)
-    loss = filters.where(queries.LOSS_COLS, monthly=True)
-    kpis = fetch(*exc.bind(queries.EXCEPTION_KPIS)).iloc[0]
-    volume = fetch(*vol.bind(queries.VOLUME_KPIS)).iloc[0]
+    # The loss split as Overview and Loss show it: ``fetch`` registers the case outcomes.
+    split = exposure.settings().params()
+    kpis = fetch(*exc.bind(queries.LOSS_TOTALS, *split)).iloc[0]
+    # Volumes do not split by exception type or cause: left out rather than unfiltered.
+    volume = [] if vol.ignored else [
+        (str(name), int(value)) for name, value in
+        fetch(*vol.bind(queries.VOLUME_KPIS)).iloc[0][["transactions", "declines"]].items()]
     run = fetch(queries.SNAPSHOT_RUN, [snapshot_id])
     if run.empty:  # a snapshot published before run records named their snapshot
         run = fetch(queries.LATEST_RUN_RECORD, [])
@@ -33,12 +37,10 @@ def frames(fetch: Fetch, snapshot_id: str, filters: Filters) -> dict[str, pd.Dat
         ("snapshot", snapshot_id),
         ("generated_at", datetime.now().isoformat(timespec="seconds")),
         ("filters", "; ".join(f"{k}={v}" for k, v in filters.to_params().items()) or "none"),
-        ("transactions", int(volume["transactions"])),
-        ("declines", int(volume["declines"])),
+        *volume,
         ("exceptions", int(kpis["exceptions"])),
-        ("exposure_amount", float(kpis["exposure_amount"])),
-        ("recovered_amount", float(kpis["recovered_amount"])),
-        ("net_loss", float(kpis["net_loss"])),
+        *((part, float(kpis[part])) for part in ("exposure_amount", *exposure.PARTS,
+                                                  "net_loss")),
         ("open_items", int(kpis["open_items"])),
         ("dq_results", len(dq)),
         ("dq_failed", int((dq["status"] != "PASSED").sum()) if not dq.empty else 0),
@@ -48,7 +50,7 @@ def frames(fetch: Fetch, snapshot_id: str, filters: Filters) -> dict[str, pd.Dat
     return {
         "Summary": pd.DataFrame(summary, columns=["item", "value"]).astype({"value": str}),
         "Exceptions": fetch(*exc.bind(queries.WORKPAPER_EXCEPTIONS)),
-        "Loss by type": fetch(*loss.bind(queries.WORKPAPER_LOSS_BY_TYPE)),
+        "Loss by type": fetch(*exc.bind(queries.LOSS_BY, *split, dimension="exception_type")),
         "Data quality": dq,
         "Run record": record,
     }

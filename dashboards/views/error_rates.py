@@ -2,14 +2,25 @@
 
 import streamlit as st
 
-from posaudit.dashboards import charts, queries
+from posaudit.dashboards import charts, display, queries
 from posaudit.dashboards.frame import start
 from posaudit.dashboards.widgets import table
 
 page = start("page.error_rates")
 t = page.t
 cols = queries.ERROR_RATE_COLS
-page.note_ignored(cols)
+# Every figure here reads volumes (mart_error_rates, the journal), which do not split by
+# exception type or cause; the control charts do not split by acquirer or channel either.
+if not page.shows("figure.rates", cols):
+    page.shows("figure.control", queries.CONTROL_COLS)
+    st.stop()
+
+kpis = page.fetch(queries.VOLUME_KPIS, cols).iloc[0]
+row = st.columns(4)
+row[0].metric(t("kpi.transactions"), display.count(kpis["transactions"]))
+row[1].metric(t("kpi.declines"), display.count(kpis["declines"]))
+row[2].metric(t("kpi.decline_rate"), display.rate(kpis["decline_rate"]))
+row[3].metric(t("kpi.exception_rate"), display.rate(kpis["exception_rate"], 3))
 
 trend = page.fetch(queries.DAILY_TREND, cols)
 if trend.empty:
@@ -54,7 +65,8 @@ table(page, melted[["category", "label", "declines"]], "declines_by_category")
 st.subheader(t("rates.control"))
 st.caption(t("rates.control_help"))
 ctl_cols = queries.CONTROL_COLS
-page.note_ignored(ctl_cols, "filters.ignored_control")
+if not page.shows("figure.control", ctl_cols):
+    st.stop()
 terminals = page.fetch(queries.CONTROL_TERMINALS, ctl_cols)
 if terminals.empty:
     st.info(t("table.empty"))

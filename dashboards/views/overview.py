@@ -4,35 +4,37 @@ import duckdb
 import streamlit as st
 
 from posaudit.cases.roles import READ_TRANSACTIONS
-from posaudit.dashboards import charts, data, queries, workpaper
-from posaudit.dashboards.connection import run
+from posaudit.dashboards import case_outcomes, casework, charts, data, display, queries, workpaper
+from posaudit.dashboards.connection import run, warehouse
 from posaudit.dashboards.frame import start
+from posaudit.dashboards.loss_figures import loss_kpis
 from posaudit.dashboards.widgets import table
 
 page = start("page.overview")
 t = page.t
 
-volume = page.fetch(queries.VOLUME_KPIS, queries.ERROR_RATE_COLS).iloc[0]
-kpis = page.fetch(queries.EXCEPTION_KPIS, queries.EXCEPTION_COLS).iloc[0]
-row1 = st.columns(4)
-row1[0].metric(t("kpi.transactions"), f"{int(volume['transactions']):,}")
-row1[1].metric(t("kpi.decline_rate"), f"{float(volume['decline_rate']):.2%}")
-row1[2].metric(t("kpi.exceptions"), f"{int(kpis['exceptions']):,}")
-row1[3].metric(t("kpi.open_items"), f"{int(kpis['open_items']):,}")
-row2 = st.columns(4)
-row2[0].metric(t("kpi.exposure"), f"{float(kpis['exposure_amount']):,.2f}")
-row2[1].metric(t("kpi.recovered"), f"{float(kpis['recovered_amount']):,.2f}")
-row2[2].metric(t("kpi.net_loss"), f"{float(kpis['net_loss']):,.2f}")
-row2[3].metric(t("kpi.approved_amount"), f"{float(volume['approved_amount']):,.2f}")
-page.note_ignored(queries.ERROR_RATE_COLS, "filters.ignored_volume")
+# Volumes come from mart_error_rates, which does not split by exception type or cause: shown
+# only while no such filter is set. Exceptions and loss honour every filter.
+if page.shows("figure.volume", queries.ERROR_RATE_COLS):
+    volume = page.fetch(queries.VOLUME_KPIS, queries.ERROR_RATE_COLS).iloc[0]
+    row1 = st.columns(4)
+    row1[0].metric(t("kpi.transactions"), display.count(volume["transactions"]))
+    row1[1].metric(t("kpi.decline_rate"), display.rate(volume["decline_rate"]))
+    row1[2].metric(t("kpi.exception_rate"), display.rate(volume["exception_rate"], 3))
+    row1[3].metric(t("kpi.approved_amount"), display.amount(volume["approved_amount"]))
 
-trend = page.fetch(queries.DAILY_TREND, queries.ERROR_RATE_COLS)
-if not trend.empty:
-    left, right = st.columns(2)
-    left.altair_chart(charts.trend(trend, "business_date", "transactions",
-                                   t("chart.daily_transactions")), width="stretch")
-    right.altair_chart(charts.trend(trend, "business_date", "exception_rate",
-                                    t("chart.daily_exception_rate"), fmt=".3%"), width="stretch")
+st.subheader(t("overview.loss"))
+loss_kpis(page, page.loss(queries.LOSS_TOTALS).iloc[0])
+
+if page.shows("figure.daily_trend", queries.ERROR_RATE_COLS):
+    trend = page.fetch(queries.DAILY_TREND, queries.ERROR_RATE_COLS)
+    if not trend.empty:
+        left, right = st.columns(2)
+        left.altair_chart(charts.trend(trend, "business_date", "transactions",
+                                       t("chart.daily_transactions")), width="stretch")
+        right.altair_chart(charts.trend(trend, "business_date", "exception_rate",
+                                        t("chart.daily_exception_rate"), fmt=".3%"),
+                           width="stretch")
 
 st.subheader(t("overview.refresh"))
 last = page.query(queries.LAST_RUN)
@@ -85,13 +87,22 @@ else:
 st.subheader(t("overview.workpaper"))
 st.caption(t("workpaper.help"))
 snap, filters, viewer = page.snap, page.filters, page.viewer
+
+
+def build_workpaper() -> bytes:
+    """The workbook, its loss split from the case store as it is now (as the page's)."""
+    frames = {case_outcomes.FRAME: case_outcomes.outcomes(
+        casework.existing_store(warehouse().root))}
+    return workpaper.build(lambda sql, params: run(sql, params, snap, frames),
+                           snap.snapshot_id, filters, viewer)
+
+
 if not page.may(READ_TRANSACTIONS):
     st.caption(t("export.not_allowed", role=t(f"role.{viewer.who.role}")))
 else:
     st.download_button(
         t("workpaper.download"),
-        data=lambda: workpaper.build(lambda sql, params: run(sql, params, snap),
-                                     snap.snapshot_id, filters, viewer),
+        data=build_workpaper,
         file_name=f"posaudit-workpaper-{snap.snapshot_id}.xlsx", key="workpaper",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore")

@@ -9,7 +9,9 @@ from posaudit.dashboards.widgets import table
 page = start("page.reconciliation")
 t = page.t
 cols = queries.RECONCILIATION_COLS
-page.note_ignored(cols)
+# Per settlement day, acquirer and merchant number: no store, terminal, channel, type or cause.
+if not page.shows("figure.reconciliation", cols):
+    st.stop()
 
 daily = page.fetch(queries.RECONCILIATION_DAILY, cols)
 if daily.empty:

@@ -15,26 +15,16 @@ from streamlit.testing.v1 import AppTest
 from posaudit.cases import lifecycle, roles, trail
 from posaudit.pipeline.warehouse import Warehouse
 from tests.helpers.cli import Built, run_cli
-from tests.helpers.dashboard_app import APP, PAGES, case_store, login, release_connections
+from tests.helpers.dashboard_app import (
+    APP,
+    PAGES,
+    case_store,
+    duplicate_charge_cases,
+    login,
+    release_connections,
+)
 
 pytestmark = pytest.mark.slow
-
-
-def duplicate_charge_cases(root: Path, n: int) -> list[tuple[str, str, Decimal]]:
-    """(case_id, exception_id, exposure) of ``n`` OPEN duplicate-charge cases whose exception
-    nothing has recovered yet, largest exposure first."""
-    release_connections()  # DuckDB allows one configuration per file and process
-    snap = Warehouse.at(root).current_snapshot()
-    with duckdb.connect(str(snap), read_only=True) as con:
-        exposures = dict(con.execute(
-            "select exception_id, exposure_amount from fct_exceptions "
-            "where exception_type = 'DUPLICATE_CHARGE' and recovered_amount = 0 "
-            "and exposure_amount > 0").fetchall())
-    cases = [c for c in lifecycle.list_cases(case_store(root), "OPEN")
-             if c["exception_id"] in exposures]
-    cases.sort(key=lambda c: exposures[c["exception_id"]], reverse=True)
-    assert len(cases) >= n, "the generated data has too few duplicate charges"
-    return [(c["case_id"], c["exception_id"], exposures[c["exception_id"]]) for c in cases[:n]]
 
 
 def app(root: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:

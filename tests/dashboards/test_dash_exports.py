@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from posaudit.cases import roles
-from posaudit.dashboards import exports, workpaper
+from posaudit.dashboards import case_outcomes, casework, exports, exposure, workpaper
 from posaudit.dashboards.access import AccessDenied, Viewer
 from posaudit.dashboards.auth import ANONYMOUS, PASSWORD, Identity
 from posaudit.dashboards.filters import Filters
@@ -56,16 +56,25 @@ def test_workpaper_has_its_sheets_and_ties_to_the_marts(built: Built) -> None:
 
     path = Warehouse.at(built.warehouse).current_snapshot()
     with duckdb.connect(str(path), read_only=True, config=dict(CONFIG)) as con:
+        # The case outcomes the loss split reads, as the Overview registers them.
+        con.register(case_outcomes.FRAME,
+                     case_outcomes.outcomes(casework.existing_store(built.warehouse)))
+
         def fetch(sql: str, params: list[object]) -> pd.DataFrame:
             return con.execute(sql, params).df()
 
         data = workpaper.build(fetch, path.stem, Filters(), AUDITOR)
         n_exceptions, = one_row(con, "select count(*) from fct_exceptions")
+        by_type = workpaper.frames(fetch, path.stem, Filters(type=("ONE_SIDED",)))["Summary"]
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == list(workpaper.SHEETS)
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["snapshot"] == path.stem
     assert summary["exceptions"] == str(n_exceptions)
+    # The Overview's split: its parts add up to the exposure; volumes only where they apply.
+    assert round(sum(float(str(summary[part])) for part in exposure.PARTS), 2) == round(
+        float(str(summary["exposure_amount"])), 2)
+    assert "transactions" in summary and "transactions" not in set(by_type["item"])
     assert book["Exceptions"].max_row == n_exceptions + 1
     header = [c.value for c in book["Exceptions"][1]]
     assert "root_cause_evidence" in header

@@ -85,6 +85,32 @@ def test_a_filter_a_source_cannot_honour_is_reported() -> None:
     assert "date_trunc('month'" in pred.sql
 
 
+def test_a_figure_cannot_query_a_source_that_ignores_an_active_filter() -> None:
+    import pytest
+
+    from posaudit.dashboards.frame import FilterNotHonoured, Page
+
+    page = Page(snap=None, lang="en", filters=Filters(store=("YSF01",)))  # type: ignore[arg-type]  # refused before any query
+    with pytest.raises(FilterNotHonoured, match="store"):
+        page.fetch(queries.RECONCILIATION_DAILY, queries.RECONCILIATION_COLS)
+
+
+def test_the_ageing_limit_and_the_grace_days_come_from_their_settings(tmp_path: Path) -> None:
+    import pytest
+
+    from posaudit.dashboards import exposure
+
+    assert exposure.ageing_days("") == exposure.DEFAULT_AGEING_DAYS == 30
+    assert exposure.ageing_days(" 45 ") == 45
+    for bad in ("-1", "thirty", "1.5"):
+        with pytest.raises(ValueError, match=exposure.AGEING_ENV):
+            exposure.ageing_days(bad)
+    (tmp_path / "dbt_project.yml").write_text(
+        "vars:\n  settlement_grace_days: 2\n  deposit_grace_days: 3\n")
+    assert exposure.grace_days(tmp_path) == (2, 3)
+    assert exposure.grace_days(ROOT) == (1, 1)
+
+
 def test_schema_docs_come_from_the_manifest_else_the_yml(tmp_path: Path) -> None:
     from posaudit.dashboards import schema_docs
 

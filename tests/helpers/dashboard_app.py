@@ -4,13 +4,16 @@ release of the connections it caches."""
 from __future__ import annotations
 
 import gc
+from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from posaudit.cases import roles
+from posaudit.cases import lifecycle, roles
 from posaudit.cases.store import Store, cases_path
+from posaudit.pipeline.warehouse import Warehouse
 from tests.helpers.paths import ROOT
 
 APP = str(ROOT / "dashboards" / "app.py")
@@ -54,3 +57,20 @@ def login(at: AppTest, name: str, secret: str | None = None) -> AppTest:
 
 def case_store(root: Path) -> Store:
     return Store(cases_path(root))
+
+
+def duplicate_charge_cases(root: Path, n: int) -> list[tuple[str, str, Decimal]]:
+    """(case_id, exception_id, exposure) of ``n`` OPEN duplicate-charge cases whose exception
+    nothing has recovered yet, largest exposure first."""
+    release_connections()  # DuckDB allows one configuration per file and process
+    snap = Warehouse.at(root).current_snapshot()
+    with duckdb.connect(str(snap), read_only=True) as con:
+        exposures = dict(con.execute(
+            "select exception_id, exposure_amount from fct_exceptions "
+            "where exception_type = 'DUPLICATE_CHARGE' and recovered_amount = 0 "
+            "and exposure_amount > 0").fetchall())
+    cases = [c for c in lifecycle.list_cases(case_store(root), "OPEN")
+             if c["exception_id"] in exposures]
+    cases.sort(key=lambda c: exposures[c["exception_id"]], reverse=True)
+    assert len(cases) >= n, "the generated data has too few duplicate charges"
+    return [(c["case_id"], c["exception_id"], exposures[c["exception_id"]]) for c in cases[:n]]
