@@ -248,20 +248,30 @@ def series_lines(df: pd.DataFrame, x: str, series: Sequence[str], title: str, *,
 
 
 def waterfall(bars_frame: pd.DataFrame, title: str, *, lang: str) -> Chart:
-    """The bridge as a waterfall: ``bars_frame`` holds one bar per row (label, start, end,
-    kind, amount text) in walk order (dashboards.bridge.waterfall)."""
+    """The bridge as a waterfall, one horizontal bar per step so that every step's name
+    reads: ``bars_frame`` holds the bars (label, start, end, kind, amount text) in walk
+    order (dashboards.bridge.waterfall); each bar carries its exact amount as text."""
     order = list(bars_frame["label"])
     amount_title = _t(lang, "axis.amount")
+    step_title = _t(lang, "axis.bridge_step")
     kinds = {k: _t(lang, f"axis.bar_{k}") for k in WATERFALL_COLOURS}
-    chart = alt.Chart(bars_frame, title=title).mark_bar().encode(
-        x=alt.X("label:N", sort=order, title=_t(lang, "axis.bridge_step"),
-                axis=alt.Axis(labelAngle=-35, labelLimit=200)),
-        y=alt.Y("start:Q", title=amount_title, axis=alt.Axis(format=",.0f")),
-        y2="end:Q",
+    frame = bars_frame.assign(text_at=bars_frame[["start", "end"]].max(axis=1))
+    base = alt.Chart(frame, title=title).encode(
+        y=alt.Y("label:N", sort=order, title=step_title, axis=alt.Axis(labelLimit=260)))
+    bars = base.mark_bar().encode(
+        x=alt.X("start:Q", title=amount_title, axis=alt.Axis(format=",.0f")), x2="end:Q",
         color=coded_colour("kind", WATERFALL_COLOURS, kinds, None),
-        tooltip=[alt.Tooltip("label:N", title=_t(lang, "axis.bridge_step")),
+        tooltip=[alt.Tooltip("label:N", title=step_title),
                  alt.Tooltip("amount_text:N", title=amount_title)])
-    return localised(chart, lang)
+    text = base.mark_text(align="left", dx=4, fontSize=11).encode(
+        x="text_at:Q", text="amount_text:N")
+    return localised(alt.layer(bars, text).properties(height=waterfall_height(len(frame))), lang)
+
+
+def waterfall_height(bars: int) -> int:
+    """Pixels for a waterfall of ``bars`` steps: room for every step's name (Streamlit sizes
+    a chart by its own default unless told)."""
+    return max(24 * bars, 200)
 
 
 def spec(chart: Chart) -> dict[str, Any]:

@@ -41,9 +41,10 @@ values = total if not chosen else {
     code: days.loc[days["settlement_date"].astype(str) == chosen, code].iloc[0]
     for code in bridge.AMOUNTS}
 left, right = st.columns([3, 1])
-left.altair_chart(charts.waterfall(bridge.waterfall(values, labels),
-                                   t("chart.bridge", of=chosen or t("bridge.period")),
-                                   lang=page.lang), width="stretch")
+steps = bridge.waterfall(values, labels)
+left.altair_chart(charts.waterfall(steps, t("chart.bridge", of=chosen or t("bridge.period")),
+                                   lang=page.lang),
+                  width="stretch", height=charts.waterfall_height(len(steps)) + 120)
 with right:
     st.markdown(f"**{t('bridge.residual_days')}**")
     if untied.empty:

@@ -24,8 +24,7 @@ def _layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _encodings(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     for layer in _layers(spec):
-        for channel, enc in layer.get("encoding", {}).items():
-            yield channel, enc
+        yield from layer.get("encoding", {}).items()
 
 
 def _mark(layer: dict[str, Any]) -> str:
@@ -160,7 +159,7 @@ def test_the_waterfall_colours_bars_by_kind_and_titles_its_axes(lang: str) -> No
     labels = {code: i18n.t(lang, f"bridge.{code}") for code in bridge.AMOUNTS}
     spec = charts.waterfall(bridge.waterfall(values, labels), "x", lang=lang).to_dict()
     _check_axes(spec, lang)
-    colour = spec["encoding"]["color"]
+    colour = spec["layer"][0]["encoding"]["color"]
     assert colour["field"] == "kind"
     assert colour["scale"]["domain"] == list(charts.WATERFALL_COLOURS)
     assert colour["scale"]["range"][colour["scale"]["domain"].index("residual")] == charts.RED

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from posaudit.dashboards import bridge
+from posaudit.dashboards import bridge, i18n
 from posaudit.pipeline.warehouse import Warehouse
 from tests.helpers.cli import Built
 from tests.helpers.dashboard_app import APP, PAGES, metrics
@@ -113,7 +113,7 @@ def independent(con: duckdb.DuckDBPyConnection, where: str = "true",
            for r in rows}
     out["total"] = {c: sum((day[c] for day in out.values()), Decimal("0.00"))
                     for c in STEP_CODES}
-    # The payouts the bank made in the view, read once more on their own.
+    # Where the steps lead from the terminal sales: the bank deposits, when the day ties.
     for day in out.values():
         day["walk"] = day["terminal_sales"] + sum(
             (day[s.code] for s in bridge.STEPS if s.kind == "step"), Decimal("0.00"))
@@ -144,7 +144,6 @@ def check_page(at: AppTest, expected: dict[str, dict[str, Decimal]]) -> None:
 
 
 def at_label(code: str) -> str:
-    from posaudit.dashboards import i18n
     return i18n.t("en", f"bridge.{code}")
 
 
@@ -161,28 +160,47 @@ def test_the_bridge_ties_and_every_step_equals_the_sides(
 
 def test_the_bridge_under_filters_equals_the_sides_with_the_same_predicates(
         make_app: Callable[..., AppTest], snapshot: duckdb.DuckDBPyConnection) -> None:
+    # A merchant number the sidebar offers (its choices are the journal's merchant numbers),
+    # and a period inside the sidebar's bounds (business dates: its last day means no end).
     acquirer, merchant, first, last = one_row(
         snapshot,
-        "select acquirer, merchant_id, min(settlement_date) + 1, max(settlement_date) - 1 "
-        "from main.mart_reconciliation_bridge group by all "
+        "select acquirer, merchant_id, min(settlement_date) + 1, "
+        "(select max(business_date) from main.mart_error_rates) - 2 "
+        "from main.mart_reconciliation_bridge "
+        "where merchant_id in (select merchant_id from main.mart_error_rates) group by all "
         "order by sum(abs(missing_deposits) + abs(pending_settlement)) desc, 1, 2 limit 1")
     at = make_app("reconciliation", acquirer=acquirer)
     check_page(at, independent(snapshot, "acquirer = ?", [acquirer]))
     at = make_app("reconciliation", merchant=merchant, **{"from": first.isoformat(),
                                                           "to": last.isoformat()})
+    assert at.multiselect(key="f_merchant").value == [merchant]
     check_page(at, independent(snapshot, "merchant_id = ? and settlement_date between ? and ?",
                                [merchant, first, last]))
 
 
-def test_the_bridge_of_one_day_is_drawn_as_a_waterfall(
+def _waterfall(at: AppTest) -> pd.DataFrame:
+    """The bars the page's waterfall draws (the chart's own dataset)."""
+    import pyarrow as pa
+
+    chart = at.get("vega_lite_chart")[0].proto
+    frame: pd.DataFrame = pa.ipc.open_stream(chart.datasets[0].data.data).read_pandas()
+    return frame
+
+
+def test_the_bridge_of_the_period_and_of_one_day_is_drawn_as_a_waterfall(
         make_app: Callable[..., AppTest], snapshot: duckdb.DuckDBPyConnection) -> None:
+    expected = independent(snapshot)
     at = make_app("reconciliation", lang="zh")
-    day = at.selectbox(key="bridge_day").options[1]
-    at.selectbox(key="bridge_day").set_value(day).run()
-    assert not at.exception
-    assert any(day in c.value for c in at.get("arrow_vega_lite_chart")
-               for c in [c.proto] if hasattr(c.proto, "spec")) or at.selectbox(
-        key="bridge_day").value == day
+    for day in ("total", list(expected)[3]):
+        if day != "total":
+            at.selectbox(key="bridge_day").set_value(day).run()
+        assert not at.exception
+        bars = _waterfall(at).set_index("step")
+        # Every step and total is drawn (a stage's residual only when it is not zero).
+        assert list(bars.index) == STEP_CODES
+        for code in STEP_CODES:
+            assert bars.loc[code, "amount_text"] == f"{expected[day][code]:,.2f}", (day, code)
+        assert bars.loc["terminal_sales", "label"] == "终端销售"
 
 
 @pytest.fixture
