@@ -44,7 +44,8 @@ for tab, (dim, column) in zip(tabs, [("terminal", "terminal_id"), ("store", "sto
             st.altair_chart(charts.bars(by.fillna({column: "—"}), column, "exception_rate",
                                         t("chart.exception_rate_by", dim=t(f"filter.{dim}")),
                                         lang=page.lang, x_title=t("axis.exception_rate"),
-                                        category_title=t(f"filter.{dim}"), fmt=".3%"),
+                                        category_title=t(f"filter.{dim}"), kind=column,
+                                        fmt=".3%"),
                             width="stretch")
         table(page, by, f"error_rates_by_{dim}")
 

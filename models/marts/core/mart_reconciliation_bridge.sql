@@ -11,12 +11,13 @@
     residual (subtotal minus the walk into it) is what the steps do not explain; `residual`
     is their sum: bank_deposits minus terminal_sales and every step. Decimal all through. -#}
 with recon as not materialized (
-    select * from {{ ref('mart_reconciliation_daily') }}
+    select *, {{ surrogate_key(['settlement_date', 'acquirer', 'merchant_id']) }} as bridge_id
+    from {{ ref('mart_reconciliation_daily') }}
 ),
 
 -- On the terminal total's buckets: the expected settlement date and the acquirer and merchant
 -- number that settled the line (else the expected ones).
-terminal as (
+terminal_sides as (
     select
         expected_settlement_date as settlement_date,
         coalesce(settled_acquirer, acquirer) as acquirer,
@@ -34,8 +35,14 @@ terminal as (
     group by all
 ),
 
+terminal as (
+    select *, {{ surrogate_key(['settlement_date', 'acquirer', 'merchant_id']) }} as bridge_id
+    from terminal_sides
+),
+
 net_daily as not materialized (
-    select * from {{ ref('int_settlement_net_daily') }}
+    select *, {{ surrogate_key(['settlement_date', 'acquirer', 'merchant_id']) }} as bridge_id
+    from {{ ref('int_settlement_net_daily') }}
 ),
 
 -- A payout with no net settlement of its day carries no acquirer: the one its merchant number
@@ -46,7 +53,7 @@ merchant_acquirer as (
     group by merchant_id
 ),
 
-deposits as (
+deposits_attributed as (
     select
         d.settlement_date,
         coalesce(d.acquirer, m.acquirer) as acquirer,
@@ -62,18 +69,24 @@ deposits as (
     left join merchant_acquirer as m using (merchant_id)
 ),
 
+deposits as (
+    select *, {{ surrogate_key(['settlement_date', 'acquirer', 'merchant_id']) }} as bridge_id
+    from deposits_attributed
+),
+
 keys as (
-    select settlement_date, acquirer, merchant_id from terminal
+    select bridge_id, settlement_date, acquirer, merchant_id from terminal
     union
-    select settlement_date, acquirer, merchant_id from recon
+    select bridge_id, settlement_date, acquirer, merchant_id from recon
     union
-    select settlement_date, acquirer, merchant_id from net_daily
+    select bridge_id, settlement_date, acquirer, merchant_id from net_daily
     union
-    select settlement_date, acquirer, merchant_id from deposits
+    select bridge_id, settlement_date, acquirer, merchant_id from deposits
 ),
 
 walk as (
     select
+        k.bridge_id,
         k.settlement_date,
         k.acquirer,
         k.merchant_id,
@@ -98,19 +111,12 @@ walk as (
             as deposit_differences,
         case when d.payout_id is not null and d.is_first_row then d.payout_amount else 0 end
             as bank_deposits
+    -- The key spells out nulls, so a null acquirer joins its own row.
     from keys as k
-    left join terminal as t
-        on t.settlement_date = k.settlement_date and t.acquirer is not distinct from k.acquirer
-        and t.merchant_id is not distinct from k.merchant_id
-    left join recon as r
-        on r.settlement_date = k.settlement_date and r.acquirer is not distinct from k.acquirer
-        and r.merchant_id is not distinct from k.merchant_id
-    left join net_daily as n
-        on n.settlement_date = k.settlement_date and n.acquirer is not distinct from k.acquirer
-        and n.merchant_id is not distinct from k.merchant_id
-    left join deposits as d
-        on d.settlement_date = k.settlement_date and d.acquirer is not distinct from k.acquirer
-        and d.merchant_id is not distinct from k.merchant_id
+    left join terminal as t on t.bridge_id = k.bridge_id
+    left join recon as r on r.bridge_id = k.bridge_id
+    left join net_daily as n on n.bridge_id = k.bridge_id
+    left join deposits as d on d.bridge_id = k.bridge_id
 ),
 
 residuals as (
@@ -126,7 +132,6 @@ residuals as (
 )
 
 select
-    {{ surrogate_key(['settlement_date', 'acquirer', 'merchant_id']) }} as bridge_id,
     *,
     terminal_residual + settlement_residual + payout_residual + deposit_residual as residual
 from residuals
