@@ -4,14 +4,17 @@ for filtered views — and a residual shown in red with its day."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -121,8 +124,9 @@ def independent(con: duckdb.DuckDBPyConnection, where: str = "true",
 
 
 def _page_table(at: AppTest) -> pd.DataFrame:
-    shown = at.dataframe[0].value
-    return shown.data if hasattr(shown, "data") else shown
+    """The bridge table as the page hands it to Streamlit (its numbers, before display)."""
+    shown: pd.DataFrame = at.dataframe[0].value
+    return shown
 
 
 def check_page(at: AppTest, expected: dict[str, dict[str, Decimal]]) -> None:
@@ -178,13 +182,11 @@ def test_the_bridge_under_filters_equals_the_sides_with_the_same_predicates(
                                [merchant, first, last]))
 
 
-def _waterfall(at: AppTest) -> pd.DataFrame:
-    """The bars the page's waterfall draws (the chart's own dataset)."""
-    import pyarrow as pa
-
+def _waterfall(at: AppTest) -> dict[str, dict[str, Any]]:
+    """The bars the page's waterfall draws (the chart's own Arrow dataset), by step."""
     chart = at.get("vega_lite_chart")[0].proto
-    frame: pd.DataFrame = pa.ipc.open_stream(chart.datasets[0].data.data).read_pandas()
-    return frame
+    bars = pl.read_ipc_stream(io.BytesIO(chart.datasets[0].data.data))
+    return {row["step"]: row for row in bars.iter_rows(named=True)}
 
 
 def test_the_bridge_of_the_period_and_of_one_day_is_drawn_as_a_waterfall(
@@ -195,12 +197,12 @@ def test_the_bridge_of_the_period_and_of_one_day_is_drawn_as_a_waterfall(
         if day != "total":
             at.selectbox(key="bridge_day").set_value(day).run()
         assert not at.exception
-        bars = _waterfall(at).set_index("step")
+        bars = _waterfall(at)
         # Every step and total is drawn (a stage's residual only when it is not zero).
-        assert list(bars.index) == STEP_CODES
+        assert list(bars) == STEP_CODES
         for code in STEP_CODES:
-            assert bars.loc[code, "amount_text"] == f"{expected[day][code]:,.2f}", (day, code)
-        assert bars.loc["terminal_sales", "label"] == "终端销售"
+            assert bars[code]["amount_text"] == f"{expected[day][code]:,.2f}", (day, code)
+        assert bars["terminal_sales"]["label"] == "终端销售"
 
 
 @pytest.fixture
