@@ -441,6 +441,22 @@ RECONCILIATION_ROWS = """
     order by settlement_date, acquirer, merchant_id
 """
 
+# The bridge per day, every amount as whole fen (an exact integer: pandas would read DECIMAL
+# as a float); dashboards.bridge makes them Decimal yuan again.
+BRIDGE_AMOUNTS = (
+    "terminal_sales", "voided_sales", "refunds", "terminal_residual", "terminal_total",
+    "pending_settlement", "missing_settlement", "settlement_timing", "settlement_differences",
+    "settlement_residual", "settled_gross", "fees", "batch_adjustments", "payout_residual",
+    "expected_payout", "deposits_not_due", "missing_deposits", "deposit_differences",
+    "deposit_residual", "bank_deposits", "residual",
+)
+RECONCILIATION_BRIDGE = (
+    "select settlement_date, "
+    + ", ".join(f"cast(sum({c}) * 100 as bigint) as {c}" for c in BRIDGE_AMOUNTS)
+    + " from main.mart_reconciliation_bridge where {where}"
+      " group by settlement_date order by settlement_date"
+)
+
 # --- data quality ----------------------------------------------------------------------------
 
 DQ_RUNS = """

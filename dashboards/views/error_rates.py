@@ -28,16 +28,19 @@ if trend.empty:
 else:
     left, right = st.columns(2)
     left.altair_chart(charts.trend(trend, "business_date", "decline_rate",
-                                   t("chart.daily_decline_rate"), fmt=".2%"), width="stretch")
+                                   t("chart.daily_decline_rate"), lang=page.lang,
+                                   y_title=t("axis.decline_rate"), fmt=".2%"), width="stretch")
     right.altair_chart(charts.trend(trend, "business_date", "exception_rate",
-                                    t("chart.daily_exception_rate"), fmt=".3%"), width="stretch")
+                                    t("chart.daily_exception_rate"), lang=page.lang,
+                                    y_title=t("axis.exception_rate"), fmt=".3%"),
+                       width="stretch")
     with st.expander(t("table.daily")):
         table(page, trend, "error_rates_daily")
 
 st.subheader(t("rates.by_hour"))
 hourly = page.fetch(queries.RATES_BY_HOUR, queries.TRANSACTION_COLS)
 if not hourly.empty:
-    st.altair_chart(charts.hourly(hourly, t("chart.hourly")), width="stretch")
+    st.altair_chart(charts.hourly(hourly, t("chart.hourly"), lang=page.lang), width="stretch")
     with st.expander(t("table.hourly")):
         table(page, hourly, "error_rates_hourly")
 
@@ -51,7 +54,10 @@ for tab, (dim, column) in zip(tabs, [("terminal", "terminal_id"), ("store", "sto
         if not by.empty:
             st.altair_chart(charts.bars(by.fillna({column: "—"}), column, "exception_rate",
                                         t("chart.exception_rate_by", dim=t(f"filter.{dim}")),
-                                        fmt=".3%"), width="stretch")
+                                        lang=page.lang, x_title=t("axis.exception_rate"),
+                                        category_title=t(f"filter.{dim}"), kind=column,
+                                        fmt=".3%"),
+                            width="stretch")
         table(page, by, f"error_rates_by_{dim}")
 
 st.subheader(t("rates.by_category"))
@@ -59,7 +65,8 @@ cats = page.fetch(queries.DECLINES_BY_CATEGORY, cols)
 melted = cats.melt(var_name="category", value_name="declines").fillna({"declines": 0})
 melted["label"] = [t(f"category.{c}") for c in melted["category"]]
 st.altair_chart(charts.bars(melted, "label", "declines", t("chart.declines_by_category"),
-                            fmt=",.0f"), width="stretch")
+                            lang=page.lang, x_title=t("axis.declines"),
+                            category_title=t("axis.category"), fmt=",.0f"), width="stretch")
 table(page, melted[["category", "label", "declines"]], "declines_by_category")
 
 st.subheader(t("rates.control"))
@@ -74,7 +81,17 @@ else:
     chosen = st.selectbox(t("rates.control_terminal"), list(terminals["terminal_id"]),
                           key="control_terminal")
     chart = page.fetch(queries.CONTROL_CHART, ctl_cols, chosen)
-    st.altair_chart(charts.control(chart, t("chart.control", terminal=chosen)), width="stretch")
+    left, right = st.columns([3, 1])
+    left.altair_chart(charts.control(chart, t("chart.control", terminal=chosen), lang=page.lang),
+                      width="stretch")
+    with right:
+        st.markdown(f"**{t('rates.out_of_control_beside')}**")
+        flagged = charts.out_of_control_days(chart)
+        if flagged.empty:
+            st.markdown(t("rates.none_out_of_control"))
+        for day, rate, ucl in flagged.itertuples(index=False):
+            st.markdown(f":red[{display.local_time(day, display.merchant_zone())}: "
+                        f"{display.rate(rate)} > {display.rate(ucl)}]")
     with st.expander(t("table.control_terminals")):
         table(page, terminals, "control_terminals")
     st.markdown(f"**{t('rates.out_of_control')}**")

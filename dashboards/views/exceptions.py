@@ -156,7 +156,8 @@ else:
     marks = exfile.with_roles(own, exc, t)
     marks = marks.rename(columns={"role": "exception_type", "amount": "exposure_amount"})
     st.altair_chart(charts.timeline(events, marks[["txn_time", "exception_type", "trace_no",
-                                                   "exposure_amount"]], t("exf.timeline")),
+                                                   "exposure_amount"]], t("exf.timeline"),
+                                    lang=page.lang),
                     width="stretch")
     st.caption(t("exf.timeline_note", count=display.count(len(events))))
 

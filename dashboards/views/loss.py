@@ -23,7 +23,10 @@ for tab, (dim, column) in zip(tabs, dims, strict=True):
         if not by.empty:
             shown = by.assign(**{column: by[column].astype(str).fillna("—")})
             st.altair_chart(charts.bars(shown.fillna({"net_loss": 0}), column, "net_loss",
-                                        t("chart.net_loss_by", dim=t(f"filter.{dim}"))),
+                                        t("chart.net_loss_by", dim=t(f"filter.{dim}")),
+                                        lang=page.lang, x_title=t("axis.net_loss"),
+                                        category_title=t(f"filter.{dim}"),
+                                        kind=column),
                             width="stretch")
         table(page, by, f"loss_by_{dim}")
 
@@ -31,7 +34,9 @@ st.subheader(t("loss.aging"))
 aging = page.loss(queries.LOSS_AGING)
 if not aging.empty:
     st.altair_chart(charts.bars(aging.fillna({"net_loss": 0}), "aging_bucket", "net_loss",
-                                t("chart.aging")), width="stretch")
+                                t("chart.aging"), lang=page.lang, x_title=t("axis.net_loss"),
+                                kind="aging_bucket", category_title=t("axis.category")),
+                    width="stretch")
 table(page, aging, "loss_aging")
 
 st.subheader(t("loss.top_open"))

@@ -31,9 +31,11 @@ if page.shows("figure.daily_trend", queries.ERROR_RATE_COLS):
     if not trend.empty:
         left, right = st.columns(2)
         left.altair_chart(charts.trend(trend, "business_date", "transactions",
-                                       t("chart.daily_transactions")), width="stretch")
+                                       t("chart.daily_transactions"), lang=page.lang,
+                                       y_title=t("axis.transactions")), width="stretch")
         right.altair_chart(charts.trend(trend, "business_date", "exception_rate",
-                                        t("chart.daily_exception_rate"), fmt=".3%"),
+                                        t("chart.daily_exception_rate"), lang=page.lang,
+                                        y_title=t("axis.exception_rate"), fmt=".3%"),
                            width="stretch")
 
 st.subheader(t("overview.refresh"))

@@ -1,10 +1,11 @@
-"""Reconciliation: terminal ↔ settlement ↔ bank per day, and the residual nobody explains."""
+"""Reconciliation: the bridge from terminal sales to bank deposits per day and for the period,
+to the fen, and terminal ↔ settlement ↔ bank per day, acquirer and merchant number."""
 
 import streamlit as st
 
-from posaudit.dashboards import queries
+from posaudit.dashboards import bridge, charts, display, i18n, queries
 from posaudit.dashboards.frame import start
-from posaudit.dashboards.widgets import table
+from posaudit.dashboards.widgets import downloads, table
 
 page = start("page.reconciliation")
 t = page.t
@@ -13,29 +14,62 @@ cols = queries.RECONCILIATION_COLS
 if not page.shows("figure.reconciliation", cols):
     st.stop()
 
-daily = page.fetch(queries.RECONCILIATION_DAILY, cols)
-if daily.empty:
+days = page.fetch(queries.RECONCILIATION_BRIDGE, cols)
+if days.empty:
     st.info(t("table.empty"))
     st.stop()
-residual = daily["unexplained_residual"].fillna(0).abs().sum()
-kpi = st.columns(4)
-kpi[0].metric(t("recon.terminal_total"), f"{float(daily['terminal_total'].sum()):,.2f}")
-kpi[1].metric(t("recon.settled_gross"), f"{float(daily['settled_gross'].sum()):,.2f}")
-kpi[2].metric(t("recon.bank_deposit"), f"{float(daily['bank_deposit_amount'].sum()):,.2f}")
-kpi[3].metric(t("recon.residual"), f"{float(residual):,.2f}")
-if residual > 0.005:
-    st.error(t("recon.residual_open"))
-else:
-    st.success(t("recon.residual_zero"))
+days = bridge.exact(days)
+total = bridge.period_total(days)
+labels = {code: t(f"bridge.{code}") for code in bridge.AMOUNTS}
 
-long = daily.melt(id_vars="settlement_date",
-                  value_vars=["terminal_total", "settled_gross", "net_amount",
-                              "bank_deposit_amount"], var_name="measure", value_name="amount")
-names = {"terminal_total": t("recon.terminal_total"), "settled_gross": t("recon.settled_gross"),
-         "net_amount": t("recon.net"), "bank_deposit_amount": t("recon.bank_deposit")}
-long["measure"] = long["measure"].map(names)
-st.line_chart(long, x="settlement_date", y="amount", color="measure", x_label="", y_label="")
-table(page, daily, "reconciliation_daily")
+kpi = st.columns(len(bridge.KPIS))
+for box, code in zip(kpi, bridge.KPIS, strict=True):
+    box.metric(labels[code], display.amount(total[code]))
+untied = bridge.untied_days(days)
+if untied.empty:
+    st.success(t("bridge.ties"))
+else:
+    listed = ", ".join(f"{d} ({display.amount(r)})" for d, r in
+                       zip(untied["settlement_date"].astype(str), untied[bridge.RESIDUAL],
+                           strict=True))
+    st.error(t("bridge.does_not_tie", n=display.count(len(untied)), days=listed))
+
+st.subheader(t("bridge.heading"))
+st.caption(t("bridge.help"))
+choices = ["", *days["settlement_date"].astype(str)]
+chosen = st.selectbox(t("bridge.of"), choices, key="bridge_day",
+                      format_func=lambda d: d or t("bridge.period"))
+values = total if not chosen else {
+    code: days.loc[days["settlement_date"].astype(str) == chosen, code].iloc[0]
+    for code in bridge.AMOUNTS}
+left, right = st.columns([3, 1])
+steps = bridge.waterfall(values, labels)
+left.altair_chart(charts.waterfall(steps, t("chart.bridge", of=chosen or t("bridge.period")),
+                                   lang=page.lang),
+                  width="stretch", height=charts.waterfall_height(len(steps)) + 120)
+with right:
+    st.markdown(f"**{t('bridge.residual_days')}**")
+    if untied.empty:
+        st.markdown(f":green[{t('bridge.no_residual_days')}]")
+    for d, r in zip(untied["settlement_date"].astype(str), untied[bridge.RESIDUAL], strict=True):
+        st.markdown(f":red[{d}: {display.amount(r)}]")
+
+shown = bridge.table(days, total, t("bridge.period"))
+st.dataframe(
+    shown.style.format({c: display.amount for c in bridge.AMOUNTS}).map(
+        lambda v: f"color: {charts.RED}; font-weight: bold" if v else "",
+        subset=[bridge.RESIDUAL]),
+    hide_index=True, width="stretch",
+    column_config={c: st.column_config.Column(i18n.column_label(page.lang, c))
+                   for c in shown.columns})
+downloads(page, shown, "reconciliation_bridge")
+
+daily_chart = days[["settlement_date", *bridge.SERIES]].copy()
+for code in bridge.SERIES:
+    daily_chart[code] = [float(v) for v in daily_chart[code]]
+st.altair_chart(charts.series_lines(daily_chart, "settlement_date", bridge.SERIES,
+                                    t("chart.recon_daily"), lang=page.lang, labels=labels),
+                width="stretch")
 
 st.subheader(t("recon.detail"))
 rows = page.fetch(queries.RECONCILIATION_ROWS, cols)

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from posaudit.dashboards import charts, queries
+from posaudit.dashboards import charts, display, queries
 from posaudit.dashboards.frame import start
 from posaudit.dashboards.widgets import table
 
@@ -23,17 +23,26 @@ if by_cause.empty:
     st.info(t("table.empty"))
     st.stop()
 left, right = st.columns(2)
-left.altair_chart(charts.pareto(by_cause, "root_cause", "exceptions", t("chart.pareto_count")),
+left.altair_chart(charts.pareto(by_cause, "root_cause", "exceptions", t("chart.pareto_count"),
+                                lang=page.lang, y_title=t("axis.exceptions"),
+                                kind="root_cause", category_title=t("axis.category")),
                   width="stretch")
 right.altair_chart(charts.pareto(by_cause.fillna({"exposure_amount": 0}), "root_cause",
-                                 "exposure_amount", t("chart.pareto_exposure")), width="stretch")
+                                 "exposure_amount", t("chart.pareto_exposure"), lang=page.lang,
+                                 y_title=t("axis.exposure"), kind="root_cause",
+                                 category_title=t("axis.category")), width="stretch")
 table(page, by_cause, "root_cause")
 
 st.subheader(t("root.by_type"))
 by_type = page.fetch(queries.PARETO_BY_CAUSE_TYPE, cols)
-by_type["cause_type"] = by_type["root_cause"] + " · " + by_type["exception_type"]
+by_type["cause_type"] = [f"{display.term(page.lang, 'root_cause', c)} · "
+                         f"{display.term(page.lang, 'exception_type', e)}"
+                         for c, e in zip(by_type["root_cause"], by_type["exception_type"],
+                                         strict=True)]
 st.altair_chart(charts.pareto(by_type.fillna({"exposure_amount": 0}), "cause_type",
-                              "exposure_amount", t("chart.pareto_type")), width="stretch")
+                              "exposure_amount", t("chart.pareto_type"), lang=page.lang,
+                              y_title=t("axis.exposure"), category_title=t("axis.category")),
+                width="stretch")
 table(page, by_type.drop(columns="cause_type"), "root_cause_by_type")
 
 st.subheader(t("root.evidence"))
@@ -59,7 +68,8 @@ else:
     if events.empty:
         st.info(t("root.no_events", terminal=terminal))
     st.altair_chart(charts.timeline(events, exceptions.drop(columns="root_cause_evidence"),
-                                    t("chart.timeline", terminal=terminal)), width="stretch")
+                                    t("chart.timeline", terminal=terminal), lang=page.lang),
+                    width="stretch")
     with st.expander(t("root.events_table")):
         table(page, events, f"terminal_events_{terminal}")
 shown = exceptions.assign(root_cause_evidence=[
