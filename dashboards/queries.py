@@ -158,13 +158,13 @@ OUT_OF_CONTROL_DAYS = """
 
 PARETO_BY_CAUSE = """
     select root_cause, count(*) as exceptions, sum(exposure_amount) as exposure_amount,
-           sum(net_loss) as net_loss
+           sum(net_loss) as unrecovered_amount
     from main.fct_exceptions where {where} group by all order by exceptions desc, root_cause
 """
 
 PARETO_BY_CAUSE_TYPE = """
     select root_cause, exception_type, count(*) as exceptions,
-           sum(exposure_amount) as exposure_amount, sum(net_loss) as net_loss
+           sum(exposure_amount) as exposure_amount, sum(net_loss) as unrecovered_amount
     from main.fct_exceptions where {where} group by all order by exposure_amount desc
 """
 
@@ -199,7 +199,8 @@ TERMINAL_EVENTS = """
 EXCEPTIONS_LIST = """
     select exception_id, exception_type, business_date, txn_time, merchant_id, store_id,
            terminal_id, trace_no, rrn, order_no, acquirer, channel, amount, exposure_amount,
-           exposure_direction, root_cause, status, recovered_amount, net_loss, age_days, detail
+           exposure_direction, root_cause, status, recovered_amount,
+           net_loss as unrecovered_amount, age_days, detail
     from main.fct_exceptions where {where}
     order by exposure_amount desc, business_date desc, exception_id
     limit ?
@@ -272,7 +273,7 @@ BANK_LINES_OF_THE_DAY = """
 CASE_EXCEPTION = """
     select exception_id, exception_type, business_date, txn_time, merchant_id, store_id,
            terminal_id, trace_no, rrn, order_no, amount, exposure_amount, exposure_direction,
-           root_cause, status, recovered_amount, net_loss, age_days
+           root_cause, status, recovered_amount, net_loss as unrecovered_amount, age_days
     from main.fct_exceptions where exception_id = ?
 """
 
@@ -511,7 +512,7 @@ WORKPAPER_EXCEPTIONS = """
     select exception_id, exception_type, business_date, txn_time, merchant_id, store_id,
            terminal_id, batch_no, trace_no, rrn, order_no, acquirer, channel, amount,
            exposure_amount, exposure_direction, root_cause, root_cause_evidence, detail, status,
-           recovered_amount, net_loss, age_days
+           recovered_amount, net_loss as unrecovered_amount, age_days
     from main.fct_exceptions where {where} order by business_date, exception_type, exception_id
 """
 

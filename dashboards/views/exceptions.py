@@ -196,7 +196,7 @@ with facts[2]:
     st.markdown(f"**{t('exc.status')}**")
     st.write(f"{t('exc.status')}: {display.term(lang, 'status', exc['status'])}")
     st.write(f"{t('kpi.recovered')}: {display.amount(exc['recovered_amount'])}")
-    st.write(f"{t('kpi.net_loss')}: {display.amount(exc['net_loss'])}")
+    st.write(f"{t('kpi.unrecovered')}: {display.amount(exc['net_loss'])}")
     st.write(f"{t('exc.age_days')}: {display.count(exc.get('age_days'))}")
 
 st.markdown(f"**{t('exc.evidence')}** — {display.term(lang, 'root_cause', exc['root_cause'])}")
