@@ -24,7 +24,7 @@ PACKAGE_DIRS = {
     "posaudit.dashboards": "dashboards",
 }
 # The dbt project and the default policies, as they sit at the top of the checkout.
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "dq.yml", "alerts.yml")
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "dq.yml", "alerts.yml", "cases.yml")
 PROJECT_DIRS = ("models", "macros", "seeds", "data-tests", "analyses")
 # Folders inside the packages that hold data, not code (the dashboards' labels and glossary):
 # listed as packages of their own so that setuptools ships them without a warning.
