@@ -4,8 +4,9 @@ under one name, and the dbt project ships inside the package.
 ``ingest/``, ``expectations/`` and ``dashboards/`` stay top-level folders in the checkout but
 install as ``posaudit.ingest``, ``posaudit.expectations`` and ``posaudit.dashboards``, so the
 wheel installs nothing but ``posaudit``. A built wheel carries the dbt project (models, macros,
-seeds, data tests, profiles) and the default dq.yml and alerts.yml as ``posaudit/project/``;
-``posaudit.resources`` finds it there, or in the checkout for an editable install.
+seeds, data tests, profiles) and the default dq.yml, alerts.yml and cases.yml as
+``posaudit/project/``; ``posaudit.resources`` finds it there, or in the checkout for an
+editable install.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -109,7 +109,7 @@ def local_now() -> datetime:
 
 
 # Runs one of the page's queries on the snapshot: (sql, parameters) -> rows.
-Query = Callable[[str, Sequence[object]], pd.DataFrame]
+Query = Callable[[str, list[object]], pd.DataFrame]
 
 
 def transaction_of(values: FormValues, query: Query, transaction_sql: str,

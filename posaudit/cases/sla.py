@@ -18,10 +18,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from posaudit.cases import lifecycle
-from posaudit.resources import policy_file
+from posaudit.resources import read_policy
 
 CONFIG_ENV = "POSAUDIT_CASES_CONFIG"
 CONFIG_NAME = "cases.yml"
@@ -69,14 +67,11 @@ class SlaPolicy:
     def load(cls, path: Path | None = None) -> SlaPolicy:
         """``path``, else $POSAUDIT_CASES_CONFIG, else the project's cases.yml, else the
         defaults."""
-        path = policy_file(path, CONFIG_ENV, CONFIG_NAME)
-        if path is None:
+        found = read_policy(path, CONFIG_ENV, CONFIG_NAME, "cases config")
+        if found is None:
             return cls()
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ValueError(f"cases config {path}: {exc}") from None
-        return parse(data or {}, str(path))
+        data, chosen = found
+        return parse(data, str(chosen))
 
 
 def parse(data: object, source: str) -> SlaPolicy:
