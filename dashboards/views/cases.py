@@ -132,8 +132,9 @@ for key, name in FILTER_PARAMS.items():
 for key, name in TOGGLE_PARAMS.items():
     set_param(name, "1" if st.session_state[key] else None)
 
+mine_only = (who.name or "") if mine and only_mine else ""  # then the assignee filter rests
 matching = casework.filter_cases(cases, casework.CaseFilter(
-    tuple(states), assignee, kind, text, mine=who.name or "" if mine and only_mine else "",
+    tuple(states), "" if mine_only else assignee, kind, text, mine=mine_only,
     include_closed=with_closed))
 # The table and the picker show the first LIST_LIMIT; bulk actions take every matching case.
 listed = matching.head(LIST_LIMIT)
