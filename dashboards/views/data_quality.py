@@ -2,7 +2,6 @@
 files and why, and the Data Docs site."""
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from posaudit.dashboards import data, data_docs, display, queries
 from posaudit.dashboards.connection import warehouse
@@ -80,7 +79,7 @@ else:
     # Served from the warehouse through this page (behind its login), never as a file link.
     chosen_doc = st.selectbox(t("dq.docs_page"), list(doc_pages), key="dq_docs_page",
                               format_func=doc_label)
-    st.caption(t("dq.docs_help"))
+    st.caption(t("dq.docs_help", zone=display.zone_label(zone)))
     rendered = data_docs.render(site, chosen_doc)
     if rendered is not None:
-        components.html(rendered, height=900, scrolling=True)
+        st.iframe(rendered, height=900)
