@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from posaudit.cases import lifecycle
 from posaudit.dashboards import casework, display
-from tests.helpers.dashboard_app import PAGES, case_store
+from tests.helpers.dashboard_app import PAGES, case_store, metrics
 
 pytestmark = pytest.mark.slow
 
@@ -206,3 +206,12 @@ def test_the_list_is_a_work_queue(make_case_app: Callable[..., AppTest],
     at.toggle(key="case_f_mine").set_value(False).run()
     at.toggle(key="case_f_closed").set_value(True).run()
     assert queue_shown(at).iloc[-1]["case_id"] == closed  # closed ones last
+
+    # One case: its priority, age and SLA beside its state.
+    show_case(at, str(working.iloc[0]["case_id"]))
+    facts = metrics(at)
+    # (it grows as the case ages, between two runs too)
+    assert abs(int(facts["Priority"].replace(",", "")) - scores[0]) <= scores[0] / 1000
+    assert facts["SLA"] == "Breached"
+    assert facts["SLA due (Asia/Shanghai)"] == working.iloc[0]["sla_due"]
+    assert facts["Opened (Asia/Shanghai)"] == working.iloc[0]["opened_at"]
