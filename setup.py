@@ -4,8 +4,9 @@ under one name, and the dbt project ships inside the package.
 ``ingest/``, ``expectations/`` and ``dashboards/`` stay top-level folders in the checkout but
 install as ``posaudit.ingest``, ``posaudit.expectations`` and ``posaudit.dashboards``, so the
 wheel installs nothing but ``posaudit``. A built wheel carries the dbt project (models, macros,
-seeds, data tests, profiles) and the default dq.yml and alerts.yml as ``posaudit/project/``;
-``posaudit.resources`` finds it there, or in the checkout for an editable install.
+seeds, data tests, profiles) and the default dq.yml, alerts.yml and cases.yml as
+``posaudit/project/``; ``posaudit.resources`` finds it there, or in the checkout for an
+editable install.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ PACKAGE_DIRS = {
     "posaudit.dashboards": "dashboards",
 }
 # The dbt project and the default policies, as they sit at the top of the checkout.
-PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "dq.yml", "alerts.yml")
+PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "dq.yml", "alerts.yml", "cases.yml")
 PROJECT_DIRS = ("models", "macros", "seeds", "data-tests", "analyses")
 # Folders inside the packages that hold data, not code (the dashboards' labels and glossary):
 # listed as packages of their own so that setuptools ships them without a warning.

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from posaudit.cases import lifecycle, roles
 from posaudit.cases.lifecycle import ActionRefused, Actor
+from posaudit.cases.sla import BREACHED, DUE_SOON, NO_SLA, ON_TIME, SlaPolicy
 from posaudit.cases.store import Store, cases_path
+from posaudit.dashboards import display, i18n
 
 # Actions that make sense for many cases at once: none needs a per-case amount or voucher,
 # and a write-off approval stays a per-case decision.
@@ -25,15 +30,22 @@ UNASSIGNED = "-"
 TRAIL_COLUMNS = ("seq", "at", "actor", "role", "action", "from_state", "to_state", "amount",
                  "reference", "reason")
 LIST_COLUMNS = ("case_id", "state", "kind", "assignee", "amount", "currency", "opened_at",
-                "title", "exception_id", "report_id")
+                "title", "exception_id", "report_id", "since")
+# What the work queue adds to each case (see ``work_queue``).
+QUEUE_COLUMNS = ("started", "age_days", "sla_due", "sla_status", "priority")
+# States in which the money is still open; resolved ones only await closing.
+WORKING = (lifecycle.OPEN, *lifecycle.ACTIVE)
 
 # One read for the list: each case with what it is about, taken from its opening trail row
-# (a detected exception's type, or the error type a report gave).
+# (a detected exception's type, or the error type a report gave), and when the business knew
+# of it: the exception's business date, else the report's time, else the opening.
 _LIST_SQL = """
     select c.case_id, c.state,
            coalesce(json_extract(a.payload, '$.exception.exception_type'),
                     json_extract(a.payload, '$.report.error_type')) as kind,
-           c.assignee, c.amount, c.currency, c.opened_at, c.title, c.exception_id, c.report_id
+           c.assignee, c.amount, c.currency, c.opened_at, c.title, c.exception_id, c.report_id,
+           coalesce(json_extract(a.payload, '$.exception.business_date'),
+                    json_extract(a.payload, '$.report.reported_at'), c.opened_at) as since
     from cases c
     left join case_actions a on a.case_id = c.case_id and a.action = 'open'
     order by c.opened_at desc, c.case_id
@@ -59,18 +71,75 @@ def load_cases(store: Store | None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(LIST_COLUMNS))
 
 
+def local_starts(values: pd.Series, zone: ZoneInfo) -> pd.Series:
+    """Cases' starts as the merchant's wall-clock times: a date or a local report time as it
+    is, a zoned time (the store's UTC clock) converted to ``zone``; NaT when unreadable."""
+    text = values.astype("string")
+    zoned = text.str.contains(r"(?:[+-]\d{2}:?\d{2}|Z)$", regex=True).fillna(False).astype(bool)
+    starts = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if (~zoned).any():
+        starts[~zoned] = pd.to_datetime(text[~zoned], format="mixed", errors="coerce")
+    if zoned.any():
+        utc = pd.to_datetime(text[zoned], format="mixed", errors="coerce", utc=True)
+        starts[zoned] = utc.dt.tz_convert(zone).dt.tz_localize(None)
+    return starts
+
+
+def work_queue(cases: pd.DataFrame, policy: SlaPolicy, now: datetime,
+               zone: ZoneInfo) -> pd.DataFrame:
+    """The cases in the order they should be worked, with their age, SLA and priority.
+
+    ``now`` is the merchant's wall-clock time (naive). Priority = exposure (the case's amount)
+    × age in days since the case's start. Order: SLA breaches first, then cases whose money is
+    still open, then resolved cases awaiting closing, closed cases last; by priority within.
+    Vectorised: the list may hold every case of a large warehouse.
+    """
+    out = cases.copy()
+    starts = local_starts(out["since"], zone)
+    ages = ((pd.Timestamp(now) - starts).dt.total_seconds() / 86400).clip(lower=0).fillna(0.0)
+    # The SLA days of each (kind, state) pair, looked up once per pair.
+    pairs = out["kind"].fillna("").astype(str) + "|" + out["state"].astype(str)
+    days = {pair: policy.days_for(*pair.rsplit("|", 1)) for pair in pairs.unique()}
+    allowed = pairs.map(days).astype("Float64")
+    dues = starts + pd.to_timedelta(allowed.astype("float64"), unit="D")
+    exposure = pd.to_numeric(out["amount"], errors="coerce").fillna(0.0).abs()
+    out["started"] = starts
+    out["age_days"] = ages.round(1)
+    out["sla_due"] = dues
+    late = (dues < pd.Timestamp(now)).fillna(False).astype(bool)
+    soon = (dues - pd.Timedelta(days=policy.warn_days) <= pd.Timestamp(now)).fillna(False)
+    out["sla_status"] = np.select([dues.isna(), late, soon.astype(bool)],
+                                  [NO_SLA, BREACHED, DUE_SOON], ON_TIME)
+    out["priority"] = (exposure * ages).round(2)
+    rank = pd.DataFrame({
+        "closed": out["state"] == lifecycle.CLOSED,
+        "on_time": out["sla_status"] != BREACHED,
+        "resolved": ~out["state"].isin(WORKING),
+        "score": -out["priority"],
+    })
+    # Stable: ties keep the store's order (newest first, then case id).
+    order = rank.sort_values(list(rank.columns), kind="stable").index
+    return out.loc[order].reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class CaseFilter:
     states: tuple[str, ...] = ()
     assignee: str = ""  # "" all, UNASSIGNED none, else that person
     kind: str = ""
     text: str = ""
+    mine: str = ""  # "my cases": only those assigned to this user
+    include_closed: bool = True  # closed cases, unless a state filter names CLOSED
 
 
 def filter_cases(cases: pd.DataFrame, wanted: CaseFilter) -> pd.DataFrame:
     keep = pd.Series(True, index=cases.index)
     if wanted.states:
         keep &= cases["state"].isin(wanted.states)
+    elif not wanted.include_closed:
+        keep &= cases["state"] != lifecycle.CLOSED
+    if wanted.mine:
+        keep &= cases["assignee"] == wanted.mine
     if wanted.assignee == UNASSIGNED:
         keep &= cases["assignee"].isna() | (cases["assignee"] == "")
     elif wanted.assignee:
@@ -167,3 +236,33 @@ def act_many(store: Store, case_ids: Sequence[str], action: str, actor: Actor, *
         else:
             result.refused.append((case_id, outcome.message))
     return result
+
+
+def queue_view(queue: pd.DataFrame, lang: str, zone: ZoneInfo) -> pd.DataFrame:
+    """The work queue as the page lists it: codes as terms, amounts and times as people read
+    them; the case id stays as is (the list's key)."""
+    view = pd.DataFrame({
+        "priority": [display.count(round(p)) for p in queue["priority"]],
+        "case_id": queue["case_id"],
+        "state": [state_term(lang, s) for s in queue["state"]],
+        "sla_status": [i18n.t(lang, f"cases.sla.{str(s).lower()}") for s in queue["sla_status"]],
+        "sla_due": [display.local_time(d, zone, seconds=False) for d in queue["sla_due"]],
+        "assignee": [a if isinstance(a, str) and a else display.NOTHING
+                     for a in queue["assignee"]],
+        "amount": [display.amount(a) for a in pd.to_numeric(queue["amount"], errors="coerce")],
+        "age_days": [f"{a:,.1f}" for a in queue["age_days"]],
+        "kind": [display.term(lang, "exception_type", k) for k in queue["kind"]],
+        "title": queue["title"],
+        "opened_at": [display.local_time(v, zone) for v in queue["opened_at"]],
+        "exception_id": queue["exception_id"],
+        "report_id": queue["report_id"],
+    })
+    return view.fillna(display.NOTHING)
+
+
+def state_term(lang: str, state: object) -> str:
+    """A case state as the glossary's term (``code.case_state.*``), else the page's own label."""
+    shown = display.term(lang, "case_state", state)
+    if shown == str(state):
+        return i18n.t(lang, f"state.{str(state).lower()}")
+    return shown

@@ -302,6 +302,55 @@ CASE_OUTCOMES = """
 # row, so the last sequence number changes whenever the outcomes may have.
 CASE_STORE_VERSION = "select coalesce(max(seq), 0) as version from case_actions"
 
+# The transaction a report is about, by the warehouse's linking rules (int_error_reports_linked:
+# same terminal; same RRN or voucher number within a day, else the same amount within 10
+# minutes; journal lines before exceptions the terminal never logged): its journal line or
+# its orphan exception, and the exceptions on it. Parameters: terminal, RRN, voucher number,
+# amount, transaction time.
+REPORT_TRANSACTION = """
+    with report as (
+        select ?::varchar as terminal_id, nullif(?, '')::varchar as rrn,
+               nullif(?, '')::varchar as trace_no, ?::decimal(18, 2) as amount,
+               ?::timestamp as txn_time
+    ),
+    targets as (
+        select 1 as target_rank, t.journal_line_id, null::varchar as orphan_exception_id,
+               t.trace_no, t.rrn, t.amount, t.txn_time
+        from main.fct_transactions t join report r on t.terminal_id = r.terminal_id
+        union all
+        select 2, null, e.exception_id, e.trace_no, e.rrn, e.amount, e.txn_time
+        from main.fct_exceptions e join report r on e.terminal_id = r.terminal_id
+        where e.journal_line_id is null and e.txn_time is not null
+    ),
+    candidates as (
+        select t.*, abs(epoch(t.txn_time) - epoch(r.txn_time)) as seconds_apart,
+               t.amount = r.amount as amount_agrees,
+               case when t.rrn = r.rrn then 1 when t.trace_no = r.trace_no then 2 else 3 end
+                   as rule_rank
+        from targets t, report r
+        where ((t.rrn = r.rrn or t.trace_no = r.trace_no)
+               and abs(epoch(t.txn_time) - epoch(r.txn_time)) <= 1440 * 60)
+           or (t.amount = r.amount and abs(epoch(t.txn_time) - epoch(r.txn_time)) <= 10 * 60)
+    ),
+    best as (
+        select journal_line_id, orphan_exception_id from candidates
+        order by target_rank, rule_rank, amount_agrees desc nulls last, seconds_apart,
+                 journal_line_id, orphan_exception_id
+        limit 1
+    )
+    select b.journal_line_id, b.orphan_exception_id, e.exception_id
+    from best b
+    left join main.fct_exceptions e
+      on e.journal_line_id = b.journal_line_id or e.exception_id = b.orphan_exception_id
+"""
+
+# Reports the last refresh linked to a transaction (its journal line or orphan exception).
+REPORTS_ON_TRANSACTION = """
+    select report_id from main.fct_error_reports
+    where journal_line_id = ? or (? is not null and exception_id = ?)
+    order by reported_at, report_id
+"""
+
 # --- loss assessment -------------------------------------------------------------------------
 
 # One row per exception with its exposure split (docs/analysts-guide.md, "Exposure and loss"):

@@ -16,15 +16,18 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
+import pandas as pd
+
 from posaudit.cases import lifecycle
 from posaudit.cases.lifecycle import Actor
 from posaudit.cases.reports import (
     LOCAL,
     ReportInput,
     ReportInvalid,
-    submit_report,
+    Transaction,
     validate_report,
 )
+from posaudit.cases.reports import file_report as store_report
 from posaudit.cases.store import Store
 from posaudit.dashboards.auth import Identity
 
@@ -105,18 +108,51 @@ def local_now() -> datetime:
     return datetime.now(LOCAL).replace(tzinfo=None)
 
 
+# Runs one of the page's queries on the snapshot: (sql, parameters) -> rows.
+Query = Callable[[str, list[object]], pd.DataFrame]
+
+
+def transaction_of(values: FormValues, query: Query, transaction_sql: str,
+                   reports_sql: str | None) -> Transaction:
+    """What the snapshot knows of the transaction a form's report is about: its exceptions
+    and the reports already linked to it (``reports_sql`` None: a snapshot without
+    fct_error_reports). Nothing when the form does not name a transaction well enough."""
+    if not (values.terminal_id.strip() and values.txn_date and values.txn_clock):
+        return Transaction()
+    amount = parse_amount(values.amount)
+    found = query(transaction_sql, [
+        values.terminal_id.strip(), values.rrn.strip(), values.trace_no.strip(),
+        None if amount.is_nan() else str(amount),
+        datetime.combine(values.txn_date, values.txn_clock)])
+    if found.empty:
+        return Transaction()
+    line, orphan = found.iloc[0]["journal_line_id"], found.iloc[0]["orphan_exception_id"]
+    exceptions = [str(e) for e in found["exception_id"].dropna()]
+    reports: list[str] = []
+    if reports_sql is not None:
+        line_id = None if pd.isna(line) else str(line)
+        orphan_id = None if pd.isna(orphan) else str(orphan)
+        reports = [str(r) for r in query(reports_sql, [line_id, orphan_id, orphan_id])
+                   ["report_id"]]
+    return Transaction(exception_ids=exceptions, report_ids=reports)
+
+
 @dataclass(frozen=True)
 class Filed:
     report_id: str | None
     case_id: str | None
     errors: dict[str, str]
+    joined_state: str | None = None  # the state of the case the report joined, if it did
 
 
 def file_report(open_store: Callable[[], Store], values: FormValues, identity: Identity, *,
                 terminals: Collection[str], session_nonce: str, missing_time: str,
-                now: datetime | None = None) -> Filed:
-    """Validate, then store the report and open its case; the store is opened only for a valid
-    report. The same form sent twice from one session files one report (form_report_id)."""
+                now: datetime | None = None,
+                about: Callable[[], Transaction] = Transaction) -> Filed:
+    """Validate, then store the report with its case — a new one, or the one already following
+    its transaction (``about``, asked only for a valid report); the store is opened only for a
+    valid report. The same form sent twice from one session files one report
+    (form_report_id)."""
     moment = now or local_now()
     name, actor = reporter(identity, values.reporter_name)
     report_id = form_report_id(session_nonce, values, name)
@@ -124,9 +160,9 @@ def file_report(open_store: Callable[[], Store], values: FormValues, identity: I
     if errors:
         return Filed(None, None, errors)
     try:
-        rid, case_id = submit_report(open_store(), to_report(values, name, moment), actor,
-                                     known_terminals=terminals, now=moment,
-                                     report_id=report_id)
+        filing = store_report(open_store(), to_report(values, name, moment), actor,
+                              known_terminals=terminals, now=moment, report_id=report_id,
+                              about=about())
     except ReportInvalid as exc:
         return Filed(None, None, exc.errors)
-    return Filed(rid, case_id, {})
+    return Filed(filing.report_id, filing.case_id, {}, filing.joined_state)

@@ -11,6 +11,9 @@ from __future__ import annotations
 import os
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 PROJECT_ENV = "POSAUDIT_PROJECT_DIR"
 _MARKER = "dbt_project.yml"
@@ -45,6 +48,20 @@ def policy_file(path: Path | None, env: str, name: str) -> Path | None:
     except FileNotFoundError:
         return None
     return candidate if candidate.is_file() else None
+
+
+def read_policy(path: Path | None, env: str, name: str, what: str) -> tuple[Any, Path] | None:
+    """The parsed YAML of the policy file ``policy_file`` picks, with its path; None when there
+    is none. A file that cannot be read or parsed is an error naming it (``what``: "alerts
+    config")."""
+    chosen = policy_file(path, env, name)
+    if chosen is None:
+        return None
+    try:
+        data = yaml.safe_load(chosen.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ValueError(f"{what} {chosen}: {exc}") from None
+    return data or {}, chosen
 
 
 def dashboard_app() -> Path:

@@ -64,6 +64,7 @@ def test_the_wheel_installs_only_posaudit_and_carries_the_dbt_project(
     assert tops == {"posaudit"}, tops
     for expected in ("posaudit/project/dbt_project.yml", "posaudit/project/profiles.yml",
                      "posaudit/project/dq.yml", "posaudit/project/alerts.yml",
+                     "posaudit/project/cases.yml",
                      "posaudit/project/models/marts/core/fct_exceptions.sql",
                      "posaudit/project/seeds/iso8583_response_codes.csv",
                      "posaudit/project/macros/surrogate_key.sql",

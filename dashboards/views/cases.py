@@ -3,12 +3,15 @@ its filters, one case with its linked exception and trail, the actions the case'
 user's role allow, and bulk actions on the listed cases. Reads and writes go to the case store;
 only the linked exception comes from the snapshot."""
 
+from datetime import datetime
+
 import pandas as pd
 import streamlit as st
 
 from posaudit.cases import lifecycle
 from posaudit.cases.reports import get_report
-from posaudit.dashboards import auth, casework, queries
+from posaudit.cases.sla import SlaPolicy
+from posaudit.dashboards import auth, casework, display, queries
 from posaudit.dashboards.connection import warehouse
 from posaudit.dashboards.frame import keep, set_param, start, url_params
 from posaudit.dashboards.widgets import drill_down, shown, table
@@ -19,16 +22,18 @@ FLASH, BULK_FLASH = "case_flash", "case_bulk_flash"
 INPUTS = ("case_assignee", "case_amount", "case_reference", "case_reason")
 FILTER_PARAMS = {"case_f_state": "cstate", "case_f_assignee": "cassignee",
                  "case_f_kind": "ckind", "case_f_text": "q"}
+TOGGLE_PARAMS = {"case_f_mine": "mine", "case_f_closed": "closed"}
 
 page = start("page.cases", with_filters=False, about_cases=True)
 t = page.t
 who = page.viewer.who
 root = warehouse().root
 store = casework.existing_store(root)
+zone = display.merchant_zone()
 
 
 def state_label(state: str) -> str:
-    return t(f"state.{state.lower()}") if state else t("cases.any")
+    return casework.state_term(page.lang, state) if state else t("cases.any")
 
 
 def action_label(action: str) -> str:
@@ -88,13 +93,17 @@ cases = casework.load_cases(store)
 if cases.empty:
     st.info(t("cases.none"))
     st.stop()
+now = datetime.now(zone).replace(tzinfo=None)
+cases = casework.work_queue(cases, SlaPolicy.load(), now, zone)
 
-# --- the list ------------------------------------------------------------------------------
+# --- the list: a work queue --------------------------------------------------------------
 params = url_params()
 keep("case_f_state", [s for s in params.get("cstate", "").split(",") if s in lifecycle.STATES])
 keep("case_f_assignee", params.get("cassignee", ""))
 keep("case_f_kind", params.get("ckind", ""))
 keep("case_f_text", params.get("q", ""))
+keep("case_f_mine", params.get("mine", "") == "1")
+keep("case_f_closed", params.get("closed", "") == "1")
 assignees = ["", casework.UNASSIGNED, *casework.choices(cases, "assignee")]
 kinds = ["", *casework.choices(cases, "kind")]
 for key, options in (("case_f_assignee", assignees), ("case_f_kind", kinds)):
@@ -102,24 +111,37 @@ for key, options in (("case_f_assignee", assignees), ("case_f_kind", kinds)):
         st.session_state[key] = ""
 left, middle, right, search = st.columns([3, 2, 2, 3])
 states = left.multiselect(t("cases.filter_state"), list(lifecycle.STATES), key="case_f_state",
-                          format_func=state_label)
+                          format_func=state_label, placeholder=t("cases.any"))
+mine = bool(who.logged_in and who.name)
 assignee = middle.selectbox(t("cases.filter_assignee"), assignees, key="case_f_assignee",
                             format_func=lambda a: {"": t("cases.any"),
                                                    casework.UNASSIGNED: t("cases.unassigned")
-                                                   }.get(a, a))
+                                                   }.get(a, a),
+                            disabled=mine and bool(st.session_state["case_f_mine"]))
 kind = right.selectbox(t("cases.filter_kind"), kinds, key="case_f_kind",
-                       format_func=lambda k: k or t("cases.any"))
+                       format_func=lambda k: display.term(page.lang, "exception_type", k)
+                       if k else t("cases.any"))
 text = search.text_input(t("cases.filter_text"), key="case_f_text")
+toggles = st.columns([2, 2, 6])
+only_mine = toggles[0].toggle(t("cases.mine"), key="case_f_mine", disabled=not mine,
+                              help=t("cases.mine_help"))
+with_closed = toggles[1].toggle(t("cases.show_closed"), key="case_f_closed")
 for key, name in FILTER_PARAMS.items():
     value = st.session_state[key]
     set_param(name, ",".join(value) if isinstance(value, list) else value or None)
+for key, name in TOGGLE_PARAMS.items():
+    set_param(name, "1" if st.session_state[key] else None)
 
-matching = casework.filter_cases(cases, casework.CaseFilter(tuple(states), assignee, kind,
-                                                            text))
+mine_only = (who.name or "") if mine and only_mine else ""  # then the assignee filter rests
+matching = casework.filter_cases(cases, casework.CaseFilter(
+    tuple(states), "" if mine_only else assignee, kind, text, mine=mine_only,
+    include_closed=with_closed))
 # The table and the picker show the first LIST_LIMIT; bulk actions take every matching case.
 listed = matching.head(LIST_LIMIT)
-st.caption(t("cases.count", shown=len(listed), matching=len(matching), total=len(cases)))
-clicked = table(page, listed, "cases", selectable=True)
+st.caption(t("cases.count", shown=display.count(len(listed)),
+             matching=display.count(len(matching)), total=display.count(len(cases))))
+st.caption(t("cases.queue_help", zone=display.zone_label(zone)))
+clicked = table(page, casework.queue_view(listed, page.lang, zone), "cases", selectable=True)
 
 # --- bulk actions on the listed cases ------------------------------------------------------
 bulk = casework.bulk_actions(who.role) if who.logged_in else []
@@ -149,7 +171,8 @@ if result is not None:
 
 # --- one case ------------------------------------------------------------------------------
 st.subheader(t("cases.detail"))
-labels = {str(r.case_id): f"{r.case_id} · {r.state} · {shown(r.title)}" for r in cases.itertuples()}
+labels = {str(r.case_id): f"{r.case_id} · {state_label(str(r.state))} · {shown(r.title)}"
+          for r in cases.itertuples()}
 clicked_id = listed.iloc[clicked]["case_id"] if clicked is not None else None
 # A link may name a case outside the current filters, if it exists.
 chosen = drill_down(list(listed["case_id"]), clicked_id, param=PARAM, key="case",
@@ -166,8 +189,19 @@ st.markdown(f"### {shown(case['title'])}")
 facts = st.columns(4)
 facts[0].metric(t("cases.state"), state_label(case["state"]))
 facts[1].metric(t("cases.assignee"), case["assignee"] or t("cases.unassigned"))
-facts[2].metric(t("cases.amount", currency=case["currency"] or "CNY"), shown(case["amount"]))
-facts[3].metric(t("cases.opened"), str(case["opened_at"])[:19].replace("T", " "))
+facts[2].metric(t("cases.amount", currency=case["currency"] or "CNY"),
+                display.amount(case["amount"]))
+facts[3].metric(t("cases.opened", zone=display.zone_label(zone)),
+                display.local_time(case["opened_at"], zone))
+queued = cases[cases["case_id"] == chosen]
+if not queued.empty:
+    row = queued.iloc[0]
+    sla = st.columns(4)
+    sla[0].metric(t("cases.priority"), display.count(round(row["priority"])))
+    sla[1].metric(t("cases.age"), t("cases.days", n=f"{row['age_days']:,.1f}"))
+    sla[2].metric(t("cases.sla_due", zone=display.zone_label(zone)),
+                  display.local_time(row["sla_due"], zone, seconds=False))
+    sla[3].metric(t("cases.sla_status"), t(f"cases.sla.{str(row['sla_status']).lower()}"))
 proposal = casework.pending_proposal(store, chosen)
 if proposal:
     st.info(t("cases.proposal", actor=proposal["actor"], amount=proposal["amount"]))

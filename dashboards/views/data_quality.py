@@ -3,7 +3,7 @@ files and why, and the Data Docs site."""
 
 import streamlit as st
 
-from posaudit.dashboards import data, queries
+from posaudit.dashboards import data, data_docs, display, queries
 from posaudit.dashboards.connection import warehouse
 from posaudit.dashboards.frame import start
 from posaudit.dashboards.widgets import table
@@ -58,9 +58,28 @@ with st.expander(t("dq.manifest")):
 
 st.subheader(t("dq.docs"))
 docs = warehouse().data_docs_index
-if docs.exists():
-    st.markdown(f"[{t('dq.docs_open')}]({docs.as_uri()})")
-    st.caption(t("dq.docs_help"))
-    st.code(str(docs), language=None)
-else:
+site = docs.parent
+doc_pages = {p.path: p for p in data_docs.pages(site)}
+zone = display.merchant_zone()
+
+
+def doc_label(path: str) -> str:
+    doc = doc_pages[path]
+    if doc.kind == data_docs.VALIDATION:
+        return t("dq.docs_page_validation", name=doc.name,
+                 at=display.local_time(doc.run_time, zone, seconds=False))
+    if doc.kind == data_docs.SUITE:
+        return t("dq.docs_page_suite", name=doc.name)
+    return t("dq.docs_page_index")
+
+
+if not doc_pages:
     st.info(t("dq.docs_missing", path=str(docs)))
+else:
+    # Served from the warehouse through this page (behind its login), never as a file link.
+    chosen_doc = st.selectbox(t("dq.docs_page"), list(doc_pages), key="dq_docs_page",
+                              format_func=doc_label)
+    st.caption(t("dq.docs_help", zone=display.zone_label(zone)))
+    rendered = data_docs.render(site, chosen_doc)
+    if rendered is not None:
+        st.iframe(rendered, height=900)

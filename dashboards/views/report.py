@@ -1,13 +1,15 @@
 """Report an error: the error transaction report form. Anyone who may see the pages may file
 one (a logged-in user under their own name; where login is optional, anyone else under the
 name they type); it is checked against the terminals of the current snapshot, and a valid
-report becomes an OPEN case."""
+report becomes an OPEN case — or, when its transaction already has a case, joins that case,
+which the page names and links to."""
 
 import uuid
 
 import streamlit as st
 
-from posaudit.dashboards import auth, casework, queries, reporting
+from posaudit.cases.reports import Transaction
+from posaudit.dashboards import auth, casework, data, queries, reporting
 from posaudit.dashboards.connection import warehouse
 from posaudit.dashboards.frame import start, url_params
 
@@ -36,16 +38,23 @@ def values() -> reporting.FormValues:
         description=s.get("rep_desc") or "", evidence_ref=s.get("rep_evidence") or "")
 
 
+def transaction() -> Transaction:
+    """The snapshot's view of the reported transaction: its exceptions and earlier reports."""
+    has_reports = data.has_table(page.snap, "main", "fct_error_reports")
+    return reporting.transaction_of(values(), page.query, queries.REPORT_TRANSACTION,
+                                    queries.REPORTS_ON_TRANSACTION if has_reports else None)
+
+
 def submit(terminals: frozenset[str]) -> None:
     s = st.session_state
     filed = reporting.file_report(lambda: casework.writable_store(warehouse().root), values(),
                                   auth.current(), terminals=terminals,
                                   session_nonce=s.setdefault(NONCE, uuid.uuid4().hex),
-                                  missing_time=t("report.err_time"))
+                                  missing_time=t("report.err_time"), about=transaction)
     s[ERRORS] = filed.errors
     s.pop(FILED, None)
     if filed.case_id:
-        s[FILED] = (filed.report_id, filed.case_id)
+        s[FILED] = (filed.report_id, filed.case_id, filed.joined_state)
         for key, default in DEFAULTS.items():
             s[key] = default
 
@@ -57,8 +66,12 @@ def open_case(case_id: str) -> None:
 
 filed = st.session_state.get(FILED)
 if filed:
-    report_id, case_id = filed
-    st.success(t("report.filed", report_id=report_id, case_id=case_id))
+    report_id, case_id, joined_state = filed
+    if joined_state:
+        st.warning(t("report.joined", report_id=report_id, case_id=case_id,
+                     state=casework.state_term(page.lang, joined_state)))
+    else:
+        st.success(t("report.filed", report_id=report_id, case_id=case_id))
     if st.button(t("report.open_case"), key="rep_open_case"):
         st.session_state.pop(FILED, None)
         open_case(case_id)

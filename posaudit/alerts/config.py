@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any, Literal, NoReturn, TypeVar
 from urllib.parse import urlparse
 
-import yaml
-
-from posaudit.resources import policy_file
+from posaudit.resources import read_policy
 
 CONFIG_ENV = "POSAUDIT_ALERTS_CONFIG"
 
@@ -129,14 +127,11 @@ class AlertsConfig:
     def load(cls, path: Path | None = None) -> AlertsConfig:
         """``path``, else $POSAUDIT_ALERTS_CONFIG, else the project's alerts.yml, else
         defaults (rules on, delivery off)."""
-        path = policy_file(path, CONFIG_ENV, "alerts.yml")
-        if path is None:
+        found = read_policy(path, CONFIG_ENV, "alerts.yml", "alerts config")
+        if found is None:
             return cls()
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ValueError(f"alerts config {path}: {exc}") from None
-        return parse(data or {}, str(path))
+        data, chosen = found
+        return parse(data, str(chosen))
 
 
 class _Fields:

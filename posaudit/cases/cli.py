@@ -158,12 +158,14 @@ def _matching(store: Store, exception_type: str | None, state: str | None) -> li
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from posaudit.cases.sync import sync_from_warehouse
+    from posaudit.cases.sync import sync
     from posaudit.pipeline.warehouse import Warehouse
 
     snapshot = Warehouse.at(args.warehouse).current_snapshot()
-    opened = sync_from_warehouse(Store.at(args.warehouse), snapshot)
-    print(f"{len(opened)} case(s) opened from {snapshot.name}")
+    result = sync(Store.at(args.warehouse), snapshot)
+    print(f"{len(result.opened)} case(s) opened from {snapshot.name}")
+    for line in result.summary().splitlines()[1:]:  # reports that joined an existing case
+        print(line)
     return EXIT_OK
 
 

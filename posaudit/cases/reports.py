@@ -2,9 +2,12 @@
 
 A report is kept as filed in the ``reports`` table and becomes a case: ``submit_report`` (the
 dashboard's form) validates it, stores it and opens an OPEN case for it in one write
-transaction. Reports filed as landing files (reports/) come in through the sync
-(posaudit.cases.sync), which stores them with ``store_report`` without the form's checks: a
-filed report is a fact, even an incomplete one.
+transaction — unless the transaction it is about already has a case (``case_about``): then
+the report joins that case, whatever its state, as a ``link`` row in its trail, and the filer
+is told which case and in what state (one transaction, one case). Reports filed as landing
+files (reports/) come in through the sync (posaudit.cases.sync), which stores them with
+``store_report`` without the form's checks — a filed report is a fact, even an incomplete
+one — and joins them to their transaction's case the same way.
 
 Times on a report are local Beijing time, as everywhere in the warehouse (docs/formats.md); the
 store's own clock (``stored_at``, the trail) is UTC.
@@ -15,7 +18,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -26,7 +29,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from posaudit.cases import roles
-from posaudit.cases.lifecycle import ActionRefused, Actor, insert_case, money, new_case_id
+from posaudit.cases.lifecycle import ActionRefused, Actor, insert_case, link, money, new_case_id
 from posaudit.cases.lifecycle import now as utc_now
 from posaudit.cases.store import Store
 from posaudit.ingest.cardsafe import scrub_card_like
@@ -139,10 +142,41 @@ def _amount_error(amount: object) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class Transaction:
+    """What the published snapshot knows of the transaction a report is about: its
+    exceptions and the earlier reports linked to it (fct_error_reports)."""
+
+    exception_ids: Sequence[str] = ()
+    report_ids: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Filing:
+    report_id: str
+    case_id: str
+    joined_state: str | None = None  # the existing case's state, when the report joined it
+
+    @property
+    def joined(self) -> bool:
+        return self.joined_state is not None
+
+
 def submit_report(store: Store, report: ReportInput, actor: Actor, *,
                   known_terminals: Collection[str], now: datetime | None = None,
                   source: str = FORM, report_id: str | None = None) -> tuple[str, str]:
-    """Validate, store and open a case for one report; returns (report_id, case_id).
+    """Validate, store and open a case for one report; returns (report_id, case_id)."""
+    filing = file_report(store, report, actor, known_terminals=known_terminals, now=now,
+                         source=source, report_id=report_id)
+    return filing.report_id, filing.case_id
+
+
+def file_report(store: Store, report: ReportInput, actor: Actor, *,
+                known_terminals: Collection[str], now: datetime | None = None,
+                source: str = FORM, report_id: str | None = None,
+                about: Transaction | None = None) -> Filing:
+    """Validate and store one report, with a case of its own or joining the case that already
+    follows its transaction (``about`` and the store's own reports, see ``case_about``).
 
     Raises ReportInvalid (with every field's problem) or ActionRefused (the actor's role may
     not open cases). Idempotent per (source, report_id): submitting the same report again
@@ -163,10 +197,70 @@ def submit_report(store: Store, report: ReportInput, actor: Actor, *,
     with store.write() as conn:
         existing = existing_report(conn, report_id, source)
         if existing is not None:
-            return existing
-        case_id = open_report_case(conn, values, actor)
-        store_report(conn, values, actor, case_id)
-    return report_id, case_id
+            case = _case(conn, existing[1])
+            joined = case["state"] if case and case["report_id"] != report_id else None
+            return Filing(*existing, joined_state=joined)
+        case = case_about(conn, about or Transaction(), values)
+        if case is None:
+            case_id = open_report_case(conn, values, actor)
+            store_report(conn, values, actor, case_id)
+            return Filing(report_id, case_id)
+        join_case(conn, values, actor, case)
+    return Filing(report_id, str(case["case_id"]), joined_state=str(case["state"]))
+
+
+def _case(conn: sqlite3.Connection, case_id: str) -> sqlite3.Row | None:
+    return conn.execute("select * from cases where case_id = ?", (case_id,)).fetchone()
+
+
+# A stored report about the same transaction: same terminal and RRN, or same terminal and
+# voucher number within a day of the reported time (the warehouse's linking rules; reports
+# filed since the last refresh are not in the snapshot yet).
+_SAME_TRANSACTION = """
+    select c.* from reports r join cases c on c.case_id = r.case_id
+    where r.terminal_id = :terminal
+      and ((:rrn is not null and r.rrn = :rrn)
+           or (:trace is not null and r.trace_no = :trace
+               and abs(julianday(r.txn_time) - julianday(:txn_time)) <= 1))
+    order by c.opened_at, c.case_id
+    limit 1
+"""
+
+
+def case_about(conn: sqlite3.Connection, about: Transaction,
+               values: dict[str, Any] | None = None) -> sqlite3.Row | None:
+    """The case already following a report's transaction: the case of one of its exceptions,
+    else the oldest case of an earlier report about it — linked in the snapshot (``about``)
+    or, given the report's ``values``, filed with the same keys (``_SAME_TRANSACTION``)."""
+    def first(sql: str, ids: Sequence[str]) -> sqlite3.Row | None:
+        if not ids:
+            return None
+        marks = ", ".join("?" for _ in ids)
+        return conn.execute(sql.format(marks=marks), list(ids)).fetchone()
+
+    found = first("select * from cases where exception_id in ({marks}) "
+                  "order by opened_at, case_id limit 1", about.exception_ids)
+    found = found or first("select c.* from reports r join cases c on c.case_id = r.case_id "
+                           "where r.report_id in ({marks}) order by c.opened_at, c.case_id "
+                           "limit 1", about.report_ids)
+    if found is None and values is not None and values.get("terminal_id"):
+        found = conn.execute(_SAME_TRANSACTION, {
+            "terminal": values["terminal_id"], "rrn": values.get("rrn"),
+            "trace": values.get("trace_no"), "txn_time": values.get("txn_time")}).fetchone()
+    return found
+
+
+def join_case(conn: sqlite3.Connection, values: dict[str, Any], actor: Actor,
+              case: sqlite3.Row) -> None:
+    """Keep a report under the case that already follows its transaction; the case's trail
+    gets a ``link`` row naming the report and the state the case was in."""
+    store_report(conn, values, actor, str(case["case_id"]))
+    link(conn, str(case["case_id"]), actor, report_id=values["report_id"],
+         reason=f"report {values['report_id']} ({values.get('source')}) is about the "
+                f"transaction this case follows (case {case['state']})",
+         payload={"report": {k: values.get(k) for k in COLUMNS
+                             if k not in ("stored_at", "reporter", "case_id")},
+                  "case_state": case["state"]})
 
 
 def new_report_id() -> str:

@@ -6,8 +6,12 @@ After each publish (and with ``posaudit cases sync``), in one write transaction:
    unclosed case of its own (a form report filed before the data showed the error), joins
    that case;
 2. every report of a report file (reports/) not yet in the store is stored
-   (source ``file:<file name>:<line>``) and either joins its exception's case or, when it is
-   about no exception, gets a case of its own (an unlinked report is itself an open item);
+   (source ``file:<file name>:<line>``) and joins the case that already follows its
+   transaction — its exception's case, else the case of an earlier report about the same
+   transaction — whatever that case's state (``SyncResult.joined`` names those cases that
+   were there before this sync, e.g. one already written off); only a report about a
+   transaction without a case gets one of its own (an unlinked report is itself an open
+   item);
 3. a report whose exception has another case (it had one before the report was filed, or
    the report's case was closed) keeps its own case, and both cases note the other with a
    ``link`` action.
@@ -26,7 +30,13 @@ from typing import Any
 import duckdb
 
 from posaudit.cases.lifecycle import CLOSED, SYSTEM, insert_case, link, money, new_case_id
-from posaudit.cases.reports import open_report_case, store_report
+from posaudit.cases.reports import (
+    Transaction,
+    case_about,
+    join_case,
+    open_report_case,
+    store_report,
+)
 from posaudit.cases.store import Store
 
 EXCEPTIONS = """
@@ -43,7 +53,7 @@ select report_id, source, source_kind,
        strftime(reported_at, '%Y-%m-%d %H:%M:%S') as reported_at, reporter_name, reporter_role,
        merchant_id, terminal_id, strftime(txn_time, '%Y-%m-%d %H:%M:%S') as txn_time, trace_no,
        rrn, cast(amount as varchar) as amount, currency, error_type, description, evidence_ref,
-       link_status, exception_id
+       link_status, exception_id, journal_line_id
 from fct_error_reports
 order by reported_at, report_id, source
 """
@@ -54,10 +64,15 @@ class SyncResult:
     opened: list[str] = field(default_factory=list)  # new case ids
     reports_stored: list[str] = field(default_factory=list)  # report ids
     linked: list[tuple[str, str]] = field(default_factory=list)  # (case id, what joined it)
+    # (report id, case id, the case's state): reports that joined a case older than the sync
+    joined: list[tuple[str, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"cases: {len(self.opened)} opened, {len(self.reports_stored)} report(s) "
-                f"stored, {len(self.linked)} link(s)")
+        lines = [f"cases: {len(self.opened)} opened, {len(self.reports_stored)} report(s) "
+                 f"stored, {len(self.linked)} link(s)"]
+        lines += [f"report {r} is about a transaction that already has case {c} ({s}): "
+                  "it joined that case" for r, c, s in self.joined]
+        return "\n".join(lines)
 
 
 def sync_from_warehouse(store: Store, snapshot_path: Path) -> list[str]:
@@ -75,16 +90,21 @@ def sync(store: Store, snapshot_path: Path) -> SyncResult:
     exceptions, reports = _read_snapshot(snapshot_path)
     result = SyncResult()
     about: dict[str, list[str]] = {}  # exception_id -> the reports about it
+    on_line: dict[str, list[str]] = {}  # journal_line_id -> the reports about it
     for rep in reports:
         if rep["exception_id"]:
             about.setdefault(rep["exception_id"], []).append(rep["report_id"])
+        if rep.get("journal_line_id"):
+            on_line.setdefault(rep["journal_line_id"], []).append(rep["report_id"])
     with store.write() as conn:
         state = _State.load(conn)
         for exc in exceptions:
             _sync_exception(conn, state, exc, about.get(exc["exception_id"], []), result)
         for rep in reports:
             if rep["source_kind"] == "FILE" and rep["report_id"] not in state.report_case:
-                _store_file_report(conn, state, rep, result)
+                earlier = [r for r in on_line.get(rep.get("journal_line_id") or "", [])
+                           if r != rep["report_id"]]
+                _store_file_report(conn, state, rep, earlier, result)
         for rep in reports:
             _note_separate_cases(conn, state, rep, result)
     return result
@@ -170,20 +190,23 @@ def _sync_exception(conn: sqlite3.Connection, state: _State, exc: dict[str, Any]
 
 
 def _store_file_report(conn: sqlite3.Connection, state: _State, rep: dict[str, Any],
-                       result: SyncResult) -> None:
+                       earlier: list[str], result: SyncResult) -> None:
     values = {k: rep.get(k) for k in (
         "report_id", "source", "reported_at", "reporter_name", "reporter_role", "merchant_id",
         "terminal_id", "txn_time", "trace_no", "rrn", "amount", "currency", "error_type",
         "description", "evidence_ref")}
     values["amount"] = money(values["amount"])
-    exception_case = state.exception_case.get(rep["exception_id"] or "")
-    if exception_case:
-        store_report(conn, values, SYSTEM, exception_case)
-        link(conn, exception_case, SYSTEM, report_id=rep["report_id"],
-             reason=f"report {rep['report_id']} ({rep['source']}) is about this exception",
-             payload={"report": values})
-        state.add_link(exception_case, rep["report_id"], result)
-        case_id = exception_case
+    exception_id = rep["exception_id"] or ""
+    # The snapshot's links decide (it saw every report and transaction): the exception's case,
+    # else the case of an earlier report on the same journal line.
+    case = case_about(conn, Transaction(exception_ids=[exception_id] if exception_id else [],
+                                        report_ids=earlier))
+    if case is not None:
+        case_id = str(case["case_id"])
+        join_case(conn, values, SYSTEM, case)
+        state.add_link(case_id, rep["report_id"], result)
+        if case_id not in result.opened:
+            result.joined.append((rep["report_id"], case_id, str(case["state"])))
     else:
         case_id = open_report_case(conn, values, SYSTEM)
         store_report(conn, values, SYSTEM, case_id)

@@ -15,7 +15,8 @@ import pytest
 
 from posaudit.cases import lifecycle as lc
 from posaudit.cases import roles, trail
-from posaudit.cases.reports import ReportInput, get_report, submit_report
+from posaudit.cases.reports import Filing, ReportInput, Transaction, get_report, submit_report
+from posaudit.cases.reports import file_report as file_form_report
 from posaudit.cases.store import Store
 from posaudit.cases.sync import sync
 
@@ -33,7 +34,7 @@ create table fct_error_reports (
     reporter_name varchar, reporter_role varchar, merchant_id varchar, terminal_id varchar,
     txn_time timestamp, trace_no varchar, rrn varchar, amount decimal(18, 2), currency varchar,
     error_type varchar, description varchar, evidence_ref varchar, link_status varchar,
-    exception_id varchar)
+    exception_id varchar, journal_line_id varchar)
 """
 
 
@@ -53,7 +54,7 @@ def file_report(report_id: str, line: int, exception_id: str | None) -> dict[str
             "trace_no": "373030", "rrn": None, "amount": Decimal("52.45"), "currency": "CNY",
             "error_type": "重复扣款", "description": "扣款两次", "evidence_ref": None,
             "link_status": "LINKED_EXCEPTION" if exception_id else "UNLINKED",
-            "exception_id": exception_id}
+            "exception_id": exception_id, "journal_line_id": "J1" if exception_id else None}
 
 
 def form_row(report_id: str, exception_id: str | None) -> dict[str, Any]:
@@ -212,3 +213,75 @@ def test_who_may_link(store: Store, who: Who) -> None:
     case = lc.get_case(store, case_id)
     assert case is not None and case["exception_id"] == "E1"
     assert trail.verify(store) == []
+
+
+def write_off(store: Store, who: Who, case_id: str) -> None:
+    lc.act(store, case_id, "assign", who("olga"))
+    lc.act(store, case_id, "propose_write_off", who("olga"), amount="52.45",
+           reason="customer unreachable")
+    lc.act(store, case_id, "approve_write_off", who("anna"))
+
+
+def test_a_file_report_about_a_written_off_transaction_joins_its_case_and_says_so(
+        store: Store, who: Who, snapshot: Callable[..., Path]) -> None:
+    (case_id,) = sync(store, snapshot([exception("E1", "373030")], [])).opened
+    write_off(store, who, case_id)
+    result = sync(store, snapshot([exception("E1", "373030")], [file_report("ER-7", 4, "E1")]))
+    assert result.opened == []  # no silent second case
+    assert result.joined == [("ER-7", case_id, lc.WRITTEN_OFF)]
+    assert f"report ER-7 is about a transaction that already has case {case_id} " \
+           "(WRITTEN_OFF): it joined that case" in result.summary()
+    stored = get_report(store, "ER-7")
+    assert stored is not None and stored["case_id"] == case_id
+    last = lc.case_trail(store, case_id)[-1]
+    assert (last["action"], last["reference"], last["to_state"]) == (
+        "link", "ER-7", lc.WRITTEN_OFF)
+    assert "WRITTEN_OFF" in last["reason"]
+    case = lc.get_case(store, case_id)
+    assert case is not None and case["state"] == lc.WRITTEN_OFF
+    assert trail.verify(store) == []
+
+
+def test_a_second_report_on_the_same_transaction_joins_the_first_reports_case(
+        store: Store, snapshot: Callable[..., Path]) -> None:
+    # No exception on the transaction: the reports are linked to its journal line only.
+    first = {**file_report("ER-1", 2, None), "link_status": "LINKED_TRANSACTION",
+             "journal_line_id": "J9"}
+    (case_id,) = sync(store, snapshot([], [first])).opened
+    second = {**file_report("ER-2", 3, None), "link_status": "LINKED_TRANSACTION",
+              "journal_line_id": "J9"}
+    result = sync(store, snapshot([], [first, second]))
+    assert result.opened == [] and result.joined == [("ER-2", case_id, lc.OPEN)]
+    stored = get_report(store, "ER-2")
+    assert stored is not None and stored["case_id"] == case_id
+    assert actions(store, case_id) == ["open", "link"]
+    assert trail.verify(store) == []
+
+
+def test_a_form_report_about_a_case_already_followed_joins_it(
+        store: Store, who: Who, snapshot: Callable[..., Path]) -> None:
+    (case_id,) = sync(store, snapshot([exception("E1", "373030")], [])).opened
+    write_off(store, who, case_id)
+    filing = file_report_form(store, who, Transaction(exception_ids=["E1"]))
+    assert (filing.case_id, filing.joined_state) == (case_id, lc.WRITTEN_OFF)
+    assert len(lc.list_cases(store)) == 1
+    # The same form sent again: the same report, still in the same case.
+    again = file_report_form(store, who, Transaction(exception_ids=["E1"]),
+                             report_id=filing.report_id)
+    assert again == filing
+    # A report filed since the last refresh (not in the snapshot yet) is found by its keys.
+    (other,) = sync(store, snapshot([], [file_report("ER-5", 2, None)])).opened
+    other_case = lc.get_case(store, other)
+    assert other_case is not None
+    by_keys = file_report_form(store, who, Transaction(), terminal="33181266")
+    assert not by_keys.joined  # another terminal: a case of its own
+    assert file_report_form(store, who, Transaction()).case_id == case_id  # the oldest
+    assert trail.verify(store) == []
+
+
+def file_report_form(store: Store, who: Who, about: Transaction, *, terminal: str = "33181265",
+                     report_id: str | None = None) -> Filing:
+    report = form_input()
+    report = ReportInput(**{**report.__dict__, "terminal_id": terminal})
+    return file_form_report(store, report, who("olga"), known_terminals={"33181265", "33181266"},
+                            now=datetime(2026, 10, 2, 9, 0), report_id=report_id, about=about)

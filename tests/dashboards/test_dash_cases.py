@@ -4,6 +4,7 @@ of their own: actions land in the trail, refusals are shown, bulk actions report
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -11,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from posaudit.cases import lifecycle
-from posaudit.dashboards import casework
-from tests.helpers.dashboard_app import PAGES, case_store
+from posaudit.dashboards import casework, display
+from tests.helpers.dashboard_app import PAGES, case_store, metrics
 
 pytestmark = pytest.mark.slow
 
@@ -161,3 +162,56 @@ def test_the_exceptions_page_shows_the_live_case_and_opens_it(
     at.button(key="case_open_exception").click().run()  # and back to the exception
     assert at.title[0].value == PAGES["exceptions"][1]
     assert at.selectbox(key="exc_pick").value == case["exception_id"]
+
+
+def queue_shown(at: AppTest) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if "sla_status" in d.value.columns)
+
+
+def test_the_list_is_a_work_queue(make_case_app: Callable[..., AppTest],
+                                  case_warehouse: Path) -> None:
+    store = case_store(case_warehouse)
+    olga = lifecycle.Actor("olga", "operator")
+    mine = open_cases(case_warehouse, "ONE_SIDED")[:2]
+    for case_id in mine:
+        lifecycle.act(store, case_id, "assign", olga)
+    closed = open_cases(case_warehouse, "AMOUNT_MISMATCH")[0]
+    lifecycle.act(store, closed, "assign", olga)
+    lifecycle.act(store, closed, "record_recovery", olga, amount="1.00", reference="RC-1")
+    lifecycle.act(store, closed, "close", olga)
+
+    at = make_case_app(user="olga")
+    assert not at.exception, [e.value for e in at.exception]
+    shown = queue_shown(at)
+    assert list(shown.columns[:7]) == ["priority", "case_id", "state", "sla_status", "sla_due",
+                                       "assignee", "amount"]
+    assert closed not in set(shown["case_id"])  # closed cases only on request
+    breached = list(shown["sla_status"] == "Breached")
+    assert breached == sorted(breached, reverse=True)  # every breach before the rest
+    # Within the open breaches: exposure × age, largest first — not the opening second.
+    working = shown[(shown["sla_status"] == "Breached") & shown["state"].isin(
+        ["Open", "Investigating", "Funds frozen"])]
+    scores = [int(p.replace(",", "")) for p in working["priority"]]
+    assert len(scores) > 10 and scores == sorted(scores, reverse=True)
+    # The priority counts from the exception's business date.
+    top = casework.load_cases(store).set_index("case_id").loc[working.iloc[0]["case_id"]]
+    started = datetime.fromisoformat(str(top["since"]))
+    age = (datetime.now(display.merchant_zone()).replace(tzinfo=None) - started).days
+    assert abs(scores[0] - float(top["amount"]) * age) <= float(top["amount"]) * 1.01
+
+    at.toggle(key="case_f_mine").set_value(True).run()
+    assert listed(at) == sorted(mine)
+    assert set(queue_shown(at)["assignee"]) == {"olga"}
+    assert at.query_params["mine"] == "1"
+    at.toggle(key="case_f_mine").set_value(False).run()
+    at.toggle(key="case_f_closed").set_value(True).run()
+    assert queue_shown(at).iloc[-1]["case_id"] == closed  # closed ones last
+
+    # One case: its priority, age and SLA beside its state.
+    show_case(at, str(working.iloc[0]["case_id"]))
+    facts = metrics(at)
+    # (it grows as the case ages, between two runs too)
+    assert abs(int(facts["Priority"].replace(",", "")) - scores[0]) <= scores[0] / 1000
+    assert facts["SLA"] == "Breached"
+    assert facts["SLA due (Asia/Shanghai)"] == working.iloc[0]["sla_due"]
+    assert facts["Opened (Asia/Shanghai)"] == working.iloc[0]["opened_at"]

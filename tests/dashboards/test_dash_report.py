@@ -94,7 +94,8 @@ def test_where_login_is_optional_staff_without_an_account_file_a_report(
          description="顾客反映同一笔消费被扣款两次")
     assert not at.exception, [e.value for e in at.exception]
     assert not errors(at)
-    report_id, case_id = at.session_state["rep_filed"]
+    report_id, case_id, joined = at.session_state["rep_filed"]
+    assert joined is None  # no case followed this transaction yet
     assert at.success[0].value == f"Report {report_id} filed: case {case_id} is open."
     store = case_store(case_warehouse)
     report = get_report(store, report_id)
@@ -120,7 +121,7 @@ def test_a_logged_in_user_reports_under_their_own_name(
     fill(at, terminal=a_terminal(case_warehouse), amount="8.80", kind="ONE_SIDED",
          when=datetime(2026, 10, 2, 9, 5), description="customer paid, till says timeout")
     assert not errors(at), errors(at)
-    _, case_id = at.session_state["rep_filed"]
+    _, case_id, _ = at.session_state["rep_filed"]
     case = lifecycle.get_case(case_store(case_warehouse), case_id)
     assert case is not None and case["opened_by"] == "olga"
 
@@ -151,3 +152,56 @@ def test_the_form_knows_the_same_terminals_as_the_case_store(built: Built) -> No
     with duckdb.connect(str(snap), read_only=True) as con:
         ours = {str(r[0]) for r in con.execute(queries.KNOWN_TERMINALS).fetchall()}
     assert ours == expected and ours
+
+
+def written_off_exception(root: Path, snapshot: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """A duplicate charge logged by its terminal, whose case is written off."""
+    row = snapshot.execute("""
+        select exception_id, terminal_id, trace_no, txn_time, amount from main.fct_exceptions
+        where exception_type = 'DUPLICATE_CHARGE' and journal_line_id is not null
+          and trace_no is not null and txn_time is not null
+        order by exception_id limit 1""").fetchone()
+    assert row is not None
+    exc = dict(zip(("exception_id", "terminal_id", "trace_no", "txn_time", "amount"), row,
+                   strict=True))
+    store = case_store(root)
+    case = casework.case_for_exception(store, str(exc["exception_id"]))
+    assert case is not None
+    olga, alice = lifecycle.Actor("olga", "operator"), lifecycle.Actor("alice", "approver")
+    lifecycle.act(store, case["case_id"], "assign", olga)
+    lifecycle.act(store, case["case_id"], "propose_write_off", olga, amount=exc["amount"],
+                  reason="customer cannot be reached")
+    lifecycle.act(store, case["case_id"], "approve_write_off", alice)
+    return {**exc, "case_id": case["case_id"]}
+
+
+def test_a_report_about_a_written_off_transaction_warns_and_links_to_its_case(
+        make_case_app: Callable[..., AppTest], case_warehouse: Path,
+        snapshot: duckdb.DuckDBPyConnection) -> None:
+    exc = written_off_exception(case_warehouse, snapshot)
+    store = case_store(case_warehouse)
+    before = len(casework.load_cases(store))
+    at = make_case_app("report", user="olga")
+    when = exc["txn_time"]
+    assert isinstance(when, datetime)
+    fill(at, terminal=str(exc["terminal_id"]), trace=str(exc["trace_no"]),
+         amount=str(exc["amount"]), kind="DUPLICATE_CHARGE", when=when.replace(second=0),
+         description="charged twice, says the customer")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not errors(at), errors(at)
+    report_id, case_id, joined = at.session_state["rep_filed"]
+    assert (case_id, joined) == (exc["case_id"], "WRITTEN_OFF")
+    assert [w.value for w in at.warning] == [
+        f"Report {report_id} filed. This transaction already has case {case_id} (Written off): "
+        "the report joined that case (a row in its trail) instead of opening a second one."]
+    assert not at.success
+    assert len(casework.load_cases(store)) == before  # no second case
+    report = get_report(store, report_id)
+    assert report is not None and report["case_id"] == case_id
+    last = lifecycle.case_trail(store, case_id)[-1]
+    assert (last["action"], last["reference"], last["actor"], last["to_state"]) == (
+        "link", report_id, "olga", "WRITTEN_OFF")
+
+    at.button(key="rep_open_case").click().run()
+    assert not at.exception
+    assert at.selectbox(key="case_pick").value == case_id
