@@ -24,7 +24,12 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 # Kinds of codes the glossary translates: locale keys are ``code.<kind>.<CODE>``.
 CODE_KINDS = ("exception_type", "root_cause", "status", "case_state", "event_type",
               "exposure_direction", "severity", "match_status", "channel", "txn_type",
-              "outcome", "aging_bucket")
+              "outcome", "aging_bucket",
+              # Further codes pages show: report types, case actions and roles, check and file
+              # statuses, alert fields, pending sources, match rules, card data, currency.
+              "report_type", "action", "role", "dq_status", "file_status", "match_rule",
+              "channel_group", "card_type", "alert_rule", "subject_type", "delivery_status",
+              "source", "item_kind", "currency")
 
 
 def is_nothing(value: object) -> bool:
