@@ -7,11 +7,15 @@ import pandas as pd
 
 # What a chart of several layers is: alt.layer may hand back a faceted chart.
 Layered = alt.LayerChart | alt.FacetChart
+# Dates on an axis as numbers, which read the same in every language (Vega's default names
+# months and weekdays in English).
+DATE_AXIS = alt.Axis(format="%m-%d")
+TIME_AXIS = alt.Axis(format="%m-%d %H:%M")
 
 
 def trend(df: pd.DataFrame, x: str, y: str, title: str, *, fmt: str = ",.0f") -> alt.Chart:
     return (alt.Chart(df, title=title).mark_line(point=True)
-            .encode(x=alt.X(f"{x}:T", title=None), y=alt.Y(f"{y}:Q", title=None,
+            .encode(x=alt.X(f"{x}:T", title=None, axis=DATE_AXIS), y=alt.Y(f"{y}:Q", title=None,
                                                             axis=alt.Axis(format=fmt)),
                     tooltip=[x, y]))
 
@@ -53,7 +57,8 @@ def pareto(df: pd.DataFrame, category: str, value: str, title: str) -> Layered:
 
 def control(df: pd.DataFrame, title: str) -> Layered:
     """A p-chart: the day's error rate against its control limits and center line."""
-    base = alt.Chart(df, title=title).encode(x=alt.X("business_date:T", title=None))
+    base = alt.Chart(df, title=title).encode(x=alt.X("business_date:T", title=None,
+                                                     axis=DATE_AXIS))
     band = base.mark_area(opacity=0.15).encode(y=alt.Y("lcl:Q", title=None), y2="ucl:Q")
     center = base.mark_line(strokeDash=[4, 4], color="gray").encode(y="center_rate:Q")
     rate = base.mark_line(point=True).encode(
@@ -64,14 +69,14 @@ def control(df: pd.DataFrame, title: str) -> Layered:
 
 
 def timeline(events: pd.DataFrame, exceptions: pd.DataFrame,
-             title: str) -> alt.Chart | Layered:
-    """Terminal events and the exceptions on one time axis."""
+             title: str, exception_label: str = "EXCEPTION") -> alt.Chart | Layered:
+    """Terminal events and the exceptions (the row ``exception_label``) on one time axis."""
     ev = alt.Chart(events, title=title).mark_tick(thickness=2, size=18).encode(
-        x=alt.X("event_time:T", title=None), y=alt.Y("event_type:N", title=None),
-        color=alt.Color("is_fault:N"), tooltip=["event_time", "event_type"])
+        x=alt.X("event_time:T", title=None, axis=TIME_AXIS), y=alt.Y("event_type:N", title=None),
+        color=alt.Color("is_fault:N", legend=None), tooltip=["event_time", "event_type"])
     if exceptions.empty:
         return ev
-    exc = alt.Chart(exceptions.assign(event_type="EXCEPTION")).mark_point(
+    exc = alt.Chart(exceptions.assign(event_type=exception_label)).mark_point(
         shape="diamond", size=120, filled=True, color="#d62728").encode(
         x="txn_time:T", y="event_type:N",
         tooltip=["exception_type", "txn_time", "trace_no", "exposure_amount"])

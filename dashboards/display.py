@@ -86,6 +86,15 @@ def local_time(value: object, zone: ZoneInfo, *, seconds: bool = True) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+def utc(value: object) -> object:
+    """A moment the system stamped (UTC, stored without a zone) marked as UTC, so that
+    ``local_time`` converts it; anything else is returned as it is."""
+    if is_nothing(value) or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    stamp = pd.Timestamp(cast(str, value))
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+
+
 def zone_label(zone: ZoneInfo) -> str:
     """The zone as a header suffix: ``Asia/Shanghai``."""
     return zone.key
@@ -100,3 +109,17 @@ def term(lang: str, kind: str, code: object) -> str:
     label = i18n.LABELS.get(lang, i18n.EN).get(f"code.{kind}.{text}") or i18n.EN.get(
         f"code.{kind}.{text}")
     return label or text
+
+
+def with_terms(lang: str, text: object, kinds: tuple[str, ...]) -> str:
+    """A text made of words (a case's title, ``DUPLICATE_CHARGE T0001 000123``) with each word
+    that is a code of ``kinds`` read as its term; the other words stay."""
+    if is_nothing(text):
+        return NOTHING
+    labels = i18n.LABELS.get(lang, i18n.EN)
+
+    def word(w: str) -> str:
+        kind = next((k for k in kinds if f"code.{k}.{w}" in labels), None)
+        return term(lang, kind, w) if kind else w
+
+    return " ".join(word(w) for w in str(text).split())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
+from typing import SupportsFloat, cast
 
 import pandas as pd
 
@@ -36,9 +37,9 @@ def frames(fetch: Fetch, snapshot_id: str, filters: Filters) -> dict[str, pd.Dat
         ("transactions", int(volume["transactions"])),
         ("declines", int(volume["declines"])),
         ("exceptions", int(kpis["exceptions"])),
-        ("exposure_amount", float(kpis["exposure_amount"])),
-        ("recovered_amount", float(kpis["recovered_amount"])),
-        ("net_loss", float(kpis["net_loss"])),
+        ("exposure_amount", _money(kpis["exposure_amount"])),
+        ("recovered_amount", _money(kpis["recovered_amount"])),
+        ("net_loss", _money(kpis["net_loss"])),
         ("open_items", int(kpis["open_items"])),
         ("dq_results", len(dq)),
         ("dq_failed", int((dq["status"] != "PASSED").sum()) if not dq.empty else 0),
@@ -46,12 +47,18 @@ def frames(fetch: Fetch, snapshot_id: str, filters: Filters) -> dict[str, pd.Dat
     ]
     record = pd.DataFrame(_run_record(run), columns=["field", "value"])
     return {
-        "Summary": pd.DataFrame(summary, columns=["item", "value"]).astype({"value": str}),
+        # Numbers stay numbers (a spreadsheet sums them); text stays text.
+        "Summary": pd.DataFrame(summary, columns=["item", "value"], dtype=object),
         "Exceptions": fetch(*exc.bind(queries.WORKPAPER_EXCEPTIONS)),
         "Loss by type": fetch(*loss.bind(queries.WORKPAPER_LOSS_BY_TYPE)),
         "Data quality": dq,
         "Run record": record,
     }
+
+
+def _money(value: object) -> float:
+    """An amount to the fen, as a number."""
+    return round(float(cast(SupportsFloat, value)), 2)
 
 
 def _run_record(run: pd.DataFrame) -> list[tuple[str, str]]:

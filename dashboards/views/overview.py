@@ -4,7 +4,7 @@ import duckdb
 import streamlit as st
 
 from posaudit.cases.roles import READ_TRANSACTIONS
-from posaudit.dashboards import charts, data, queries, workpaper
+from posaudit.dashboards import charts, data, display, queries, workpaper
 from posaudit.dashboards.connection import run
 from posaudit.dashboards.frame import start
 from posaudit.dashboards.widgets import table
@@ -15,15 +15,15 @@ t = page.t
 volume = page.fetch(queries.VOLUME_KPIS, queries.ERROR_RATE_COLS).iloc[0]
 kpis = page.fetch(queries.EXCEPTION_KPIS, queries.EXCEPTION_COLS).iloc[0]
 row1 = st.columns(4)
-row1[0].metric(t("kpi.transactions"), f"{int(volume['transactions']):,}")
-row1[1].metric(t("kpi.decline_rate"), f"{float(volume['decline_rate']):.2%}")
-row1[2].metric(t("kpi.exceptions"), f"{int(kpis['exceptions']):,}")
-row1[3].metric(t("kpi.open_items"), f"{int(kpis['open_items']):,}")
+row1[0].metric(t("kpi.transactions"), display.count(volume["transactions"]))
+row1[1].metric(t("kpi.decline_rate"), display.rate(volume["decline_rate"]))
+row1[2].metric(t("kpi.exceptions"), display.count(kpis["exceptions"]))
+row1[3].metric(t("kpi.open_items"), display.count(kpis["open_items"]))
 row2 = st.columns(4)
-row2[0].metric(t("kpi.exposure"), f"{float(kpis['exposure_amount']):,.2f}")
-row2[1].metric(t("kpi.recovered"), f"{float(kpis['recovered_amount']):,.2f}")
-row2[2].metric(t("kpi.net_loss"), f"{float(kpis['net_loss']):,.2f}")
-row2[3].metric(t("kpi.approved_amount"), f"{float(volume['approved_amount']):,.2f}")
+row2[0].metric(t("kpi.exposure"), display.amount(kpis["exposure_amount"]))
+row2[1].metric(t("kpi.recovered"), display.amount(kpis["recovered_amount"]))
+row2[2].metric(t("kpi.net_loss"), display.amount(kpis["net_loss"]))
+row2[3].metric(t("kpi.approved_amount"), display.amount(volume["approved_amount"]))
 page.note_ignored(queries.ERROR_RATE_COLS, "filters.ignored_volume")
 
 trend = page.fetch(queries.DAILY_TREND, queries.ERROR_RATE_COLS)
@@ -41,9 +41,12 @@ if last.empty:
 else:
     run_row = last.iloc[0]
     cols = st.columns(3)
-    cols[0].metric(t("kpi.last_refresh"), str(run_row["outcome"]))
-    cols[1].metric(t("kpi.finished"), str(run_row["finished_at"])[:19])
-    cols[2].metric(t("kpi.exit_code"), int(run_row["exit_code"]))
+    zone = display.merchant_zone()
+    cols[0].metric(t("kpi.last_refresh"), display.term(page.lang, "outcome", run_row["outcome"]))
+    # A refresh's clock is the system's: UTC, stored without a zone.
+    cols[1].metric(t("table.zone_column", column=t("kpi.finished"), zone=display.zone_label(zone)),
+                   display.local_time(display.utc(run_row["finished_at"]), zone))
+    cols[2].metric(t("kpi.exit_code"), display.count(run_row["exit_code"]))
 
 st.subheader(t("overview.dq"))
 dq = page.query(queries.DQ_STATUS)
@@ -54,13 +57,13 @@ else:
     critical = int(failed[failed["severity"] == "critical"]["results"].sum())
     warnings = int(failed[failed["severity"] != "critical"]["results"].sum())
     cols = st.columns(3)
-    cols[0].metric(t("kpi.dq_results"), int(dq["results"].sum()))
-    cols[1].metric(t("kpi.dq_critical"), critical)
-    cols[2].metric(t("kpi.dq_warnings"), warnings)
+    cols[0].metric(t("kpi.dq_results"), display.count(dq["results"].sum()))
+    cols[1].metric(t("kpi.dq_critical"), display.count(critical))
+    cols[2].metric(t("kpi.dq_warnings"), display.count(warnings))
     if critical:
-        st.error(t("dq.critical_failed", n=critical))
+        st.error(t("dq.critical_failed", n=display.count(critical)))
     elif warnings:
-        st.warning(t("dq.warnings", n=warnings))
+        st.warning(t("dq.warnings", n=display.count(warnings)))
     else:
         st.success(t("dq.all_passed"))
 
@@ -79,7 +82,9 @@ else:
         else:
             severity_cols = st.columns(max(len(by_severity), 1))
             for col, (_, r) in zip(severity_cols, by_severity.iterrows(), strict=False):
-                col.metric(t("alerts.severity", severity=r["severity"]), int(r["alerts"]))
+                col.metric(t("alerts.severity",
+                             severity=display.term(page.lang, "severity", r["severity"])),
+                           display.count(r["alerts"]))
             table(page, recent, "alerts")
 
 st.subheader(t("overview.workpaper"))

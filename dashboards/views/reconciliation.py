@@ -1,5 +1,6 @@
 """Reconciliation: terminal ↔ settlement ↔ bank per day, and the residual nobody explains."""
 
+import pandas as pd
 import streamlit as st
 
 from posaudit.dashboards import queries
@@ -32,7 +33,10 @@ long = daily.melt(id_vars="settlement_date",
 names = {"terminal_total": t("recon.terminal_total"), "settled_gross": t("recon.settled_gross"),
          "net_amount": t("recon.net"), "bank_deposit_amount": t("recon.bank_deposit")}
 long["measure"] = long["measure"].map(names)
-st.line_chart(long, x="settlement_date", y="amount", color="measure", x_label="", y_label="")
+# Dates as ISO text, the same in every language; the legend needs no title.
+long = long.assign(settlement_date=pd.to_datetime(long["settlement_date"]).dt.strftime(
+    "%Y-%m-%d")).rename(columns={"measure": " "})
+st.line_chart(long, x="settlement_date", y="amount", color=" ", x_label="", y_label="")
 table(page, daily, "reconciliation_daily")
 
 st.subheader(t("recon.detail"))
