@@ -63,7 +63,10 @@ PATTERNS = (
 
 
 def localize(lang: str, message: str) -> str:
-    """``message`` in ``lang``: its locale text when it is a known one, else as it is."""
+    """``message`` in ``lang``: its locale text when it is a known one, else as it is. English
+    is the messages' own language: they are shown as given."""
+    if lang == i18n.DEFAULT:
+        return message
     text = message.strip()
     for pattern in PATTERNS:
         found = pattern.regex.fullmatch(text)

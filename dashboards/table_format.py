@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import SupportsInt, cast
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -76,9 +77,12 @@ class Layout:
         """Each column's cell text: what a grid shows when told the text (blanks as a dash,
         numbers formatted as ``display`` does)."""
         by_kind: dict[str, Callable[[object], str]] = {
-            AMOUNT: display.amount, RATE: display.rate, COUNT: display.count,
-            NUMBER: lambda v: display.NOTHING if display.is_nothing(v) else str(int(v))}  # type: ignore[call-overload]
+            AMOUNT: display.amount, RATE: display.rate, COUNT: display.count, NUMBER: _whole}
         return {c.name: by_kind.get(c.kind, _text) for c in self.columns}
+
+
+def _whole(value: object) -> str:
+    return display.NOTHING if display.is_nothing(value) else str(int(cast(SupportsInt, value)))
 
 
 def _text(value: object) -> str:

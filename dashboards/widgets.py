@@ -3,6 +3,7 @@ viewer whose role may read transaction-level data (nobody else is offered the bu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -52,7 +53,8 @@ def _cells(shown: table_format.Layout) -> pd.DataFrame | Styler:
     numeric = [c.name for c in shown.columns if c.kind in table_format.NUMBER_FORMATS]
     if frame.size > STYLED_CELLS or not frame[numeric].isna().any().any():
         return frame
-    return frame.style.format(shown.formatters())
+    cells: dict[Any, str | Callable[[object], str] | None] = {**shown.formatters()}
+    return frame.style.format(cells)
 
 
 def column_config(shown: table_format.Layout) -> dict[str, ColumnConfig]:

@@ -25,8 +25,9 @@ def _exceptions() -> pd.DataFrame:
         "transactions": [12345, 7],
         "detected_at": pd.to_datetime(["2026-10-03 16:00:00", "2026-10-03 17:30:00"],
                                       utc=True),
-        "started_at": pd.to_datetime(["2026-10-03 16:00:00", None]),  # system clock, UTC
-        "txn_time": pd.to_datetime(["2026-10-03 12:34:56", None]),  # the terminal's clock
+        # A system clock (UTC), and the terminal's clock (local), both without a zone.
+        "started_at": pd.to_datetime(pd.Series(["2026-10-03 16:00:00", None])),
+        "txn_time": pd.to_datetime(pd.Series(["2026-10-03 12:34:56", None])),
         "detail": ["x", None],
     })
 
@@ -86,7 +87,8 @@ def test_numbers_keep_their_type_and_carry_their_format() -> None:
 
     assert (fmt("exposure_amount"), fmt("exception_rate"), fmt("transactions")) == (
         "%,.2f", "percent", "%,d")
-    assert config["detected_at"]["type_config"]["type"] == "datetime"
+    detected = config["detected_at"]["type_config"]
+    assert detected is not None and detected["type"] == "datetime"
     assert config["exception_type_code"]["label"] == "差错类型（代码）"
     text = shown.formatters()
     assert text["exposure_amount"](1234567.8) == "1,234,567.80"
