@@ -37,6 +37,9 @@ CODE_COLUMNS: dict[str, tuple[str, ...]] = {
     "email_status": ("delivery_status",), "source": ("source",), "item_kind": ("item_kind",),
     "currency": ("currency",),
 }
+# Texts made of codes and identifiers (a case's title, ``DUPLICATE_CHARGE T0001 000123``):
+# each code word reads as its term.
+WORDED_COLUMNS: dict[str, tuple[str, ...]] = {"title": ("exception_type", "report_type")}
 CODE_SUFFIX = "_code"
 # Identifiers: needed to find a row, not to read it, so they follow the business columns.
 ID_COLUMNS = frozenset({"trace_no", "rrn", "order_no", "batch_no", "auth_code", "sha256",
@@ -172,6 +175,15 @@ def layout(df: pd.DataFrame, lang: str, zone: ZoneInfo) -> Layout:
             specs[raw] = Column(raw, raw_label)
             codes.append(raw)
             continue
+        if col in WORDED_COLUMNS:
+            shown[col] = series.map(lambda v, k=WORDED_COLUMNS[col]: display.with_terms(lang, v, k))
+            specs[col] = Column(col, label)
+            continue
+        if "amount" in col and is_text(series):
+            # Money kept as text (the case store's decimals): shown, and sorted, as a number.
+            numbers = pd.to_numeric(series, errors="coerce")
+            if numbers.notna().sum() == series.notna().sum():
+                series = numbers
         times = _times(series, col, zone)
         if times is not None:
             clock = times.dropna()

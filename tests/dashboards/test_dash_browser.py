@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -21,7 +20,6 @@ import pytest
 from posaudit.cases import lifecycle
 from posaudit.cases.store import Store, cases_path
 from tests.helpers.dashboard_app import password
-from tests.helpers.serving import dashboard
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -42,12 +40,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(),
                        reason="/usr/bin/chromium is absent (apt-get install chromium)"),
 ]
-
-
-@pytest.fixture
-def server(case_warehouse: Path, tmp_path: Path) -> Iterator[str]:
-    with dashboard(case_warehouse, tmp_path / "dashboard.log") as (_, url):
-        yield url
 
 
 def test_every_page_filter_drill_down_download_and_a_report_in_a_browser(

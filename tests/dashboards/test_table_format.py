@@ -105,3 +105,13 @@ def test_blanks_read_as_a_dash() -> None:
     assert "—" in html and "1,234,567.80" in html and "2.95 %" in html
     plain = _cells(table_format.layout(pd.DataFrame({"detail": ["x", None]}), "zh", SHANGHAI))
     assert isinstance(plain, pd.DataFrame) and list(plain["detail"]) == ["x", "—"]
+
+
+def test_case_titles_read_with_terms_and_text_amounts_as_numbers() -> None:
+    cases = pd.DataFrame({"case_id": ["C-1", "C-2"], "title": ["DUPLICATE_CHARGE T0001 000123",
+                                                            "REPORT OTHER T0002"],
+                          "amount": ["27918.06", None]})
+    shown = table_format.layout(cases, "zh", SHANGHAI)
+    assert list(shown.frame["title"]) == ["重复扣款 T0001 000123", "差错登记 其他 T0002"]
+    assert shown.frame["amount"].iloc[0] == 27918.06
+    assert {c.name: c.kind for c in shown.columns}["amount"] == table_format.AMOUNT
