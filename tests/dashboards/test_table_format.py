@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from posaudit.dashboards import table_format
-from posaudit.dashboards.widgets import _cells, column_config
+from posaudit.dashboards.widgets import STYLED_CELLS, _cells, column_config
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -115,3 +115,14 @@ def test_case_titles_read_with_terms_and_text_amounts_as_numbers() -> None:
     assert list(shown.frame["title"]) == ["重复扣款 T0001 000123", "差错登记 其他 T0002"]
     assert shown.frame["amount"].iloc[0] == 27918.06
     assert {c.name: c.kind for c in shown.columns}["amount"] == table_format.AMOUNT
+
+
+def test_a_large_table_shows_only_its_blank_numbers_as_text() -> None:
+    rows = STYLED_CELLS  # one column of numbers and one of text: twice the styled limit
+    big = pd.DataFrame({"net_loss": [1234.5, None] * (rows // 2), "detail": ["x"] * rows})
+    cells = _cells(table_format.layout(big, "zh", SHANGHAI))
+    assert isinstance(cells, pd.DataFrame)
+    assert list(cells["net_loss"].head(2)) == ["1,234.50", "—"]
+    full = pd.DataFrame({"net_loss": [1234.5, 2.0] * (rows // 2), "detail": ["x"] * rows})
+    kept = _cells(table_format.layout(full, "zh", SHANGHAI))
+    assert isinstance(kept, pd.DataFrame) and pd.api.types.is_float_dtype(kept["net_loss"])
