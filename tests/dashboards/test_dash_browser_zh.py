@@ -5,8 +5,6 @@ other than identifiers, numbers, dates and the few names that stay as they are
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,6 +18,7 @@ from tests.dashboards.test_dash_browser import (
     USER,
     _navigate,
     _settle,
+    keep_screenshots,
     pytestmark,  # noqa: F401  # slow, and skipped without Chromium, as there
 )
 from tests.helpers.dashboard_app import password
@@ -83,11 +82,7 @@ def test_every_page_in_chinese_shows_no_english_word(server: str, tmp_path: Path
             found["overview, filtered"] = visible_english(page, allowed)
         finally:
             context.close()
-    target = os.environ.get("POSAUDIT_SCREENSHOTS")
-    if target:
-        shutil.copytree(shots, Path(target), dirs_exist_ok=True)
-    print(f"screenshots: {shots}")
-    assert len(list(shots.glob("*.png"))) == len(PAGES) + 2
+    assert keep_screenshots(shots) == len(PAGES) + 2
     english = {page: sorted(set(words)) for page, words in found.items() if words}
     assert not english, "English on the Chinese pages:\n" + "\n".join(
         f"  {page}: {', '.join(words)}" for page, words in english.items())
