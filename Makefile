@@ -36,9 +36,12 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO    := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # The dashboards' browser test drives Debian's Chromium through Playwright; a browser is never
-# downloaded by a test tool.
+# downloaded by a test tool. The Chinese pages need CJK fonts to render (and be screenshotted).
+CJK_FONTS ?= fonts-noto-cjk
+
 browser-deps: setup
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver)
+	@dpkg -s $(CJK_FONTS) >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(CJK_FONTS))
 
 test: lint browser-deps
 	$(BIN)/python -m pytest -q --durations=15

@@ -24,7 +24,12 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 # Kinds of codes the glossary translates: locale keys are ``code.<kind>.<CODE>``.
 CODE_KINDS = ("exception_type", "root_cause", "status", "case_state", "event_type",
               "exposure_direction", "severity", "match_status", "channel", "txn_type",
-              "outcome", "aging_bucket")
+              "outcome", "aging_bucket",
+              # Further codes pages show: report types, case actions and roles, check and file
+              # statuses, alert fields, pending sources, match rules, card data, currency.
+              "report_type", "action", "role", "dq_status", "file_status", "match_rule",
+              "channel_group", "card_type", "alert_rule", "subject_type", "delivery_status",
+              "source", "item_kind", "currency")
 
 
 def is_nothing(value: object) -> bool:
@@ -81,6 +86,15 @@ def local_time(value: object, zone: ZoneInfo, *, seconds: bool = True) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+def utc(value: object) -> object:
+    """A moment the system stamped (UTC, stored without a zone) marked as UTC, so that
+    ``local_time`` converts it; anything else is returned as it is."""
+    if is_nothing(value) or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    stamp = pd.Timestamp(cast(str, value))
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+
+
 def zone_label(zone: ZoneInfo) -> str:
     """The zone as a header suffix: ``Asia/Shanghai``."""
     return zone.key
@@ -95,3 +109,17 @@ def term(lang: str, kind: str, code: object) -> str:
     label = i18n.LABELS.get(lang, i18n.EN).get(f"code.{kind}.{text}") or i18n.EN.get(
         f"code.{kind}.{text}")
     return label or text
+
+
+def with_terms(lang: str, text: object, kinds: tuple[str, ...]) -> str:
+    """A text made of words (a case's title, ``DUPLICATE_CHARGE T0001 000123``) with each word
+    that is a code of ``kinds`` read as its term; the other words stay."""
+    if is_nothing(text):
+        return NOTHING
+    labels = i18n.LABELS.get(lang, i18n.EN)
+
+    def word(w: str) -> str:
+        kind = next((k for k in kinds if f"code.{k}.{w}" in labels), None)
+        return term(lang, kind, w) if kind else w
+
+    return " ".join(word(w) for w in str(text).split())

@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from posaudit.dashboards import access, auth, casework, data, exposure, i18n, queries
+from posaudit.dashboards import access, auth, casework, data, display, exposure, i18n, queries
 from posaudit.dashboards.access import Viewer
 from posaudit.dashboards.connection import Snapshot, current_snapshot, warehouse
 from posaudit.dashboards.filters import DIMENSIONS, Filters, Predicate
@@ -29,6 +29,9 @@ OPTION_SOURCES = {
     "channel": ("mart_error_rates", "channel"), "type": ("fct_exceptions", "exception_type"),
     "cause": ("fct_exceptions", "root_cause"),
 }
+
+# Filters whose options are codes: shown as the glossary's terms, kept as codes in the URL.
+CODED_FILTERS = {"channel": "channel", "type": "exception_type", "cause": "root_cause"}
 
 
 @dataclass(frozen=True)
@@ -187,8 +190,12 @@ def _filter_widgets(snap: Snapshot, lang: str, params: Mapping[str, str]) -> Fil
         keep(key, list(getattr(wanted, name)))
         # A new snapshot may no longer hold a value the session or the link chose.
         st.session_state[key] = [v for v in st.session_state[key] if v in choices]
-        dimensions[name] = tuple(sidebar.multiselect(i18n.t(lang, f"filter.{name}"), choices,
-                                                 key=key))
+        kind = CODED_FILTERS.get(name)
+        dimensions[name] = tuple(sidebar.multiselect(
+            i18n.t(lang, f"filter.{name}"), choices, key=key,
+            placeholder=i18n.t(lang, "filters.placeholder"),
+            format_func=(lambda code, kind=kind: display.term(lang, kind, code)) if kind
+            else str))
     sidebar.button(i18n.t(lang, "filters.clear"), on_click=_clear_filters)
     return Filters(start=start, end=end, **dimensions)
 

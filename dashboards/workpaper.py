@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
+from typing import SupportsFloat, cast
 
 import pandas as pd
 
@@ -39,8 +40,8 @@ def frames(fetch: Fetch, snapshot_id: str, filters: Filters) -> dict[str, pd.Dat
         ("filters", "; ".join(f"{k}={v}" for k, v in filters.to_params().items()) or "none"),
         *volume,
         ("exceptions", int(kpis["exceptions"])),
-        *((part, float(kpis[part])) for part in ("exposure_amount", *exposure.PARTS,
-                                                  "net_loss")),
+        *((part, _money(kpis[part])) for part in ("exposure_amount", *exposure.PARTS,
+                                                   "net_loss")),
         ("open_items", int(kpis["open_items"])),
         ("dq_results", len(dq)),
         ("dq_failed", int((dq["status"] != "PASSED").sum()) if not dq.empty else 0),
@@ -48,12 +49,18 @@ def frames(fetch: Fetch, snapshot_id: str, filters: Filters) -> dict[str, pd.Dat
     ]
     record = pd.DataFrame(_run_record(run), columns=["field", "value"])
     return {
-        "Summary": pd.DataFrame(summary, columns=["item", "value"]).astype({"value": str}),
+        # Numbers stay numbers (a spreadsheet sums them); text stays text.
+        "Summary": pd.DataFrame(summary, columns=["item", "value"], dtype=object),
         "Exceptions": fetch(*exc.bind(queries.WORKPAPER_EXCEPTIONS)),
         "Loss by type": fetch(*exc.bind(queries.LOSS_BY, *split, dimension="exception_type")),
         "Data quality": dq,
         "Run record": record,
     }
+
+
+def _money(value: object) -> float:
+    """An amount to the fen, as a number."""
+    return round(float(cast(SupportsFloat, value)), 2)
 
 
 def _run_record(run: pd.DataFrame) -> list[tuple[str, str]]:

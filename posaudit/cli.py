@@ -196,16 +196,31 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from posaudit import dashboard_server as server
     from posaudit.pipeline.warehouse import Warehouse
 
+    zone = _merchant_zone(args.timezone)  # checked before anything starts
     warehouse = Warehouse.at(args.warehouse)
     warehouse.current_snapshot()  # fail early and clearly when nothing is published
     login = server.login_mode(args.login or os.environ.get(server.LOGIN_ENV))
     from posaudit.resources import dashboard_app
 
     app = dashboard_app()
-    env = {**os.environ, "POSAUDIT_WAREHOUSE": str(warehouse.root)}
+    env = {**os.environ, "POSAUDIT_WAREHOUSE": str(warehouse.root), zone[0]: zone[1]}
     if login is not None:
         env[server.LOGIN_ENV] = login
     return server.serve(server.streamlit_command(app, args.port, args.address), env)
+
+
+def _merchant_zone(flag: str | None) -> tuple[str, str]:
+    """(the variable, the zone name) the dashboard shows times in: ``--timezone``, else
+    $POSAUDIT_TIMEZONE, else Asia/Shanghai; an unknown name is a usage error."""
+    from posaudit.dashboards import display
+
+    setting = flag if flag is not None else os.environ.get(display.TIMEZONE_ENV, "")
+    try:
+        zone = display.merchant_zone(setting)
+    except ValueError:
+        raise ValueError(f"--timezone (or ${display.TIMEZONE_ENV}): unknown time zone "
+                         f"{setting!r}; give an IANA name such as Asia/Shanghai") from None
+    return display.TIMEZONE_ENV, zone.key
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -299,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="required: every page needs a login; optional: reading needs none; "
                         "auto (default, or $POSAUDIT_DASHBOARD_LOGIN): required as soon as "
                         "there is a users file or single sign-on")
+    d.add_argument("--timezone", metavar="NAME",
+                   help="the merchant's time zone every time is shown in (an IANA name; "
+                        "default $POSAUDIT_TIMEZONE, else Asia/Shanghai)")
     d.set_defaults(func=cmd_dashboard)
     from posaudit.cases.cli import register as register_cases
 

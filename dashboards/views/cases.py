@@ -11,7 +11,7 @@ import streamlit as st
 from posaudit.cases import lifecycle
 from posaudit.cases.reports import get_report
 from posaudit.cases.sla import SlaPolicy
-from posaudit.dashboards import auth, casework, display, queries
+from posaudit.dashboards import auth, casework, display, messages, queries
 from posaudit.dashboards.connection import warehouse
 from posaudit.dashboards.frame import keep, set_param, start, url_params
 from posaudit.dashboards.widgets import drill_down, shown, table
@@ -20,6 +20,8 @@ PARAM = "case"
 LIST_LIMIT = 1000
 FLASH, BULK_FLASH = "case_flash", "case_bulk_flash"
 INPUTS = ("case_assignee", "case_amount", "case_reference", "case_reason")
+# The codes a case's title and kind are made of (an exception's or a report's type).
+TITLE_CODES = ("exception_type", "report_type")
 FILTER_PARAMS = {"case_f_state": "cstate", "case_f_assignee": "cassignee",
                  "case_f_kind": "ckind", "case_f_text": "q"}
 TOGGLE_PARAMS = {"case_f_mine": "mine", "case_f_closed": "closed"}
@@ -111,7 +113,7 @@ for key, options in (("case_f_assignee", assignees), ("case_f_kind", kinds)):
         st.session_state[key] = ""
 left, middle, right, search = st.columns([3, 2, 2, 3])
 states = left.multiselect(t("cases.filter_state"), list(lifecycle.STATES), key="case_f_state",
-                          format_func=state_label, placeholder=t("cases.any"))
+                          format_func=state_label, placeholder=t("filters.placeholder"))
 mine = bool(who.logged_in and who.name)
 assignee = middle.selectbox(t("cases.filter_assignee"), assignees, key="case_f_assignee",
                             format_func=lambda a: {"": t("cases.any"),
@@ -119,7 +121,7 @@ assignee = middle.selectbox(t("cases.filter_assignee"), assignees, key="case_f_a
                                                    }.get(a, a),
                             disabled=mine and bool(st.session_state["case_f_mine"]))
 kind = right.selectbox(t("cases.filter_kind"), kinds, key="case_f_kind",
-                       format_func=lambda k: display.term(page.lang, "exception_type", k)
+                       format_func=lambda k: display.with_terms(page.lang, k, TITLE_CODES)
                        if k else t("cases.any"))
 text = search.text_input(t("cases.filter_text"), key="case_f_text")
 toggles = st.columns([2, 2, 6])
@@ -166,13 +168,14 @@ if result is not None:
     (st.warning if result.refused else st.success)(summary)
     if result.refused:
         st.markdown(f"**{t('cases.bulk_refused', n=len(result.refused))}**")
-        table(page, pd.DataFrame(result.refused, columns=["case_id", "reason"]),
+        table(page, pd.DataFrame([(c, messages.localize(page.lang, why))
+                                  for c, why in result.refused], columns=["case_id", "reason"]),
               "cases_bulk_refused")
 
 # --- one case ------------------------------------------------------------------------------
 st.subheader(t("cases.detail"))
-labels = {str(r.case_id): f"{r.case_id} · {state_label(str(r.state))} · {shown(r.title)}"
-          for r in cases.itertuples()}
+labels = {str(r.case_id): f"{r.case_id} · {state_label(str(r.state))} · "
+          f"{display.with_terms(page.lang, r.title, TITLE_CODES)}" for r in cases.itertuples()}
 clicked_id = listed.iloc[clicked]["case_id"] if clicked is not None else None
 # A link may name a case outside the current filters, if it exists.
 chosen = drill_down(list(listed["case_id"]), clicked_id, param=PARAM, key="case",
@@ -185,13 +188,14 @@ if case is None:
     st.warning(t("cases.not_found", id=chosen))
     st.stop()
 
-st.markdown(f"### {shown(case['title'])}")
+st.markdown(f"### {display.with_terms(page.lang, case['title'], TITLE_CODES)}")
 facts = st.columns(4)
 facts[0].metric(t("cases.state"), state_label(case["state"]))
 facts[1].metric(t("cases.assignee"), case["assignee"] or t("cases.unassigned"))
-facts[2].metric(t("cases.amount", currency=case["currency"] or "CNY"),
+facts[2].metric(t("cases.amount", currency=display.term(page.lang, "currency",
+                                                        case["currency"] or "CNY")),
                 display.amount(case["amount"]))
-facts[3].metric(t("cases.opened", zone=display.zone_label(zone)),
+facts[3].metric(t("table.zone_column", column=t("cases.opened"), zone=display.zone_label(zone)),
                 display.local_time(case["opened_at"], zone))
 queued = cases[cases["case_id"] == chosen]
 if not queued.empty:
@@ -204,7 +208,7 @@ if not queued.empty:
     sla[3].metric(t("cases.sla_status"), t(f"cases.sla.{str(row['sla_status']).lower()}"))
 proposal = casework.pending_proposal(store, chosen)
 if proposal:
-    st.info(t("cases.proposal", actor=proposal["actor"], amount=proposal["amount"]))
+    st.info(t("cases.proposal", actor=proposal["actor"], amount=display.amount(proposal["amount"])))
 
 if case["exception_id"]:
     st.markdown(f"**{t('cases.exception')}**")
@@ -252,7 +256,7 @@ if flash is not None and flash[1] == chosen:
     if ok:
         st.success(message)
     else:
-        st.error(t("cases.refused", message=message))
+        st.error(t("cases.refused", message=messages.localize(page.lang, message)))
 
 st.markdown(f"**{t('cases.trail')}**")
 table(page, casework.trail_frame(store, chosen), "case_trail")

@@ -34,10 +34,10 @@ else:
     if gaps.empty:
         st.success(t("dq.no_gaps"))
     for _, r in gaps.iterrows():
-        st.warning(t("dq.gap", source=t(f"dq.source.{r['source']}"), gaps=int(r["gaps"]),
-                     items=f"{int(r['waiting_items']):,}",
-                     amount=f"{float(r['waiting_amount']):,.2f}",
-                     days=int(r["days_overdue"])))
+        st.warning(t("dq.gap", source=display.term(page.lang, "source", r["source"]),
+                     gaps=display.count(r["gaps"]), items=display.count(r["waiting_items"]),
+                     amount=display.amount(r["waiting_amount"]),
+                     days=display.count(r["days_overdue"])))
     st.caption(t("dq.pending_help"))
     table(page, page.query(queries.PENDING_SOURCES), "pending_sources")
 
@@ -45,10 +45,10 @@ st.subheader(t("dq.files"))
 by_status = page.query(queries.FILES_BY_STATUS)
 cols = st.columns(max(len(by_status), 1))
 for col, (_, r) in zip(cols, by_status.iterrows(), strict=False):
-    col.metric(t("dq.files_status", status=r["status"]), int(r["files"]),
-               t("dq.rows", n=f"{int(r['rows_loaded']):,}"))
+    col.metric(t("dq.files_status", status=display.term(page.lang, "file_status", r["status"])),
+               display.count(r["files"]), t("dq.rows", n=display.count(r["rows_loaded"])))
 quarantined = page.query(queries.QUARANTINED_FILES)
-st.markdown(f"**{t('dq.quarantined', n=len(quarantined))}**")
+st.markdown(f"**{t('dq.quarantined', n=display.count(len(quarantined)))}**")
 if quarantined.empty:
     st.success(t("dq.no_quarantine"))
 else:

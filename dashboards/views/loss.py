@@ -4,7 +4,7 @@ from fct_exceptions (every filter applies, the period to the day) and the live c
 
 import streamlit as st
 
-from posaudit.dashboards import charts, queries
+from posaudit.dashboards import charts, display, queries
 from posaudit.dashboards.frame import start
 from posaudit.dashboards.loss_figures import loss_kpis
 from posaudit.dashboards.widgets import table
@@ -21,7 +21,9 @@ for tab, (dim, column) in zip(tabs, dims, strict=True):
     with tab:
         by = page.loss(queries.LOSS_BY, dimension=column)
         if not by.empty:
-            shown = by.assign(**{column: by[column].astype(str).fillna("—")})
+            # Codes (a type, a cause) read as terms.
+            shown = by.assign(**{column: [display.term(page.lang, column, v) if column in
+                                          display.CODE_KINDS else str(v) for v in by[column]]})
             st.altair_chart(charts.bars(shown.fillna({"net_loss": 0}), column, "net_loss",
                                         t("chart.net_loss_by", dim=t(f"filter.{dim}")),
                                         lang=page.lang, x_title=t("axis.net_loss"),

@@ -45,9 +45,12 @@ if last.empty:
 else:
     run_row = last.iloc[0]
     cols = st.columns(3)
-    cols[0].metric(t("kpi.last_refresh"), str(run_row["outcome"]))
-    cols[1].metric(t("kpi.finished"), str(run_row["finished_at"])[:19])
-    cols[2].metric(t("kpi.exit_code"), int(run_row["exit_code"]))
+    zone = display.merchant_zone()
+    cols[0].metric(t("kpi.last_refresh"), display.term(page.lang, "outcome", run_row["outcome"]))
+    # A refresh's clock is the system's: UTC, stored without a zone.
+    cols[1].metric(t("table.zone_column", column=t("kpi.finished"), zone=display.zone_label(zone)),
+                   display.local_time(display.utc(run_row["finished_at"]), zone))
+    cols[2].metric(t("kpi.exit_code"), display.count(run_row["exit_code"]))
 
 st.subheader(t("overview.dq"))
 dq = page.query(queries.DQ_STATUS)
@@ -58,13 +61,13 @@ else:
     critical = int(failed[failed["severity"] == "critical"]["results"].sum())
     warnings = int(failed[failed["severity"] != "critical"]["results"].sum())
     cols = st.columns(3)
-    cols[0].metric(t("kpi.dq_results"), int(dq["results"].sum()))
-    cols[1].metric(t("kpi.dq_critical"), critical)
-    cols[2].metric(t("kpi.dq_warnings"), warnings)
+    cols[0].metric(t("kpi.dq_results"), display.count(dq["results"].sum()))
+    cols[1].metric(t("kpi.dq_critical"), display.count(critical))
+    cols[2].metric(t("kpi.dq_warnings"), display.count(warnings))
     if critical:
-        st.error(t("dq.critical_failed", n=critical))
+        st.error(t("dq.critical_failed", n=display.count(critical)))
     elif warnings:
-        st.warning(t("dq.warnings", n=warnings))
+        st.warning(t("dq.warnings", n=display.count(warnings)))
     else:
         st.success(t("dq.all_passed"))
 
@@ -83,7 +86,9 @@ else:
         else:
             severity_cols = st.columns(max(len(by_severity), 1))
             for col, (_, r) in zip(severity_cols, by_severity.iterrows(), strict=False):
-                col.metric(t("alerts.severity", severity=r["severity"]), int(r["alerts"]))
+                col.metric(t("alerts.severity",
+                             severity=display.term(page.lang, "severity", r["severity"])),
+                           display.count(r["alerts"]))
             table(page, recent, "alerts")
 
 st.subheader(t("overview.workpaper"))

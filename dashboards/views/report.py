@@ -9,7 +9,7 @@ import uuid
 import streamlit as st
 
 from posaudit.cases.reports import Transaction
-from posaudit.dashboards import auth, casework, data, queries, reporting
+from posaudit.dashboards import auth, casework, data, messages, queries, reporting
 from posaudit.dashboards.connection import warehouse
 from posaudit.dashboards.frame import start, url_params
 
@@ -84,7 +84,7 @@ errors: dict[str, str] = dict(st.session_state.get(ERRORS) or {})
 def problem(field: str) -> None:
     """The field's error right under it, in the check's own words."""
     if field in errors:
-        st.error(errors.pop(field))
+        st.error(messages.localize(page.lang, errors.pop(field)))
 
 
 with st.form("report_form"):
@@ -128,4 +128,5 @@ with st.form("report_form"):
     st.form_submit_button(t("report.submit"), type="primary", key="rep_submit", on_click=submit,
                           args=(terminals,))
     for field, message in errors.items():  # anything the form has no place for
-        st.error(t("report.problem", field=field, message=message))
+        st.error(t("report.problem", field=t(f"report.{field}"),
+                   message=messages.localize(page.lang, message)))

@@ -16,6 +16,11 @@ WINDOW = timedelta(minutes=30)
 
 page = start("page.root_cause")
 t = page.t
+
+
+def term(kind: str, code: object) -> str:
+    return display.term(page.lang, kind, code)
+
 cols = queries.EXCEPTION_COLS
 
 by_cause = page.fetch(queries.PARETO_BY_CAUSE, cols)

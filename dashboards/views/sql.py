@@ -8,13 +8,18 @@ import pandas as pd
 import streamlit as st
 
 from posaudit.cases.roles import READ_TRANSACTIONS
-from posaudit.dashboards import access, data, sql_guard
+from posaudit.dashboards import access, data, display, sql_guard
 from posaudit.dashboards.connection import cursor_on, warehouse
 from posaudit.dashboards.frame import start
 from posaudit.dashboards.widgets import table
 
 HISTORY = "sql_history"
 LIMITS = sql_guard.Limits()
+# The editor in a monospace font: SQL lines up as it is typed. Streamlit marks each widget's
+# container with its key (st-key-<key>).
+EDITOR_KEY = "sql_text"
+EDITOR_STYLE = (f"<style>.st-key-{EDITOR_KEY} textarea {{font-family: 'Source Code Pro', "
+                "'DejaVu Sans Mono', 'Noto Sans Mono CJK SC', monospace;}}</style>")
 EXAMPLE = ("select root_cause, exception_type, count(*) as exceptions, "
            "sum(net_loss) as net_loss\nfrom fct_exceptions group by all order by net_loss desc")
 
@@ -25,11 +30,12 @@ if not page.may(READ_TRANSACTIONS):
     st.warning(t("sql.not_allowed", role=t(f"role.{page.viewer.who.role}"),
                  roles=" / ".join(t(f"role.{r}") for r in allowed)))
     st.stop()
-st.caption(t("sql.limits", seconds=f"{LIMITS.seconds:g}", rows=f"{LIMITS.rows:,}"))
+st.caption(t("sql.limits", seconds=f"{LIMITS.seconds:g}", rows=display.count(LIMITS.rows)))
 
+st.markdown(EDITOR_STYLE, unsafe_allow_html=True)
 editor, docs = st.columns([3, 2])
 with editor:
-    sql = st.text_area(t("sql.query"), value=EXAMPLE, height=180, key="sql_text")
+    sql = st.text_area(t("sql.query"), value=EXAMPLE, height=180, key=EDITOR_KEY)
     if st.button(t("sql.run"), type="primary", key="sql_run"):
         cursor = cursor_on(page.snap)
         try:
@@ -37,7 +43,8 @@ with editor:
         finally:
             cursor.close()
         st.session_state.setdefault(HISTORY, []).insert(0, {
-            "at": datetime.now().strftime("%H:%M:%S"), "snapshot": page.snap.snapshot_id,
+            "at": datetime.now(display.merchant_zone()).strftime("%H:%M:%S"),
+            "snapshot": page.snap.snapshot_id,
             "sql": sql, "rows": None if outcome.frame is None else len(outcome.frame),
             "seconds": round(outcome.seconds, 3),
             "result": "ok" if outcome.refusal is None else outcome.refusal.kind,
@@ -50,8 +57,9 @@ with editor:
         else:
             assert last.frame is not None  # a query that was not refused has its rows
             if last.truncated:
-                st.warning(t("sql.truncated", rows=f"{LIMITS.rows:,}"))
-            st.caption(t("sql.ran", rows=len(last.frame), seconds=f"{last.seconds:.3f}"))
+                st.warning(t("sql.truncated", rows=display.count(LIMITS.rows)))
+            st.caption(t("sql.ran", rows=display.count(len(last.frame)),
+                         seconds=f"{last.seconds:.3f}"))
             table(page, last.frame, "sql_result")
 
 with docs:
@@ -60,7 +68,7 @@ with docs:
     if not models:
         st.info(t("sql.no_docs"))
     for model in models:
-        with st.expander(model.name):
+        with st.expander(f"`{model.name}`"):  # a table name, set as code
             st.caption(model.description)
             table(page, pd.DataFrame(model.columns, columns=["column", "description"]),
                   f"docs_{model.name}")

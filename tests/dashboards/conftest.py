@@ -21,6 +21,7 @@ from posaudit.dashboards.connection import CONFIG
 from posaudit.pipeline.warehouse import Warehouse
 from tests.helpers.cli import Built
 from tests.helpers.dashboard_app import APP, PAGES, USERS, login, password, release_connections
+from tests.helpers.serving import dashboard
 
 
 @pytest.fixture(autouse=True)
@@ -113,3 +114,10 @@ def make_case_app(case_warehouse: Path,
 def login_optional(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reading needs no login even though the case warehouse has a users file."""
     monkeypatch.setenv(LOGIN_ENV, "optional")
+
+
+@pytest.fixture
+def server(case_warehouse: Path, tmp_path: Path) -> Iterator[str]:
+    """`posaudit dashboard` on the case warehouse (every page needs a login); its URL."""
+    with dashboard(case_warehouse, tmp_path / "dashboard.log") as (_, url):
+        yield url

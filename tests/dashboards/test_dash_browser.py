@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -21,7 +20,6 @@ import pytest
 from posaudit.cases import lifecycle
 from posaudit.cases.store import Store, cases_path
 from tests.helpers.dashboard_app import password
-from tests.helpers.serving import dashboard
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -42,12 +40,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(),
                        reason="/usr/bin/chromium is absent (apt-get install chromium)"),
 ]
-
-
-@pytest.fixture
-def server(case_warehouse: Path, tmp_path: Path) -> Iterator[str]:
-    with dashboard(case_warehouse, tmp_path / "dashboard.log") as (_, url):
-        yield url
 
 
 def test_every_page_filter_drill_down_download_and_a_report_in_a_browser(
@@ -129,11 +121,16 @@ def test_every_page_filter_drill_down_download_and_a_report_in_a_browser(
             file_a_report_and_see_its_case(page, case_warehouse, shots)
         finally:
             context.close()
+    assert keep_screenshots(shots) == len(PAGES) + 6
+
+
+def keep_screenshots(shots: Path) -> int:
+    """Copy the screenshots to $POSAUDIT_SCREENSHOTS when it names a folder; how many."""
     target = os.environ.get("POSAUDIT_SCREENSHOTS")
     if target:
         shutil.copytree(shots, Path(target), dirs_exist_ok=True)
     print(f"screenshots: {shots}")
-    assert len(list(shots.glob("*.png"))) == len(PAGES) + 6
+    return len(list(shots.glob("*.png")))
 
 
 def file_a_report_and_see_its_case(page: object, warehouse: Path, shots: Path) -> None:

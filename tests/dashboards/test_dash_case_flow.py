@@ -119,7 +119,7 @@ def test_a_duplicate_charge_is_refunded_and_closed_through_the_dashboard(
     assert Decimal(rows[4]["amount"]) == exposure and rows[4]["reference"] == "RF-20261005-01"
     assert not trail.verify(store)
     shown = next(d.value for d in reversed(at.dataframe) if "from_state" in d.value.columns)
-    assert list(shown["action"]) == [r["action"] for r in rows]
+    assert list(shown["action_code"]) == [r["action"] for r in rows]  # beside their terms
 
 
 def test_a_write_off_approved_by_its_proposer_is_refused(

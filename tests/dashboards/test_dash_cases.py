@@ -59,8 +59,10 @@ def test_an_action_is_recorded_in_the_trail(make_case_app: Callable[..., AppTest
     assert [s.value for s in at.success] == [
         "Recorded in the trail: Assign / start investigating, Open → Investigating."]
     last = trail(at).iloc[-1]
-    assert (last["actor"], last["action"], last["from_state"], last["to_state"],
+    # Codes read as terms; the codes stay beside them.
+    assert (last["actor"], last["action_code"], last["from_state_code"], last["to_state_code"],
             last["reason"]) == ("olga", "assign", "OPEN", "INVESTIGATING", "acquirer query sent")
+    assert (last["action"], last["to_state"]) == ("Assign / start investigating", "Investigating")
     case = lifecycle.get_case(case_store(case_warehouse), case_id)
     assert case is not None and (case["state"], case["assignee"]) == ("INVESTIGATING", "alice")
     assert at.query_params["case"] == case_id
@@ -153,7 +155,7 @@ def test_the_exceptions_page_shows_the_live_case_and_opens_it(
     assert any(f"Case {case['case_id']}: INVESTIGATING, assignee olga" in m.value
                for m in at.markdown)
     history = next(d.value for d in at.dataframe if "from_state" in d.value.columns)
-    assert list(history["action"]) == ["open", "assign"]
+    assert list(history["action_code"]) == ["open", "assign"]
     assert history.iloc[-1]["reason"] == "checking the acquirer file"
     at.button(key="exc_open_case").click().run()
     assert not at.exception

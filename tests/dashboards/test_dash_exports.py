@@ -66,15 +66,24 @@ def test_workpaper_has_its_sheets_and_ties_to_the_marts(built: Built) -> None:
         data = workpaper.build(fetch, path.stem, Filters(), AUDITOR)
         n_exceptions, = one_row(con, "select count(*) from fct_exceptions")
         by_type = workpaper.frames(fetch, path.stem, Filters(type=("ONE_SIDED",)))["Summary"]
+        exposure_total, = one_row(con, "select coalesce(sum(exposure_amount), 0) "
+                                  "from fct_exceptions")
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == list(workpaper.SHEETS)
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["snapshot"] == path.stem
-    assert summary["exceptions"] == str(n_exceptions)
+    assert summary["exceptions"] == n_exceptions
     # The Overview's split: its parts add up to the exposure; volumes only where they apply.
     assert round(sum(float(str(summary[part])) for part in exposure.PARTS), 2) == round(
         float(str(summary["exposure_amount"])), 2)
     assert "transactions" in summary and "transactions" not in set(by_type["item"])
+    # Figures are stored as numbers, labels as text.
+    cells = {r[0].value: r[1] for r in book["Summary"].iter_rows(min_row=2)}
+    for item in ("transactions", "declines", "exceptions", "exposure_amount", *exposure.PARTS,
+                 "net_loss", "open_items", "dq_results", "dq_failed"):
+        assert cells[item].data_type == "n" and isinstance(cells[item].value, int | float), item
+    assert cells["snapshot"].data_type == "s" and cells["filters"].value == "none"
+    assert summary["exposure_amount"] == pytest.approx(float(exposure_total), abs=0.005)
     assert book["Exceptions"].max_row == n_exceptions + 1
     header = [c.value for c in book["Exceptions"][1]]
     assert "root_cause_evidence" in header

@@ -31,25 +31,31 @@ def test_every_label_the_pages_use_exists() -> None:
 
 
 def test_table_headers_follow_the_language_and_dates_drop_midnight() -> None:
+    from zoneinfo import ZoneInfo
+
     import pandas as pd
 
-    from posaudit.dashboards.frame import Page
-    from posaudit.dashboards.widgets import _column_config
+    from posaudit.dashboards.table_format import layout
+    from posaudit.dashboards.widgets import column_config
 
     df = pd.DataFrame({
         "exception_type": ["DUPLICATE_CHARGE"],
         "business_date": pd.to_datetime(["2026-10-03"]),
         "txn_time": pd.to_datetime(["2026-10-03 12:34:56"]),
-        "no_translation_here": [1],
+        "no_translation_here": ["a"],
     })
-    zh = _column_config(Page(snap=None, lang="zh", filters=Filters()), df)  # type: ignore[arg-type]  # no snapshot: headers read only the language
+    zone = ZoneInfo("Asia/Shanghai")
+    zh = column_config(layout(df, "zh", zone))
     assert zh["exception_type"]["label"] == "差错类型"  # the glossary's word for exception
     date_config = zh["business_date"]["type_config"]
     assert date_config is not None and date_config["type"] == "date"
-    assert zh["txn_time"]["label"] == "交易时间"
+    assert zh["txn_time"]["label"] == "交易时间（Asia/Shanghai）"
     assert "no_translation_here" not in zh
-    en = _column_config(Page(snap=None, lang="en", filters=Filters()), df)  # type: ignore[arg-type]  # no snapshot: headers read only the language
-    assert set(en) == {"business_date"}  # English keeps the mart's names
+    en = column_config(layout(df, "en", zone))
+    # English keeps the mart's names; a time names its zone, a code its code column.
+    assert en["exception_type"]["label"] == "exception_type"
+    assert en["exception_type_code"]["label"] == "exception_type (code)"
+    assert en["txn_time"]["label"] == "txn_time (Asia/Shanghai)"
     assert i18n.column_label("en", "exception_type") == "exception_type"
 
 

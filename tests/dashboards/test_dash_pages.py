@@ -7,9 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from posaudit.dashboards import display, i18n
 from posaudit.dashboards.casework import case_for_exception, existing_store
 from posaudit.pipeline.warehouse import Warehouse
 from tests.helpers.cli import Built
@@ -48,7 +50,7 @@ def test_overview_numbers_equal_the_marts(make_app: Callable[..., AppTest],
     assert shown["Exposure (CNY)"] == f"{float(exposure):,.2f}"
     assert shown["Net loss (CNY)"] == f"{float(net):,.2f}"
     assert shown["Open items"] == f"{int(open_items):,}"
-    assert shown["Last refresh"] == outcome
+    assert shown["Last refresh"] == display.term("en", "outcome", outcome)
 
 
 def test_filters_come_from_the_url_and_narrow_the_figures(
@@ -219,3 +221,44 @@ def test_overview_offers_the_audit_workpaper(make_app: Callable[..., AppTest]) -
     at = make_app()
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download the workpaper (Excel)" in labels
+
+
+def test_chinese_overview_reads_codes_and_numbers_as_an_auditor_does(
+        make_app: Callable[..., AppTest], snapshot: duckdb.DuckDBPyConnection) -> None:
+    at = make_app(lang="zh")
+    shown = metrics(at)
+    outcome, finished = one_row(
+        snapshot, "select outcome, finished_at from audit.refresh_runs "
+                  "order by started_at desc limit 1")
+    rate, = one_row(snapshot, "select sum(declines) / sum(transactions) from mart_error_rates")
+    assert shown["最近刷新"] == i18n.ZH[f"code.outcome.{outcome}"]
+    assert shown["拒绝率"] == display.rate(rate) and shown["拒绝率"].endswith(" %")
+    # The refresh's UTC clock, shown in the merchant's zone, which the label names.
+    zone = display.merchant_zone()
+    assert shown[f"完成时间（{zone.key}）"] == display.local_time(
+        pd.Timestamp(finished).tz_localize("UTC"), zone)
+
+
+def test_sidebar_filters_offer_terms_in_the_page_language_and_keep_codes_in_the_url(
+        make_app: Callable[..., AppTest]) -> None:
+    at = make_app(lang="zh")
+    box = at.multiselect(key="f_type")
+    assert box.proto.placeholder == "请选择…"
+    assert all(at.multiselect(key=f"f_{n}").proto.placeholder == "请选择…"
+               for n in ("merchant", "store", "terminal", "acquirer", "channel", "cause"))
+    assert "重复扣款" in box.options and "DUPLICATE_CHARGE" not in box.options
+    box.set_value(["DUPLICATE_CHARGE"]).run()
+    assert not at.exception
+    assert at.query_params["type"] == "DUPLICATE_CHARGE"
+    cause = at.multiselect(key="f_cause")
+    assert "系统故障" in cause.options
+    en = make_app()
+    assert en.multiselect(key="f_type").proto.placeholder == "Choose…"
+    assert "Duplicate charge" in en.multiselect(key="f_type").options
+
+
+def test_the_sql_editor_uses_a_monospace_font(make_app: Callable[..., AppTest]) -> None:
+    at = make_app("sql")
+    styles = [m.value for m in at.markdown if "<style>" in m.value]
+    assert any(".st-key-sql_text textarea" in v and "monospace" in v for v in styles)
+    assert at.text_area(key="sql_text").value

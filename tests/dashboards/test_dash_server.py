@@ -67,16 +67,29 @@ def test_an_unknown_login_setting_is_a_usage_error(built: Built) -> None:
            "'sometimes'" in result.stderr
 
 
+def test_an_unknown_time_zone_is_a_usage_error_before_anything_starts(tmp_path: Path) -> None:
+    # No warehouse either: the zone is checked first.
+    result = run_cli("dashboard", "--warehouse", str(tmp_path / "none"), "--timezone",
+                     "Mars/Olympus")
+    assert result.returncode == 3
+    assert "--timezone (or $POSAUDIT_TIMEZONE): unknown time zone 'Mars/Olympus'" in \
+        result.stderr
+    result = run_cli("dashboard", "--warehouse", str(tmp_path / "none"),
+                     env={"POSAUDIT_TIMEZONE": "Nowhere"})
+    assert result.returncode == 3 and "unknown time zone 'Nowhere'" in result.stderr
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_streamlit_and_frees_the_port(built: Built, tmp_path: Path,
                                                      sig: signal.Signals) -> None:
-    with dashboard(built.warehouse, tmp_path / "dashboard.log", "--login", "optional") as (
-            proc, url):
+    with dashboard(built.warehouse, tmp_path / "dashboard.log", "--login", "optional",
+                   "--timezone", "Europe/Berlin") as (proc, url):
         port = int(url.rsplit(":", 1)[1])
         assert listening(port) == {"127.0.0.1"}  # bound to this machine only
         streamlit, = children(proc.pid)
         environ = Path(f"/proc/{streamlit}/environ").read_bytes().split(b"\0")
         assert b"POSAUDIT_DASHBOARD_LOGIN=optional" in environ
+        assert b"POSAUDIT_TIMEZONE=Europe/Berlin" in environ
         proc.send_signal(sig)  # to posaudit only, as a service manager or Ctrl-C would
         assert proc.wait(timeout=30) == 0
         assert not listening(port)
