@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from posaudit.cases.store import Store
-from posaudit.dashboards import case_outcomes, queries, schema_docs
+from posaudit.dashboards import case_outcomes, exposure, queries, schema_docs
 from posaudit.dashboards.connection import Snapshot, run
 
 
@@ -24,19 +24,25 @@ def query(snap: Snapshot, sql: str, params: list[object] | tuple[object, ...] = 
 
 
 def with_cases(snap: Snapshot, store: Store | None, sql: str,
-               params: list[object] | tuple[object, ...] = ()) -> pd.DataFrame:
-    """A query that reads the case store's outcomes (``case_outcomes``) beside the snapshot:
+               params: list[object] | tuple[object, ...] = (),
+               awaiting_params: tuple[int, int] = (0, 0)) -> pd.DataFrame:
+    """A loss query (queries.LOSS_ITEMS): the case store's outcomes and the exceptions awaiting
+    a source (``awaiting_params``: queries.AWAITING_SOURCE's) registered beside the snapshot;
     cached by the snapshot and the store's version, read afresh once anything was recorded."""
     version = case_outcomes.version(store)
     path = str(store.path) if store is not None else ""
-    return _with_cases(snap.snapshot_id, snap.path, path, version, sql, tuple(params))
+    return _with_cases(snap.snapshot_id, snap.path, path, version, sql, tuple(params),
+                       awaiting_params)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def _with_cases(snapshot_id: str, path: str, store_path: str, version: int, sql: str,
-                params: tuple[object, ...]) -> pd.DataFrame:
+                params: tuple[object, ...], awaiting_params: tuple[int, int]) -> pd.DataFrame:
     outcomes = _outcomes(store_path, version)
-    return run(sql, list(params), Snapshot(snapshot_id, path), {case_outcomes.FRAME: outcomes})
+    # Once per snapshot: the only part of the split that reads the journal.
+    awaiting = _cached(snapshot_id, path, queries.AWAITING_SOURCE, awaiting_params)
+    return run(sql, list(params), Snapshot(snapshot_id, path),
+               {case_outcomes.FRAME: outcomes, exposure.AWAITING_FRAME: awaiting})
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

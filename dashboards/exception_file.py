@@ -122,6 +122,29 @@ def bank_window(day: date, payouts: pd.DataFrame) -> tuple[date, date]:
     return day, max([day, *(_as_date(d) for d in due)])
 
 
+def nearby_days(business_date: object, reach: int = 1) -> tuple[date, date]:
+    """The business days searched first for an exception's related lines: a duplicate's first
+    charge, a void or a reversal falls on the same day or the one beside it (across midnight),
+    and reading a few days' row groups is what keeps a large journal fast."""
+    day = _as_date(business_date)
+    return day - timedelta(days=reach), day + timedelta(days=reach)
+
+
+def spanning(days: tuple[date, date], times: Sequence[object]) -> tuple[date, date]:
+    """``days`` widened to the business days of ``times`` (the related lines' local times):
+    a settlement line carries its journal line's business date."""
+    dates = [_as_date(v) for v in times if not display.is_nothing(v)]
+    return min([days[0], *dates]), max([days[1], *dates])
+
+
+def lacks(found: pd.DataFrame, column: str, wanted: Sequence[object]) -> bool:
+    """Whether some wanted id (blanks aside) is not in ``found[column]``: then the search goes
+    on over every day."""
+    ids = {str(w) for w in wanted if not display.is_nothing(w)}
+    have = set(found[column].astype(str)) if column in found else set()
+    return not ids <= have
+
+
 def timeline_window(exc: Row, times: Sequence[object]) -> tuple[datetime, datetime] | None:
     """The terminal's events to show: from the start of the exception's business day (a
     failed sign-in earlier that day counts as evidence) or the earliest related line, to an

@@ -18,6 +18,8 @@ from posaudit import resources
 
 AGEING_ENV = "POSAUDIT_AGEING_LIMIT_DAYS"
 DEFAULT_AGEING_DAYS = 30
+# The frame of exceptions awaiting a source, as queries.LOSS_ITEMS reads it.
+AWAITING_FRAME = "awaiting_source"
 # The parts, in the order the pages show them; they add up to the exposure.
 PARTS = ("pending_amount", "open_amount", "recovered_amount", "written_off_amount",
          "past_limit_amount")
@@ -29,9 +31,13 @@ class Settings:
     deposit_grace_days: int
     ageing_days: int
 
-    def params(self) -> tuple[int, int, int]:
+    def params(self) -> tuple[int]:
         """The values queries.LOSS_ITEMS binds after the filters, in its order."""
-        return self.settlement_grace_days, self.deposit_grace_days, self.ageing_days
+        return (self.ageing_days,)
+
+    def awaiting_params(self) -> tuple[int, int]:
+        """The values queries.AWAITING_SOURCE binds, in its order."""
+        return self.settlement_grace_days, self.deposit_grace_days
 
 
 def ageing_days(setting: str | None = None) -> int:

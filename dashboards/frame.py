@@ -71,10 +71,11 @@ class Page:
     def loss(self, template: str, **parts: str) -> pd.DataFrame:
         """A loss figure (queries.LOSS_ITEMS): the exceptions as filtered, with the live case
         store's refunds, recoveries and write-offs, split by ``exposure.settings()``."""
-        sql, params = _bind(self.where(queries.EXCEPTION_COLS), template,
-                            *exposure.settings().params(), **parts)
+        settings = exposure.settings()
+        sql, params = _bind(self.where(queries.EXCEPTION_COLS), template, *settings.params(),
+                            **parts)
         store = casework.existing_store(warehouse().root)
-        return data.with_cases(self.snap, store, sql, params)
+        return data.with_cases(self.snap, store, sql, params, settings.awaiting_params())
 
 
 class FilterNotHonoured(RuntimeError):

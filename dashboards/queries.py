@@ -224,22 +224,33 @@ SETTLEMENT_BY_ID = "select * from main.fct_settlement_lines where settlement_lin
 # An exception's file: the journal lines it involves (its own and the related one: the first
 # charge of a duplicate, the original of a refund, the void or reversal of a sale), the
 # settlement lines matched to them, and the bank side of its merchant number and settlement day.
-RELATED_TRANSACTIONS = """
+# By id within a few business days (the journal's row groups for those days only); the
+# *_ANY_DAY forms read every day, for the rare line further away (an old refund's original).
+# The rows are found by their ids first and only then read whole: an OR of ids over every
+# column of a large table would decompress them all.
+_RELATED_TRANSACTIONS = """
     select journal_line_id, txn_time, txn_type, amount, resp_code, is_approved, match_status,
            settlement_date, terminal_id, batch_no, trace_no, rrn, orig_trace_no, orig_rrn,
            card_mask, settlement_line_id
-    from main.fct_transactions where journal_line_id in (?, ?)
+    from main.fct_transactions
+    where rowid in (select rowid from main.fct_transactions
+                    where journal_line_id in (?, ?) and {days})
     order by txn_time, journal_line_id
 """
+RELATED_TRANSACTIONS = _RELATED_TRANSACTIONS.format(days="business_date between ? and ?")
+RELATED_TRANSACTIONS_ANY_DAY = _RELATED_TRANSACTIONS.format(days="true")
 
-RELATED_SETTLEMENT_LINES = """
+_RELATED_SETTLEMENT_LINES = """
     select settlement_line_id, settlement_date, txn_type, gross_amount, fee_amount, net_amount,
            match_status, txn_time, acquirer, merchant_id, terminal_id, trace_no, rrn, order_no,
            journal_line_id
     from main.fct_settlement_lines
-    where journal_line_id in (?, ?) or settlement_line_id = ?
+    where rowid in (select rowid from main.fct_settlement_lines
+                    where (journal_line_id in (?, ?) or settlement_line_id = ?) and {days})
     order by settlement_date, settlement_line_id
 """
+RELATED_SETTLEMENT_LINES = _RELATED_SETTLEMENT_LINES.format(days="business_date between ? and ?")
+RELATED_SETTLEMENT_LINES_ANY_DAY = _RELATED_SETTLEMENT_LINES.format(days="true")
 
 # The net settlement of a merchant number and day beside the bank's payout for it.
 EXPECTED_PAYOUT = """
@@ -353,15 +364,38 @@ REPORTS_ON_TRANSACTION = """
 
 # --- loss assessment -------------------------------------------------------------------------
 
+# The exceptions still waiting for a source (pending in the loss split): a sale missing in
+# settlement while the settlement files reach no further than its expected date plus the
+# settlement grace days; a net settlement without payout while the bank statements reach no
+# further than its date plus the deposit grace days. It depends on the snapshot only, so it is
+# read once per snapshot (the journal join is the costly part on a large warehouse).
+# Parameters: the settlement and deposit grace days.
+AWAITING_SOURCE = """
+    select m.exception_id
+    from main.fct_exceptions as m
+    join main.fct_transactions as t
+        on t.journal_line_id = m.journal_line_id and t.business_date = m.business_date
+    join intermediate.int_settlement_coverage as c
+        on c.acquirer = t.acquirer and c.merchant_id = t.settlement_merchant_id
+    where m.exception_type = 'MISSING_IN_SETTLEMENT'
+      and c.covered_through <= cast(t.expected_settlement_date + ?::integer as date)
+    union
+    select e.exception_id
+    from main.fct_exceptions as e
+    join intermediate.int_bank_coverage as b on b.merchant_id = e.merchant_id
+    where e.exception_type = 'MISSING_DEPOSIT'
+      and b.covered_through <= cast(e.business_date + ?::integer as date)
+"""
+
 # One row per exception with its exposure split (docs/analysts-guide.md, "Exposure and loss"):
 # recovered (later data, plus refunds and recoveries recorded on its case, at most the
 # exposure), written off (approved write-offs, at most what is left) and the rest: pending
-# while the file that could still clear it reaches no further than its due day, past the
-# ageing limit once older than it, else open. pending + open + recovered + written off +
-# past limit = exposure, to the fen; net loss = written off + past limit.
-# Case outcomes are the live case store's, registered on the cursor as ``case_outcomes``
-# (exception_id, case_state, action, amount as text: dashboards.case_outcomes). Parameters, in
-# this order: the filters, the settlement and deposit grace days, the ageing limit in days.
+# while it awaits a source (AWAITING_SOURCE), past the ageing limit once older than it, else
+# open. pending + open + recovered + written off + past limit = exposure, to the fen; net
+# loss = written off + past limit.
+# Two small frames are registered on the cursor: ``case_outcomes``, the live case store's
+# (exception_id, case_state, action, amount as text: dashboards.case_outcomes), and
+# ``awaiting_source`` (exception_id). Parameters: the filters, the ageing limit in days.
 LOSS_ITEMS = """
     with filtered as (
         select * from main.fct_exceptions where {where}
@@ -374,37 +408,15 @@ LOSS_ITEMS = """
                    where action = 'approve_write_off'), 0) as case_written_off
         from case_outcomes group by exception_id
     ),
-    -- A sale missing in settlement awaits its settlement file, due the grace days after the
-    -- expected date; a net settlement without payout awaits the bank statements likewise.
-    -- Joined on the day too, so that a large journal is read only for the days concerned.
-    settlement_reach as (
-        select t.journal_line_id,
-               c.covered_through <= cast(t.expected_settlement_date + ?::integer as date)
-                   as awaits_source
-        from filtered as m
-        join main.fct_transactions as t
-            on t.journal_line_id = m.journal_line_id and t.business_date = m.business_date
-        join intermediate.int_settlement_coverage as c
-            on c.acquirer = t.acquirer and c.merchant_id = t.settlement_merchant_id
-        where m.exception_type = 'MISSING_IN_SETTLEMENT'
-    ),
     recovered as (
         select e.*, c.case_state,
                least(e.exposure_amount, e.recovered_amount + coalesce(c.case_recovered, 0))
                    as recovered_total,
                coalesce(c.case_written_off, 0) as approved_write_off,
-               coalesce(case e.exception_type
-                   when 'MISSING_DEPOSIT'
-                       then b.covered_through <= cast(e.business_date + ?::integer as date)
-                   when 'MISSING_IN_SETTLEMENT' then s.awaits_source
-               end, false) as awaits_source
+               e.exception_id in (select cast(exception_id as varchar) from awaiting_source)
+                   as awaits_source
         from filtered as e
         left join case_money as c on c.exception_id = e.exception_id
-        left join intermediate.int_bank_coverage as b
-            on e.exception_type = 'MISSING_DEPOSIT' and b.merchant_id = e.merchant_id
-        left join settlement_reach as s
-            on e.exception_type = 'MISSING_IN_SETTLEMENT'
-            and s.journal_line_id = e.journal_line_id
     ),
     written as (
         select *, least(approved_write_off, greatest(exposure_amount - recovered_total, 0))

@@ -83,12 +83,20 @@ if pd.notna(exc.get("settlement_line_id")):
         settlement = page.query(queries.SETTLEMENT_BY_ID, [exc["settlement_line_id"]])
 own_id, related_id = exc.get("journal_line_id"), exc.get("related_journal_line_id")
 related = pd.DataFrame()
+days = exfile.nearby_days(exc["business_date"])
 if pd.notna(own_id) or pd.notna(related_id):
-    related = page.query(queries.RELATED_TRANSACTIONS, [own_id, related_id])
+    related = page.query(queries.RELATED_TRANSACTIONS, [own_id, related_id, *days])
+    if exfile.lacks(related, "journal_line_id", [own_id, related_id]):
+        related = page.query(queries.RELATED_TRANSACTIONS_ANY_DAY, [own_id, related_id])
 related_line = first(related[related["journal_line_id"] == related_id]) if not related.empty \
     else None
-lines = page.query(queries.RELATED_SETTLEMENT_LINES,
-                   [own_id, related_id, exc.get("settlement_line_id")])
+line_keys = [own_id, related_id, exc.get("settlement_line_id")]
+line_days = exfile.spanning(days, list(related["txn_time"]) if not related.empty else [])
+lines = page.query(queries.RELATED_SETTLEMENT_LINES, [*line_keys, *line_days])
+wanted_lines = [exc.get("settlement_line_id"),
+                *(related["settlement_line_id"] if not related.empty else [])]
+if exfile.lacks(lines, "settlement_line_id", wanted_lines):
+    lines = page.query(queries.RELATED_SETTLEMENT_LINES_ANY_DAY, line_keys)
 day = exfile.bank_day(exc, first(journal), first(settlement))
 payouts = bank_lines = pd.DataFrame()
 if day is not None:

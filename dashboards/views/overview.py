@@ -4,7 +4,16 @@ import duckdb
 import streamlit as st
 
 from posaudit.cases.roles import READ_TRANSACTIONS
-from posaudit.dashboards import case_outcomes, casework, charts, data, display, queries, workpaper
+from posaudit.dashboards import (
+    case_outcomes,
+    casework,
+    charts,
+    data,
+    display,
+    exposure,
+    queries,
+    workpaper,
+)
 from posaudit.dashboards.connection import run, warehouse
 from posaudit.dashboards.frame import start
 from posaudit.dashboards.loss_figures import loss_kpis
@@ -98,8 +107,9 @@ snap, filters, viewer = page.snap, page.filters, page.viewer
 
 def build_workpaper() -> bytes:
     """The workbook, its loss split from the case store as it is now (as the page's)."""
+    awaiting = run(queries.AWAITING_SOURCE, list(exposure.settings().awaiting_params()), snap)
     frames = {case_outcomes.FRAME: case_outcomes.outcomes(
-        casework.existing_store(warehouse().root))}
+        casework.existing_store(warehouse().root)), exposure.AWAITING_FRAME: awaiting}
     return workpaper.build(lambda sql, params: run(sql, params, snap, frames),
                            snap.snapshot_id, filters, viewer)
 

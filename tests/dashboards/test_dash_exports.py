@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from posaudit.cases import roles
-from posaudit.dashboards import case_outcomes, casework, exports, exposure, workpaper
+from posaudit.dashboards import case_outcomes, casework, exports, exposure, queries, workpaper
 from posaudit.dashboards.access import AccessDenied, Viewer
 from posaudit.dashboards.auth import ANONYMOUS, PASSWORD, Identity
 from posaudit.dashboards.filters import Filters
@@ -59,6 +59,8 @@ def test_workpaper_has_its_sheets_and_ties_to_the_marts(built: Built) -> None:
         # The case outcomes the loss split reads, as the Overview registers them.
         con.register(case_outcomes.FRAME,
                      case_outcomes.outcomes(casework.existing_store(built.warehouse)))
+        con.register(exposure.AWAITING_FRAME, con.execute(
+            queries.AWAITING_SOURCE, list(exposure.settings().awaiting_params())).df())
 
         def fetch(sql: str, params: list[object]) -> pd.DataFrame:
             return con.execute(sql, params).df()
