@@ -253,7 +253,8 @@ def queue_view(queue: pd.DataFrame, lang: str, zone: ZoneInfo) -> pd.DataFrame:
         "age_days": [f"{a:,.1f}" for a in queue["age_days"]],
         "kind": [display.term(lang, "exception_type", k) for k in queue["kind"]],
         "title": queue["title"],
-        "opened_at": [display.local_time(v, zone) for v in queue["opened_at"]],
+        # The store's own stamp: the table shows it in the merchant's zone (table_format).
+        "opened_at": queue["opened_at"],
         "exception_id": queue["exception_id"],
         "report_id": queue["report_id"],
     })

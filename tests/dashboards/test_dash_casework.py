@@ -109,6 +109,8 @@ def test_the_work_queue_puts_breaches_first_then_exposure_times_age() -> None:
         "已超时", "2026-10-08", "—")
     assert view.set_index("case_id").loc["C-new-large", "priority"] == "7,500"
     assert view.set_index("case_id").loc["C-new-large", "amount"] == "5,000.00"
+    # Left as stored: the table converts it to the merchant's zone, once.
+    assert view.set_index("case_id").loc["C-new-large", "opened_at"] == "2026-10-11T00:00:00+00:00"
 
 
 def test_my_cases_and_closed_cases() -> None:

@@ -77,8 +77,8 @@ def test_a_competing_word_or_an_unused_term_is_named() -> None:
 
 def test_labels_read_from_the_locale_files() -> None:
     assert i18n.t("zh", "filters") == "筛选"
-    assert i18n.t("en", "filters.ignored", names="x") == "Not applied on this page (the data has " \
-                                                          "no such column): x"
+    assert i18n.t("en", "filters.hidden", figure="Trends", names="x") == (
+        "Not shown: Trends (the data behind it cannot be filtered by x).")
     assert i18n.t("xx", "filters") == "Filters" and i18n.t("en", "no.such.key") == "no.such.key"
     assert i18n.column_label("zh", "exception_type") == "差错类型"
 
