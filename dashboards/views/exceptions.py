@@ -228,8 +228,9 @@ case = casework.case_for_exception(case_store, chosen)
 if case is None or case_store is None:
     st.info(t("exc.no_cases"))
 else:
-    st.write(t("exc.case_state", case_id=case["case_id"], state=case["state"],
-               assignee=case["assignee"] or "—"))
+    st.write(t("exc.case_state", case_id=case["case_id"],
+               state=casework.state_term(page.lang, case["state"]),
+               assignee=case["assignee"] or display.NOTHING))
     table(page, casework.trail_frame(case_store, case["case_id"]), "case_history")
     if st.button(t("exc.open_case"), key="exc_open_case"):
         st.session_state["case_pick"] = case["case_id"]

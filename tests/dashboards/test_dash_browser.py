@@ -7,39 +7,32 @@ folder and, when $POSAUDIT_SCREENSHOTS names a folder, are copied there."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from posaudit.cases import lifecycle
 from posaudit.cases.store import Store, cases_path
+from tests.helpers.browser import (
+    ARGS,
+    BROWSER_TESTS,
+    CHROMIUM,
+    PAGE_MS,
+    USER,
+    keep_screenshots,
+    navigate,
+    settle,
+)
 from tests.helpers.dashboard_app import password
 
-if TYPE_CHECKING:
-    from playwright.sync_api import Page
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PAGES = {"": "Overview", "error-rates": "Error rates", "root-cause": "Root cause",
          "loss": "Loss assessment", "reconciliation": "Reconciliation",
          "exceptions": "Exceptions explorer", "cases": "Cases", "report": "Report an error",
          "data-quality": "Data quality", "sql": "SQL"}
-PAGE_MS = 60_000
-# An approver: may read transaction-level data (downloads) and act on cases.
-USER = "alice"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="/usr/bin/chromium is absent (apt-get install chromium)"),
-]
+pytestmark = BROWSER_TESTS
 
 
 def test_every_page_filter_drill_down_download_and_a_report_in_a_browser(
@@ -58,7 +51,7 @@ def test_every_page_filter_drill_down_download_and_a_report_in_a_browser(
             # Not logged in: the login form, and nothing of the warehouse.
             page.goto(f"{server}/exceptions")
             page.get_by_role("heading", name="posaudit: log in", exact=True).wait_for()
-            _settle(page)
+            settle(page)
             assert page.locator('[data-testid="stDataFrame"]').count() == 0
             assert page.locator('[data-testid="stMetric"]').count() == 0
             assert page.get_by_text("Snapshot ").count() == 0
@@ -72,11 +65,11 @@ def test_every_page_filter_drill_down_download_and_a_report_in_a_browser(
             def open_page(path: str, title: str) -> None:
                 # Through the page list: a password login lasts as long as the browser
                 # tab's session, which reloading the page would end.
-                _navigate(page, title)
+                navigate(page, title)
                 page.wait_for_url(lambda u: urlsplit(u).path.strip("/") == path)
                 page.get_by_role("heading", name=title, exact=True).wait_for()
                 page.wait_for_load_state("networkidle")
-                _settle(page)
+                settle(page)
                 assert page.locator('[data-testid="stException"]').count() == 0, path
                 page.screenshot(path=str(shots / f"{path or 'overview'}.png"), full_page=True)
 
@@ -93,19 +86,19 @@ def test_every_page_filter_drill_down_download_and_a_report_in_a_browser(
             page.get_by_role("option").first.click()
             page.keyboard.press("Escape")  # the open list hides the rest of the page
             page.wait_for_url(lambda u: "acquirer=" in u)
-            _settle(page)
+            settle(page)
             page.screenshot(path=str(shots / "overview-filtered.png"), full_page=True)
 
             # Drill into an exception (filters travel with the session's URL).
-            _navigate(page, "Exceptions explorer")
+            navigate(page, "Exceptions explorer")
             page.get_by_role("heading", name="Exceptions explorer", exact=True).wait_for()
-            _settle(page)
+            settle(page)
             picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Exception")
             picker.locator("input").click()
             page.get_by_role("option").nth(1).click()
             page.get_by_text("Terminal side (fct_transactions)").wait_for()
             page.wait_for_url(lambda u: "exception=" in u)
-            _settle(page)
+            settle(page)
             assert page.get_by_text("Case history").count() >= 1
             page.screenshot(path=str(shots / "exception-detail.png"), full_page=True)
 
@@ -124,22 +117,13 @@ def test_every_page_filter_drill_down_download_and_a_report_in_a_browser(
     assert keep_screenshots(shots) == len(PAGES) + 6
 
 
-def keep_screenshots(shots: Path) -> int:
-    """Copy the screenshots to $POSAUDIT_SCREENSHOTS when it names a folder; how many."""
-    target = os.environ.get("POSAUDIT_SCREENSHOTS")
-    if target:
-        shutil.copytree(shots, Path(target), dirs_exist_ok=True)
-    print(f"screenshots: {shots}")
-    return len(list(shots.glob("*.png")))
-
-
 def file_a_report_and_see_its_case(page: object, warehouse: Path, shots: Path) -> None:
     """As the logged-in user, fill the error report form field by field, file it, see that it
     joined the transaction's case, open that case."""
     p: Any = page
-    _navigate(p, "Report an error")
+    navigate(p, "Report an error")
     p.get_by_role("heading", name="Report an error", exact=True).wait_for()
-    _settle(p)
+    settle(p)
     p.get_by_text(f"Logged in as {USER} (approver)").wait_for()
     p.screenshot(path=str(shots / "report-logged-in.png"), full_page=True)
 
@@ -167,14 +151,14 @@ def file_a_report_and_see_its_case(page: object, warehouse: Path, shots: Path) -
                       filed.inner_text())
     assert found, filed.inner_text()
     report_id, case_id = found.groups()
-    _settle(p)
+    settle(p)
     p.screenshot(path=str(shots / "report-filed.png"), full_page=True)
 
     p.get_by_role("button", name="Open the case").click()
     p.get_by_role("heading", name="Cases", exact=True).wait_for()
     p.wait_for_url(lambda u: f"case={case_id}" in u)
     p.get_by_text("Act on this case").wait_for()
-    _settle(p)
+    settle(p)
     assert p.locator('[data-testid="stException"]').count() == 0
     assert p.get_by_text("Recorded in the trail").count() == 0
     p.screenshot(path=str(shots / "report-case.png"), full_page=True)
@@ -186,16 +170,3 @@ def _a_terminal(warehouse: Path) -> str:
     cases = lifecycle.list_cases(Store(cases_path(warehouse)))
     titles = [c["title"].split() for c in cases if c["title"].startswith("DUPLICATE_CHARGE ")]
     return str(titles[0][1])
-
-
-def _navigate(page: Any, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"]').get_by_role(
-        "link", name=title, exact=True).click()
-
-
-def _settle(page: Page) -> None:
-    """Wait until Streamlit has finished the run the last action started."""
-    status = page.locator('[data-testid="stStatusWidget"]')
-    deadline = time.monotonic() + PAGE_MS / 1000
-    while status.count() and time.monotonic() < deadline:
-        time.sleep(0.2)

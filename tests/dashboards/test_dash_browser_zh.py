@@ -11,18 +11,20 @@ from urllib.parse import urlsplit
 import pytest
 
 from posaudit.dashboards import display, i18n
-from tests.dashboards.test_dash_browser import (
+from tests.helpers.browser import (
     ARGS,
+    BROWSER_TESTS,
     CHROMIUM,
     PAGE_MS,
     USER,
-    _navigate,
-    _settle,
     keep_screenshots,
-    pytestmark,  # noqa: F401  # slow, and skipped without Chromium, as there
+    navigate,
+    settle,
 )
 from tests.helpers.dashboard_app import password
 from tests.helpers.visible_text import visible_english
+
+pytestmark = BROWSER_TESTS
 
 # url path -> the page's title key.
 PAGES = {"": "page.overview", "error-rates": "page.error_rates", "root-cause": "page.root_cause",
@@ -47,7 +49,7 @@ def test_every_page_in_chinese_shows_no_english_word(server: str, tmp_path: Path
             page.set_default_timeout(PAGE_MS)
             page.goto(f"{server}/?lang=zh")
             page.get_by_role("heading", name=i18n.t("zh", "gate.title"), exact=True).wait_for()
-            _settle(page)
+            settle(page)
             found["login"] = visible_english(page, allowed)
             page.screenshot(path=str(shots / "login.png"), full_page=True)
             page.get_by_label(i18n.t("zh", "auth.name")).fill(USER)
@@ -56,19 +58,19 @@ def test_every_page_in_chinese_shows_no_english_word(server: str, tmp_path: Path
             page.get_by_role("heading", name=i18n.t("zh", "page.overview"), exact=True).wait_for()
             for path, key in PAGES.items():
                 title = i18n.t("zh", key)
-                _navigate(page, title)
+                navigate(page, title)
                 page.wait_for_url(lambda u, p=path: urlsplit(u).path.strip("/") == p)
                 page.get_by_role("heading", name=title, exact=True).wait_for()
                 page.wait_for_load_state("networkidle")
-                _settle(page)
+                settle(page)
                 assert page.locator('[data-testid="stException"]').count() == 0, path
                 page.screenshot(path=str(shots / f"zh-{path or 'overview'}.png"),
                                 full_page=True)
                 found[path or "overview"] = visible_english(page, allowed)
             # A type chosen in the sidebar reads as its term; the link keeps the code.
-            _navigate(page, i18n.t("zh", "page.overview"))
+            navigate(page, i18n.t("zh", "page.overview"))
             page.get_by_role("heading", name=i18n.t("zh", "page.overview"), exact=True).wait_for()
-            _settle(page)
+            settle(page)
             box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
                 has_text=i18n.t("zh", "filter.type"))
             box.locator("input").click()
@@ -77,7 +79,7 @@ def test_every_page_in_chinese_shows_no_english_word(server: str, tmp_path: Path
                              exact=True).click()
             page.keyboard.press("Escape")
             page.wait_for_url(lambda u: "type=DUPLICATE_CHARGE" in u)
-            _settle(page)
+            settle(page)
             page.screenshot(path=str(shots / "zh-overview-filtered.png"), full_page=True)
             found["overview, filtered"] = visible_english(page, allowed)
         finally:

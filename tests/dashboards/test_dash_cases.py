@@ -152,7 +152,7 @@ def test_the_exceptions_page_shows_the_live_case_and_opens_it(
                   reason="checking the acquirer file")
     at = make_case_app("exceptions", user="aud", exception=case["exception_id"])
     assert not at.exception, [e.value for e in at.exception]
-    assert any(f"Case {case['case_id']}: INVESTIGATING, assignee olga" in m.value
+    assert any(f"Case {case['case_id']}: Investigating, assignee olga" in m.value
                for m in at.markdown)
     history = next(d.value for d in at.dataframe if "from_state" in d.value.columns)
     assert list(history["action_code"]) == ["open", "assign"]
