@@ -46,15 +46,28 @@ def english_words(text: str, allowed: Iterable[str] = ()) -> list[str]:
     return out
 
 
+# One synchronous read of the page (a rerun cannot change it halfway): each area's text as
+# shown, the icons' ligature text, and the parts that are not prose.
+_READ = """([areas, icons, notProse]) => {
+    const texts = el => Array.from(el).map(e => e.innerText).filter(t => t.trim());
+    return {
+        icons: texts(document.querySelectorAll(icons)).map(t => t.trim()),
+        areas: areas.flatMap(area => Array.from(document.querySelectorAll(area)).map(a => ({
+            text: a.innerText,
+            parts: notProse.flatMap(sel => texts(a.querySelectorAll(sel))),
+        }))),
+    };
+}"""
+
+
 def visible_english(page: Any, allowed: Iterable[str] = ()) -> list[str]:
     """The English words a browser ``page`` shows in its main area and sidebar."""
-    icons = {t.strip() for t in page.locator(ICONS).all_inner_texts()}
+    seen = page.evaluate(_READ, [list(AREAS), ICONS, list(NOT_PROSE)])
+    icons = set(seen["icons"])
     words: list[str] = []
-    for area in AREAS:
-        for text in page.locator(area).all_inner_texts():
-            parts = {p for selector in NOT_PROSE
-                     for p in page.locator(f"{area} {selector}").all_inner_texts() if p.strip()}
-            for part in sorted(parts, key=len, reverse=True):  # "fct_alerts" before "alerts"
-                text = text.replace(part, " ")
-            words += [w for w in english_words(text, allowed) if w not in icons]
+    for area in seen["areas"]:
+        text = area["text"]
+        for part in sorted(set(area["parts"]), key=len, reverse=True):  # "fct_alerts" first
+            text = text.replace(part, " ")
+        words += [w for w in english_words(text, allowed) if w not in icons]
     return words
