@@ -124,7 +124,8 @@ def test_exception_detail_shows_both_sides_evidence_and_case_history(
     if case is None:
         assert any("No case actions exist yet" in i.value for i in at.info)
     else:
-        assert any(f"Case {case['case_id']}: {case['state']}" in m.value for m in at.markdown)
+        state = display.term("en", "case_state", case["state"])  # the state as its term
+        assert any(f"Case {case['case_id']}: {state}," in m.value for m in at.markdown)
     assert any("fee" in w.value.lower() for w in at.markdown) or at.markdown
 
 
