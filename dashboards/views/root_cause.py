@@ -40,8 +40,7 @@ table(page, by_cause, "root_cause")
 
 st.subheader(t("root.by_type"))
 by_type = page.fetch(queries.PARETO_BY_CAUSE_TYPE, cols)
-by_type["cause_type"] = [f"{display.term(page.lang, 'root_cause', c)} · "
-                         f"{display.term(page.lang, 'exception_type', e)}"
+by_type["cause_type"] = [f"{term('root_cause', c)} · {term('exception_type', e)}"
                          for c, e in zip(by_type["root_cause"], by_type["exception_type"],
                                          strict=True)]
 st.altair_chart(charts.pareto(by_type.fillna({"exposure_amount": 0}), "cause_type",
