@@ -1,6 +1,6 @@
 {#- Bank credits that are settlement payouts (their memo names a settlement date and a merchant
     number), one row per merchant number and settlement date. -#}
-with lines as not materialized (
+with lines as {{ not_materialized() }} (
     select * from {{ ref('stg_bank__statement_lines') }}
     where payout_kind is not null
       and payout_settlement_date is not null

@@ -1,11 +1,11 @@
 {#- One row per case with what its trail says was done about the money: refunds and recoveries
     recorded, write-offs approved (the approved amount is the proposal's), and when it closed.
     A case's exception_id ties it to fct_exceptions, at most one case per exception. -#}
-with cases as not materialized (
+with cases as {{ not_materialized() }} (
     select * from {{ ref('stg_cases__cases') }}
 ),
 
-actions as not materialized (
+actions as {{ not_materialized() }} (
     select * from {{ ref('stg_cases__case_actions') }}
 ),
 

@@ -10,7 +10,7 @@
     )
 }}
 
-with matches as not materialized (
+with matches as {{ not_materialized() }} (
     select * from {{ ref('int_transactions_matched') }}
     {%- if is_incremental() %}
     where {{ in_build_window('business_date') }}

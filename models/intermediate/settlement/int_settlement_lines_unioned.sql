@@ -17,7 +17,7 @@
     )
 }}
 
-with terminals as not materialized (
+with terminals as {{ not_materialized() }} (
     select * from {{ ref('stg_reference__terminals') }}
 ),
 

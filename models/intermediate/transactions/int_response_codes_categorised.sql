@@ -1,6 +1,6 @@
 {#- One row per ISO 8583 field 39 code with its reconciliation category (first category that
     lists the code wins; CUPS suffixes like "98(CUPS)" are stripped). -#}
-with codes as not materialized (
+with codes as {{ not_materialized() }} (
     select * from {{ ref('iso8583_response_codes') }}
 ),
 

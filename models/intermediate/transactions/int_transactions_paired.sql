@@ -16,11 +16,11 @@
     )
 }}
 
-with all_journal as not materialized (
+with all_journal as {{ not_materialized() }} (
     select * from {{ ref('int_transactions_unioned') }}
 ),
 
-journal as not materialized (
+journal as {{ not_materialized() }} (
     {%- if is_incremental() %}
     {{ build_window_rows(ref('int_transactions_unioned')) }}
     {%- else %}
@@ -28,15 +28,15 @@ journal as not materialized (
     {%- endif %}
 ),
 
-terminals as not materialized (
+terminals as {{ not_materialized() }} (
     select * from {{ ref('stg_reference__terminals') }}
 ),
 
-response_codes as not materialized (
+response_codes as {{ not_materialized() }} (
     select * from {{ ref('int_response_codes_categorised') }}
 ),
 
-followers as not materialized (
+followers as {{ not_materialized() }} (
     -- What can change an earlier line, from the whole journal.
     select f.*, coalesce(r.is_approved, false) as is_approved
     from all_journal as f
@@ -44,7 +44,7 @@ followers as not materialized (
     where f.txn_type in ('VOID', 'REVERSAL', 'REFUND', 'PREAUTH')
 ),
 
-txns as not materialized (
+txns as {{ not_materialized() }} (
     select
         journal.*,
         terminals.store_id,

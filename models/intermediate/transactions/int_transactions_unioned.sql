@@ -14,7 +14,7 @@
     )
 }}
 
-with journal as not materialized (
+with journal as {{ not_materialized() }} (
     select * from {{ ref('stg_pos_journal__v1_transactions') }}
     union all by name
     select * from {{ ref('stg_pos_journal__cn_transactions') }}

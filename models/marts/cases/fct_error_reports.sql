@@ -1,14 +1,14 @@
 {#- One row per error report (file line or form), with what it links to — transaction,
     exception — and the case that follows it up. -#}
-with reports as not materialized (
+with reports as {{ not_materialized() }} (
     select * from {{ ref('int_error_reports_linked') }}
 ),
 
-stored as not materialized (
+stored as {{ not_materialized() }} (
     select report_id, source_kind, case_id from {{ ref('stg_cases__reports') }}
 ),
 
-cases as not materialized (
+cases as {{ not_materialized() }} (
     select * from {{ ref('int_cases_summarised') }}
 )
 

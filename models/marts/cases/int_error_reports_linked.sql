@@ -72,7 +72,7 @@ reports as (
 
 -- What a report can point at: journal lines first (target_rank 1), then settlement-side
 -- exceptions the terminal never logged (2), the only trace of such a transaction.
-targets as not materialized (
+targets as {{ not_materialized() }} (
     select 1 as target_rank, journal_line_id, cast(null as varchar) as orphan_exception_id,
            terminal_id, trace_no, rrn, amount, txn_time
     from {{ ref('fct_transactions') }}
@@ -121,7 +121,7 @@ best as (
 
 -- A transaction may carry several exceptions (a settled void with a fee difference): the one
 -- whose type the reporter named, else the largest exposure.
-exceptions as not materialized (
+exceptions as {{ not_materialized() }} (
     select exception_id, exception_type, exposure_amount, journal_line_id
     from {{ ref('fct_exceptions') }}
 ),

@@ -8,11 +8,11 @@
                      'void_settled', 'one_sided', 'late_settlement', 'refund_exceeds_original'] -%}
 {%- set line_rules = ['unmatched_settlement', 'fee_mismatch'] -%}
 {%- set deposit_rules = ['deposit_mismatch', 'missing_deposit'] -%}
-with txns as not materialized (
+with txns as {{ not_materialized() }} (
     select * from {{ ref('fct_transactions') }}
 ),
 
-lines as not materialized (
+lines as {{ not_materialized() }} (
     select * from {{ ref('fct_settlement_lines') }}
 ),
 

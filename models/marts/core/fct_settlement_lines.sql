@@ -18,11 +18,11 @@
     )
 }}
 
-with matches as not materialized (
+with matches as {{ not_materialized() }} (
     select * from {{ ref('int_transactions_matched') }}
 ),
 
-lines as not materialized (
+lines as {{ not_materialized() }} (
     select * from {{ ref('int_settlement_lines_unioned') }}
     {%- if is_incremental() %}
     where {{ in_build_window('txn_date', days_before=1) }}
@@ -44,7 +44,7 @@ journal as (
     {%- endif %}
 ),
 
-enriched as not materialized (
+enriched as {{ not_materialized() }} (
     select
         lines.*,
         matches.journal_line_id,

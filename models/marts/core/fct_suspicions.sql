@@ -6,7 +6,7 @@
       REFUND_OTHER_CARD   a refund to a card other than the original sale's
       AMOUNT_OUTLIER      an amount far above the terminal's usual, like an extra zero
     The thresholds are vars in dbt_project.yml (suspicion_*). -#}
-with txns as not materialized (
+with txns as {{ not_materialized() }} (
     select *, coalesce(card_token, card_mask) as card_key
     from {{ ref('fct_transactions') }}
 ),

@@ -21,7 +21,7 @@
     )
 }}
 
-with txns as not materialized (
+with txns as {{ not_materialized() }} (
     {%- if is_incremental() %}
     {{ build_window_rows(ref('int_transactions_paired')) }}
     {%- else %}
@@ -29,7 +29,7 @@ with txns as not materialized (
     {%- endif %}
 ),
 
-matches as not materialized (
+matches as {{ not_materialized() }} (
     {%- if is_incremental() %}
     {{ build_window_rows(ref('int_transactions_matched')) }}
     {%- else %}
@@ -37,7 +37,7 @@ matches as not materialized (
     {%- endif %}
 ),
 
-lines as not materialized (
+lines as {{ not_materialized() }} (
     select * from {{ ref('fct_settlement_lines') }}
     {%- if is_incremental() %}
     -- The window's settlement lines only: a hash join then builds on thousands, not millions.
@@ -57,7 +57,7 @@ routes as (
     qualify row_number() over (partition by terminal_id, channel order by n desc, acquirer) = 1
 ),
 
-routed as not materialized (
+routed as {{ not_materialized() }} (
     select
         txns.*,
         coalesce(routes.acquirer, txns.terminal_acquirer) as expected_acquirer,
@@ -71,15 +71,15 @@ terms as (
                  'card_type', 'business_date') }}
 ),
 
-coverage as not materialized (
+coverage as {{ not_materialized() }} (
     select * from {{ ref('int_settlement_coverage') }}
 ),
 
-payouts as not materialized (
+payouts as {{ not_materialized() }} (
     select * from {{ ref('int_bank_payouts') }}
 ),
 
-settlement_days as not materialized (
+settlement_days as {{ not_materialized() }} (
     select acquirer, merchant_id, settlement_date, is_due
     from {{ ref('int_settlement_coverage_daily') }}
 ),

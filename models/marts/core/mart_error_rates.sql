@@ -1,11 +1,11 @@
 {#- Per day × merchant × store × terminal × channel × acquirer: transactions, approvals,
     declines by response category, exceptions by type, and rates. -#}
-with txns as not materialized (
+with txns as {{ not_materialized() }} (
     select * from {{ ref('fct_transactions') }}
     where txn_type in ('SALE', 'PREAUTH', 'PREAUTH_COMPLETE', 'REFUND')
 ),
 
-exceptions as not materialized (
+exceptions as {{ not_materialized() }} (
     select * from {{ ref('fct_exceptions') }} where terminal_id is not null
 ),
 

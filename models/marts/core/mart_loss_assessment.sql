@@ -4,11 +4,11 @@
     is neither recovered nor written off (approved write-offs) is the net loss. Per exception:
     recovered ≤ exposure, written off ≤ exposure − recovered, so that
     exposure = recovered + written off + net loss holds to the fen. -#}
-with exceptions as not materialized (
+with exceptions as {{ not_materialized() }} (
     select * from {{ ref('fct_exceptions') }}
 ),
 
-case_outcomes as not materialized (
+case_outcomes as {{ not_materialized() }} (
     select * from {{ ref('int_cases_summarised') }}
     where exception_id is not null
 ),

@@ -10,7 +10,7 @@
     Each subtotal is read from its own source, not summed from the steps, so each stage's
     residual (subtotal minus the walk into it) is what the steps do not explain; `residual`
     is their sum: bank_deposits minus terminal_sales and every step. Decimal all through. -#}
-with recon as not materialized (
+with recon as {{ not_materialized() }} (
     select *, {{ surrogate_key(['settlement_date', 'acquirer', 'merchant_id']) }} as bridge_id
     from {{ ref('mart_reconciliation_daily') }}
 ),
@@ -40,7 +40,7 @@ terminal as (
     from terminal_sides
 ),
 
-net_daily as not materialized (
+net_daily as {{ not_materialized() }} (
     select *, {{ surrogate_key(['settlement_date', 'acquirer', 'merchant_id']) }} as bridge_id
     from {{ ref('int_settlement_net_daily') }}
 ),

@@ -61,11 +61,11 @@ settlement_side as (
     group by all
 ),
 
-net_daily as not materialized (
+net_daily as {{ not_materialized() }} (
     select * from {{ ref('int_settlement_net_daily') }}
 ),
 
-payouts as not materialized (
+payouts as {{ not_materialized() }} (
     select * from {{ ref('int_bank_payouts') }}
 ),
 

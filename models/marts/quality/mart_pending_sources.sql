@@ -27,7 +27,7 @@ settlement_through as (
     group by acquirer, merchant_id
 ),
 
-deposits as not materialized (
+deposits as {{ not_materialized() }} (
     select * from {{ ref('int_settlement_deposits_daily') }}
 ),
 

@@ -1,5 +1,5 @@
 {{ config(meta={'build_window': {'by': 'file'}}) }}
-with source as not materialized (
+with source as {{ not_materialized() }} (
     select * from {{ source('adyen', 'adyen_sdr') }}
 ),
 

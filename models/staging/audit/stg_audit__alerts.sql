@@ -24,7 +24,7 @@ where false
 
 {%- else %}
 
-with source as not materialized (
+with source as {{ not_materialized() }} (
     select * from {{ alerts }}
 )
 

@@ -1,7 +1,7 @@
 {#- Payout memos name the settlement date (the 8-digit group) and the merchant number
     (after 商户号); the kind of payout is read from the memo's prefix. -#}
 {{ config(meta={'build_window': {'by': 'file'}}) }}
-with source as not materialized (
+with source as {{ not_materialized() }} (
     select * from {{ source('bank', 'bank_statement_cn') }}
 ),
 

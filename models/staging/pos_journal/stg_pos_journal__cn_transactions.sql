@@ -1,6 +1,6 @@
 {#- Same shape as stg_pos_journal__v1_transactions: Chinese values mapped to one vocabulary. -#}
 {{ config(meta={'build_window': {'by': 'file'}}) }}
-with source as not materialized (
+with source as {{ not_materialized() }} (
     select * from {{ source('pos_journal', 'pos_journal_cn') }}
 ),
 

@@ -1,4 +1,4 @@
-with source as not materialized (
+with source as {{ not_materialized() }} (
     select * from {{ source('reference', 'ref_fee_contracts') }}
 )
 

@@ -1,7 +1,7 @@
 {#- DUPLICATE_CHARGE: an approved SALE with the same card, amount and merchant as an earlier
     approved SALE within var('duplicate_window_minutes'), neither voided nor reversed; the
     later one is the exception, recovered by what was refunded of it. -#}
-with charges as not materialized (
+with charges as {{ not_materialized() }} (
     select *, coalesce(card_token, card_mask) as card_key
     from {{ ref('fct_transactions') }}
     where txn_type = 'SALE' and is_approved and not is_voided and not is_reversed

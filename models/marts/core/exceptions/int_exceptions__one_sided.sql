@@ -1,6 +1,6 @@
 {#- ONE_SIDED: a sale the terminal saw time out, get no response or reversed (not voided),
     that the acquirer settled. -#}
-with txns as not materialized (
+with txns as {{ not_materialized() }} (
     select * from {{ ref('fct_transactions') }}
 ),
 

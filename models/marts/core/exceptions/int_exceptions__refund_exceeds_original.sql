@@ -1,7 +1,7 @@
 {#- REFUND_EXCEEDS_ORIGINAL: an approved refund whose refunds so far exceed the original sale,
     or that names no original sale while the merchant's journal has no gap before it (a gap
     may hold the original: the refund waits for that journal). -#}
-with txns as not materialized (
+with txns as {{ not_materialized() }} (
     select * from {{ ref('fct_transactions') }}
 ),
 

@@ -1,5 +1,5 @@
 {#- VOID_SETTLED: a voided sale that the acquirer settled all the same. -#}
-with txns as not materialized (
+with txns as {{ not_materialized() }} (
     select * from {{ ref('fct_transactions') }}
 ),
 

@@ -1,0 +1,112 @@
+"""Are the models Spark built the same, row for row, as the ones DuckDB built?
+
+Each Spark table is read from its Parquet folder by DuckDB and compared with the build
+database's table of the same name by ``EXCEPT ALL`` both ways, after normalising the types the
+engines spell differently: every column is cast to the DuckDB table's type (so a decimal is
+compared exactly at DuckDB's scale, a timestamp as UTC), a double is rounded to 9 significant
+digits (the engines add in different orders), columns are matched by name (Spark puts partition
+columns last).
+
+``python -m posaudit.tools.engine_parity W [table ...]`` prints one line per table and exits 1
+when any differs.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from posaudit.pipeline.spark_engine import SparkPaths
+from posaudit.pipeline.warehouse import Warehouse
+
+# The schemas whose tables both engines build (views are compared through what they read).
+COMPARED_SCHEMAS = ("main", "intermediate", "reference")
+
+
+@dataclass(frozen=True)
+class TableParity:
+    schema: str
+    table: str
+    duckdb_rows: int
+    spark_rows: int
+    only_duckdb: int  # rows in DuckDB's table and not in Spark's (with multiplicity)
+    only_spark: int
+    missing_columns: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def equal(self) -> bool:
+        return (self.error is None and not self.missing_columns
+                and self.only_duckdb == 0 and self.only_spark == 0)
+
+    def describe(self) -> str:
+        name = f"{self.schema}.{self.table}"
+        if self.error:
+            return f"{name}: {self.error}"
+        if self.missing_columns:
+            return f"{name}: Spark lacks column(s) {', '.join(self.missing_columns)}"
+        state = "equal" if self.equal else (f"DIFFERENT: {self.only_duckdb} row(s) only in "
+                                            f"DuckDB, {self.only_spark} only in Spark")
+        return f"{name}: {state} ({self.duckdb_rows} rows in DuckDB, {self.spark_rows} in Spark)"
+
+
+def _normalised(column: str, duck_type: str, side: str) -> str:
+    quoted = f'{side}."{column}"'
+    if duck_type in ("DOUBLE", "FLOAT", "REAL"):
+        # 9 significant digits: the engines sum in different orders.
+        return (f"case when {quoted} is null or {quoted} = 0 then {quoted} else "
+                f"round({quoted}, 8 - cast(floor(log10(abs({quoted}))) as integer)) end")
+    return f"cast({quoted} as {duck_type})"
+
+
+def compare_table(con: duckdb.DuckDBPyConnection, schema: str, table: str,
+                  spark_folder: Path) -> TableParity:
+    files = f"{spark_folder}/**/*.parquet"
+    try:
+        spark_cols = {r[0] for r in con.execute(
+            f"describe select * from read_parquet('{files}', hive_partitioning = true)").fetchall()}
+    except duckdb.Error as exc:
+        return TableParity(schema, table, 0, 0, 0, 0, error=f"Spark table unreadable: {exc}")
+    duck = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table]).fetchall()
+    missing = tuple(c for c, _ in duck if c not in spark_cols)
+    if missing:
+        return TableParity(schema, table, 0, 0, 0, 0, missing_columns=missing)
+    left = ", ".join(_normalised(c, t, "d") for c, t in duck)
+    right = ", ".join(_normalised(c, t, "s") for c, t in duck)
+    con.execute(f"create or replace temp view d as select * from {schema}.{table}")
+    con.execute(f"create or replace temp view s as select * from "
+                f"read_parquet('{files}', hive_partitioning = true)")
+    counts = con.execute(f"""
+        select
+            (select count(*) from d), (select count(*) from s),
+            (select count(*) from (select {left} from d except all select {right} from s)),
+            (select count(*) from (select {right} from s except all select {left} from d))
+    """).fetchone()
+    assert counts is not None
+    return TableParity(schema, table, *counts)
+
+
+def compare(warehouse: Warehouse, tables: list[str] | None = None) -> list[TableParity]:
+    """Every base table of the compared schemas in the build database (or ``tables``,
+    schema.table) against Spark's."""
+    paths = SparkPaths.of(warehouse)
+    with duckdb.connect(str(warehouse.build_db), read_only=True) as con:
+        names = [tuple(t.split(".", 1)) for t in tables] if tables else con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            f"where table_type = 'BASE TABLE' and table_schema in {COMPARED_SCHEMAS} "
+            "order by 1, 2").fetchall()
+        return [compare_table(con, schema, table, paths.table(schema, table))
+                for schema, table in names]
+
+
+if __name__ == "__main__":
+    results = compare(Warehouse.at(sys.argv[1]), sys.argv[2:] or None)
+    for r in results:
+        print(r.describe())
+    raise SystemExit(0 if all(r.equal for r in results) else 1)
