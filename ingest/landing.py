@@ -33,6 +33,7 @@ from posaudit.ingest.checks import IncomingChecks, P, R, Refusal, WindowFile
 from posaudit.ingest.errors import IngestError
 from posaudit.ingest.layouts import LAYOUTS, Layout, Parsed
 from posaudit.ingest.load import RAW, PendingBatch, ensure_schema, write_batch
+from posaudit.ingest.raw_files import RawFiles
 from posaudit.ingest.source import SourceFile
 
 log = logging.getLogger("posaudit.ingest")
@@ -235,10 +236,12 @@ def load_landing(
     run_id: str | None = None,
     progress: Callable[[str], None] | None = None,
     workers: int = 2,
+    raw: RawFiles | None = None,
 ) -> IngestReport[R]:
     """Load what is new in ``landing``, each window through the incoming ``checks`` (the
     pipeline's ``ingest_landing`` passes them in). ``checks=None`` skips them: for measuring
-    what they cost, never for loading data."""
+    what they cost, never for loading data. ``raw``: also write the raw layer's Parquet files.
+    """
     started = time.perf_counter()
     report: IngestReport[R] = IngestReport(run_id=run_id or new_run_id())
     if not landing.is_dir():
@@ -281,7 +284,7 @@ def load_landing(
                 progress(f"{outcome.status:<11} {work.name}{note}")
         window.clear()
         window_rows = 0
-        write_batch(con, batch)
+        write_batch(con, batch, raw)
 
     def settle(work: _Work[P]) -> None:
         nonlocal window_rows

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from posaudit.ingest.layouts import LAYOUTS
+from posaudit.ingest.raw_files import RawFiles
 
 RAW = "raw"
 
@@ -38,7 +40,8 @@ MANIFEST_COLUMNS: list[tuple[str, str]] = [
 ]
 
 
-TABLE_COLUMNS = {layout.table: [n for n, _ in layout.ddl()] for layout in LAYOUTS}
+TABLE_DDL = {layout.table: layout.ddl() for layout in LAYOUTS}
+TABLE_COLUMNS = {table: [n for n, _ in ddl] for table, ddl in TABLE_DDL.items()}
 
 
 def _create(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]]) -> None:
@@ -83,10 +86,14 @@ class PendingBatch:
         return bool(self.manifest or self.superseded)
 
 
-def write_batch(con: duckdb.DuckDBPyConnection, batch: PendingBatch) -> None:
-    """All of the batch or none of it: a file's rows and its manifest row commit together."""
+def write_batch(con: duckdb.DuckDBPyConnection, batch: PendingBatch,
+                raw: RawFiles | None = None) -> None:
+    """All of the batch or none of it: a file's rows and its manifest row commit together.
+    With ``raw``, each file's rows are also written as Parquet (before the commit, removed if
+    it fails; a superseded file's after it)."""
     if not batch:
         return
+    written: list[Path] = []
     con.execute("BEGIN TRANSACTION")
     try:
         for table, frames in batch.frames.items():
@@ -97,6 +104,8 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: PendingBatch) -> None:
                 con.register("_batch", frame.select(columns).to_arrow())
                 con.execute(f"INSERT INTO {RAW}.{table} ({names}) SELECT * FROM _batch")
                 con.unregister("_batch")
+                if raw is not None and frame.height:
+                    written += raw.write(table, frame, TABLE_DDL[table])
         if batch.manifest:
             manifest_names = [n for n, _ in MANIFEST_COLUMNS]
             rows = pl.DataFrame(
@@ -117,7 +126,12 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: PendingBatch) -> None:
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        for path in written:
+            path.unlink(missing_ok=True)
         raise
+    if raw is not None:
+        for table, old_id, _ in batch.superseded:
+            raw.remove(table, [old_id])
 
 
 _POLARS: dict[str, pl.DataType | type[pl.DataType]] = {

@@ -22,6 +22,7 @@ from posaudit.pipeline.refresh_result import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, 
 
 if TYPE_CHECKING:
     from posaudit.pipeline.progress import Console
+    from posaudit.pipeline.spark_engine import SparkOptions
 
 DESCRIPTION = ("posaudit: an audit warehouse for POS error transactions. It loads a landing zone "
                "into DuckDB, reconciles it with dbt, checks it, publishes read-only snapshots "
@@ -84,7 +85,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     result = refresh(Path(args.landing), Warehouse.at(args.warehouse), progress=say,
                      dq_config=config, keep=keep,
                      rebuild_from_snapshot=args.rebuild_from_snapshot, alerts_config=alerts,
-                     full=args.full, verbose=_list_files(args))
+                     full=args.full, verbose=_list_files(args), engine=args.engine,
+                     spark=_spark_options(args))
     for message in result.messages:
         say(message)
     if result.data_docs:
@@ -92,6 +94,17 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     say(f"refresh {result.run_id}: {result.outcome} (exit {result.exit_code}); "
         f"timings {result.timings}")
     return result.exit_code
+
+
+def _spark_options(args: argparse.Namespace) -> SparkOptions:
+    from posaudit.pipeline.spark_engine import SPARK_TARGET, THRIFT_TARGET, SparkOptions
+
+    if args.spark_thrift:
+        host, _, port = args.spark_thrift.partition(":")
+        os.environ["POSAUDIT_SPARK_HOST"] = host
+        os.environ["POSAUDIT_SPARK_PORT"] = port or "10000"
+        return SparkOptions(target=THRIFT_TARGET)
+    return SparkOptions(master=args.spark_master, target=SPARK_TARGET)
 
 
 def cmd_snapshots(args: argparse.Namespace) -> int:
@@ -273,6 +286,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="rebuild every model from all the data, not only the business dates "
                         "that new data reaches (automatic when models, settings or reference "
                         "data changed, or a file was superseded)")
+    r.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="where the models are computed (default duckdb); spark runs the same "
+                        "dbt project on Apache Spark and publishes its Parquet output through "
+                        "the same snapshots (docs/scale-out.md)")
+    r.add_argument("--spark-master", metavar="URL",
+                   help="with --engine spark: the Spark master (default $POSAUDIT_SPARK_MASTER "
+                        "or local[2]; spark://host:7077, yarn, k8s://...)")
+    r.add_argument("--spark-thrift", metavar="HOST[:PORT]",
+                   help="with --engine spark: build through a Spark Thrift server instead of "
+                        "a Spark session of posaudit's own")
     r.set_defaults(func=cmd_refresh)
 
     s = subcommand(sub, "snapshots", "list the published snapshots (* marks the current one)")

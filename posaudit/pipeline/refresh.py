@@ -22,7 +22,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,9 @@ from posaudit.expectations.marts import Span, anomaly_span, run_mart_checks
 from posaudit.expectations.store import ensure_table, write_results
 from posaudit.ingest.cardsafe import load_card_key
 from posaudit.ingest.landing import IngestReport, new_run_id
-from posaudit.pipeline import build_window, unchanged
+from posaudit.ingest.load import RAW, TABLE_DDL
+from posaudit.ingest.raw_files import RawFiles
+from posaudit.pipeline import build_window, spark_engine, unchanged
 from posaudit.pipeline.build_window import FULL
 from posaudit.pipeline.dbt_runner import DbtOutcome, run_dbt
 from posaudit.pipeline.ingest_step import ingest_landing
@@ -70,6 +72,7 @@ from posaudit.pipeline.run_record import (
     store_in_build,
     verify_published_copy,
 )
+from posaudit.pipeline.spark_engine import DUCKDB, SPARK, SparkOptions
 from posaudit.pipeline.step_lines import dbt_lines, ingest_lines
 from posaudit.pipeline.warehouse import (
     DEFAULT_KEEP,
@@ -96,8 +99,12 @@ def run_ingest(landing: Path, warehouse: Warehouse, run_id: str,
     warehouse.ensure()
     key = load_card_key(warehouse.root)
     with duckdb.connect(str(warehouse.build_db), config=dict(duckdb_config())) as con:
+        raw = RawFiles(warehouse.raw_dir)
         report = ingest_landing(landing, con, key, run_id=run_id, progress=progress,
-                                dq=dq, config=config)
+                                dq=dq, config=config, raw=raw)
+        # The files follow the tables: a crash between the two writes or a rollback of the
+        # build database is settled here.
+        raw.reconcile(con, TABLE_DDL, RAW)
         ensure_table(con)
         ensure_runs_table(con)
         ensure_alerts_table(con)  # the alerts view's source, before dbt build
@@ -138,6 +145,8 @@ class _Run:
     dq: DQContext | None = None
     alerts: AlertsConfig | None = None
     verbose: bool = False
+    engine: str = DUCKDB
+    spark: SparkOptions = field(default_factory=SparkOptions)
 
     def record(self, *, interim: bool = False) -> dict[str, Any]:
         return compose_record(self.result, started=self.started, landing=self.landing,
@@ -163,14 +172,16 @@ def refresh(landing: Path, warehouse: Warehouse,
             dq_config: DQConfig | None = None, keep: int = DEFAULT_KEEP,
             rebuild_from_snapshot: bool = False,
             alerts_config: AlertsConfig | None = None, full: bool = False,
-            verbose: bool = False) -> RefreshResult:
+            verbose: bool = False, engine: str = DUCKDB,
+            spark: SparkOptions | None = None) -> RefreshResult:
     """Ingest, build, check and publish; keep the newest ``keep`` snapshots. With nothing new
     since the current snapshot (posaudit.pipeline.unchanged) it stays current: the run is UNCHANGED,
     repeats that snapshot's warnings and exits as its run did.
     ``rebuild_from_snapshot``: first make the build database a copy of the current snapshot
     (done anyway on the first refresh after a rollback). ``full``: rebuild every model from all
     the data instead of the window new data reaches (``build_window``). ``verbose``: one
-    line per landing file decided."""
+    line per landing file decided. ``engine``: where the models are computed, DuckDB or Spark
+    (``spark`` says which Spark; posaudit.pipeline.spark_engine)."""
     console = as_console(progress)
     config = dq_config or DQConfig.load()
     alerts = alerts_config or AlertsConfig.load()
@@ -181,7 +192,8 @@ def refresh(landing: Path, warehouse: Warehouse,
                            snapshot_id=None)
     with WarehouseLock.acquire(warehouse.lock_path, "refresh", run_id) as lock:
         run = _Run(landing, warehouse, console, config, result, datetime.now(), lock,
-                   alerts=alerts, verbose=verbose)
+                   alerts=alerts, verbose=verbose, engine=engine,
+                   spark=spark or SparkOptions())
         try:
             standing = _prepare(run, rebuild_from_snapshot, full)
             if standing is not None:
@@ -257,20 +269,15 @@ def _ingest(run: _Run) -> None:
 
 def _build(run: _Run, full: bool) -> bool:
     result, wh = run.result, run.warehouse
-    log = wh.dbt_dir / "logs" / "dbt.log"
+    # The engine is part of what a build depends on: switching engines rebuilds everything.
+    fingerprint = f"{build_window.code_fingerprint(project_dir())}:{run.engine}"
     with run.step("plan"), duckdb.connect(str(wh.build_db)) as con:
-        result.window = build_window.plan(con, result.run_id,
-                                          build_window.code_fingerprint(project_dir()),
-                                          wh.dbt_dir / "target" / "manifest.json", full=full)
+        if run.engine == SPARK and not spark_engine.holds_build_of(wh, _last_build(con)):
+            full = True  # Spark's tables are not the last build's (a rollback, a DuckDB build)
+        result.window = build_window.plan(con, result.run_id, fingerprint,
+                                          _manifest(run), full=full)
     run.console(result.window.describe())
-    args = ["build", "--exclude-resource-type", "unit_test"]
-    if result.window.mode == FULL:
-        args.append("--full-refresh")
-    with run.step("dbt build", unit="nodes", quiet=True) as step, \
-            following(log, dbt_lines(step)):
-        # Unit tests check the models' logic, not the data: CI runs them (tests/), refreshes
-        # don't. dbt's own console output is replaced by the step's progress.
-        result.dbt = run_dbt(wh, args, quiet=True)
+    result.dbt = _build_on_spark(run) if run.engine == SPARK else _build_on_duckdb(run)
     if result.dbt.success:
         with duckdb.connect(str(wh.build_db)) as con:
             build_window.mark_done(con, result.run_id)
@@ -279,6 +286,69 @@ def _build(run: _Run, full: bool) -> bool:
     result.messages.append(f"dbt build failed ({failed}): the last snapshot stays published")
     result.outcome = REFUSED
     return False
+
+
+def _manifest(run: _Run) -> Path:
+    """The manifest of the engine's last build: which tables an incremental build keeps."""
+    if run.engine == SPARK:
+        return spark_engine.SparkPaths.of(run.warehouse).manifest
+    return run.warehouse.dbt_dir / "target" / "manifest.json"
+
+
+def _last_build(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = con.execute(f"select run_id from {build_window.RAW}.build_window "
+                      f"where state = '{build_window.DONE}' order by planned_at desc limit 1"
+                      ).fetchone()
+    return row[0] if row else None
+
+
+def _dbt_args(run: _Run, *args: str) -> list[str]:
+    assert run.result.window is not None
+    return [*args, "--full-refresh"] if run.result.window.mode == FULL else list(args)
+
+
+def _build_on_duckdb(run: _Run) -> DbtOutcome:
+    log = run.warehouse.dbt_dir / "logs" / "dbt.log"
+    with run.step("dbt build", unit="nodes", quiet=True) as step, \
+            following(log, dbt_lines(step)):
+        # Unit tests check the models' logic, not the data: CI runs them (tests/), refreshes
+        # don't. dbt's own console output is replaced by the step's progress.
+        return run_dbt(run.warehouse, _dbt_args(run, "build", "--exclude-resource-type",
+                                                "unit_test"), quiet=True)
+
+
+def _build_on_spark(run: _Run) -> DbtOutcome:
+    """Seeds and models on Spark; then, in the build database, the tables become views over
+    the run's frozen Parquet, the views are made by DuckDB, and the data tests run on what
+    readers will read (DECISIONLOG.md: why not on Spark)."""
+    wh, run_id = run.warehouse, run.result.run_id
+    paths = spark_engine.SparkPaths.of(wh)
+    with run.step("dbt build", unit="nodes", quiet=True) as step, \
+            following(paths.dbt / "logs" / "dbt.log", dbt_lines(step)):
+        spark_engine.forget_build(wh)  # until this build finishes, the tables are no build's
+        built = spark_engine.build(wh, _dbt_args(run, "build", "--resource-type", "seed",
+                                                 "--resource-type", "model"), run.spark)
+    if not built.success:
+        return DbtOutcome(False, built.nodes, _spark_error(built))
+    spark_engine.mark_built(wh, run_id)
+    with run.step("catalog"):
+        tables = spark_engine.freeze_run(wh, run_id)
+        with duckdb.connect(str(wh.build_db)) as con:
+            spark_engine.catalog(con, wh, run_id, tables)
+    log = wh.dbt_dir / "logs" / "dbt.log"
+    with run.step("dbt test", unit="nodes", quiet=True) as step, following(log, dbt_lines(step)):
+        views = run_dbt(wh, ["run", "--select", "config.materialized:view"], quiet=True)
+        if not views.success:
+            return DbtOutcome(False, built.nodes + views.nodes, views.error)
+        tested = run_dbt(wh, ["test", "--exclude-resource-type", "unit_test"], quiet=True)
+    return DbtOutcome(tested.success, built.nodes + views.nodes + tested.nodes, tested.error)
+
+
+def _spark_error(built: spark_engine.SparkRun) -> str:
+    """The lines of dbt's output that say what failed on Spark."""
+    lines = [line for line in built.output.splitlines()
+             if "Error" in line or "error" in line or "Exception" in line]
+    return "\n".join(lines[-12:]) or built.output[-2000:]
 
 
 def _check(run: _Run, built: bool) -> bool:
@@ -381,6 +451,7 @@ def _publish(run: _Run, keep: int) -> None:
     if done.pruned:
         run.console(f"removed {len(done.pruned)} old snapshot(s), keeping {keep}: "
                     + ", ".join(done.pruned))
+    spark_engine.prune_runs(wh)
     _sync_cases(run)
     final = run.record()
     write_json(wh.run_record_path(result.run_id), final)
