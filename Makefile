@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 DEMO   ?= demo
 PORT   ?= 8501
 
-.PHONY: setup demo refresh test lint bench bench-refresh browser-deps clean
+.PHONY: setup demo refresh test lint bench bench-refresh browser-deps spark-deps clean
 
 setup: $(VENV)/.installed
 
@@ -43,7 +43,15 @@ browser-deps: setup
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver)
 	@dpkg -s $(CJK_FONTS) >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(CJK_FONTS))
 
-test: lint browser-deps
+# The Spark engine (docs/scale-out.md) needs a Java runtime; PySpark comes with the Python
+# packages (the spark extra, part of dev).
+JAVA ?= java
+JRE  ?= openjdk-17-jre-headless
+
+spark-deps: setup
+	@command -v $(JAVA) >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(JRE))
+
+test: lint browser-deps spark-deps
 	$(BIN)/python -m pytest -q --durations=15
 
 bench: setup

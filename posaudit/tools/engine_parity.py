@@ -7,12 +7,18 @@ compared exactly at DuckDB's scale, a timestamp as UTC), a double is rounded to 
 digits (the engines add in different orders), columns are matched by name (Spark puts partition
 columns last).
 
-``python -m posaudit.tools.engine_parity W [table ...]`` prints one line per table and exits 1
-when any differs.
+Columns that record when a row was made (VOLATILE) are left out: two builds never agree on
+them.
+
+``python -m posaudit.tools.engine_parity W [table ...]`` compares a warehouse built by both
+engines (DuckDB's tables in its build database, Spark's in W/spark); ``--duckdb DB`` takes
+DuckDB's tables from another database (a warehouse built with the DuckDB engine from the same
+landing zone). One line per table; exit 1 when any differs.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +30,10 @@ from posaudit.pipeline.warehouse import Warehouse
 
 # The schemas whose tables both engines build (views are compared through what they read).
 COMPARED_SCHEMAS = ("main", "intermediate", "reference")
+# table -> columns that say when the row was made, not what it says.
+VOLATILE: dict[str, frozenset[str]] = {
+    "fct_exceptions": frozenset({"detected_at"}),
+}
 
 
 @dataclass(frozen=True)
@@ -64,16 +74,18 @@ def _normalised(column: str, duck_type: str, side: str) -> str:
 
 def compare_table(con: duckdb.DuckDBPyConnection, schema: str, table: str,
                   spark_folder: Path) -> TableParity:
+    """DuckDB's ``schema.table`` (in ``con``) against the Parquet files of Spark's."""
     files = f"{spark_folder}/**/*.parquet"
     try:
         spark_cols = {r[0] for r in con.execute(
             f"describe select * from read_parquet('{files}', hive_partitioning = true)").fetchall()}
     except duckdb.Error as exc:
         return TableParity(schema, table, 0, 0, 0, 0, error=f"Spark table unreadable: {exc}")
-    duck = con.execute(
+    volatile = VOLATILE.get(table, frozenset())
+    duck = [(c, t) for c, t in con.execute(
         "select column_name, data_type from information_schema.columns "
         "where table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, table]).fetchall()
+        [schema, table]).fetchall() if c not in volatile]
     missing = tuple(c for c, _ in duck if c not in spark_cols)
     if missing:
         return TableParity(schema, table, 0, 0, 0, 0, missing_columns=missing)
@@ -92,21 +104,32 @@ def compare_table(con: duckdb.DuckDBPyConnection, schema: str, table: str,
     return TableParity(schema, table, *counts)
 
 
-def compare(warehouse: Warehouse, tables: list[str] | None = None) -> list[TableParity]:
-    """Every base table of the compared schemas in the build database (or ``tables``,
+def compare(duckdb_db: Path, spark: SparkPaths, tables: list[str] | None = None
+            ) -> list[TableParity]:
+    """Every base table of the compared schemas in ``duckdb_db`` (or ``tables``,
     schema.table) against Spark's."""
-    paths = SparkPaths.of(warehouse)
-    with duckdb.connect(str(warehouse.build_db), read_only=True) as con:
+    with duckdb.connect(str(duckdb_db), read_only=True) as con:
         names = [tuple(t.split(".", 1)) for t in tables] if tables else con.execute(
             "select table_schema, table_name from information_schema.tables "
             f"where table_type = 'BASE TABLE' and table_schema in {COMPARED_SCHEMAS} "
             "order by 1, 2").fetchall()
-        return [compare_table(con, schema, table, paths.table(schema, table))
+        return [compare_table(con, schema, table, spark.table(schema, table))
                 for schema, table in names]
 
 
-if __name__ == "__main__":
-    results = compare(Warehouse.at(sys.argv[1]), sys.argv[2:] or None)
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("warehouse")
+    parser.add_argument("tables", nargs="*", help="schema.table (default: all)")
+    parser.add_argument("--duckdb", help="DuckDB's tables from this database instead")
+    args = parser.parse_args(argv)
+    warehouse = Warehouse.at(args.warehouse)
+    results = compare(Path(args.duckdb) if args.duckdb else warehouse.build_db,
+                      SparkPaths.of(warehouse), args.tables or None)
     for r in results:
         print(r.describe())
-    raise SystemExit(0 if all(r.equal for r in results) else 1)
+    return 0 if all(r.equal for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
