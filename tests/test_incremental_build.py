@@ -16,12 +16,9 @@ from posaudit.pipeline import build_window
 from posaudit.tools.generator import GenerateConfig, generate
 from posaudit.tools.generator.extra_day import add_files, copy_tree, split
 from tests.helpers.cli import run_cli
+from tests.helpers.relations import differences
 from tests.helpers.rows import scalar
 
-# Columns that say when, not what: the run's time, or the coverage when a line was decided.
-VOLATILE = {"detected_at", "settlement_covered_through", "loaded_at", "first_seen_at", "run_id",
-            "mtime_ns"}
-RUN_TABLES = {"refresh_runs", "dq_check_results", "alerts", "file_manifest"}
 # What the case store feeds: after a publish the sync opens cases, which the next build reads.
 CASE_TABLES = {"int_cases_summarised", "fct_error_reports", "mart_loss_assessment"}
 
@@ -46,41 +43,6 @@ def _refresh(landing: Path, warehouse: Path, *extra: str, built: bool = True) ->
     record = json.loads(runs[-1].read_text())
     assert (record["build"] is not None) == built, result.stdout
     return record
-
-
-def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
-    return con.execute(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_catalog = ? and table_schema in ('main', 'intermediate') "
-        "and table_type = 'BASE TABLE' order by 1, 2", [catalog]).fetchall()
-
-
-def _differences(a: Path, b: Path, skip: frozenset[str] = frozenset()
-                 ) -> dict[str, tuple[int, int, int]]:
-    con = duckdb.connect()
-    con.execute(f"attach '{a}' as a (read_only)")
-    con.execute(f"attach '{b}' as b (read_only)")
-    diffs: dict[str, tuple[int, int, int]] = {}
-    tables = _tables(con, "a")
-    assert tables == _tables(con, "b")
-    for schema, name in tables:
-        if name in RUN_TABLES or name in skip:
-            continue
-        cols = [c for (c,) in con.execute(
-            "select column_name from information_schema.columns where table_catalog = 'a' "
-            "and table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, name]).fetchall() if c not in VOLATILE]
-        sel = ", ".join(f'"{c}"' for c in cols)
-        only_a, only_b = (scalar(
-            con,
-            f"select count(*) from (select {sel} from {x}.{schema}.{name} "
-            f"except all select {sel} from {y}.{schema}.{name})")
-            for x, y in (("a", "b"), ("b", "a")))
-        rows = scalar(con, f"select count(*) from a.{schema}.{name}")
-        if only_a or only_b:
-            diffs[f"{schema}.{name}"] = (rows, only_a, only_b)
-    con.close()
-    return diffs
 
 
 def test_adding_a_day_is_incremental_and_equals_a_full_build(
@@ -112,7 +74,7 @@ def test_adding_a_day_is_incremental_and_equals_a_full_build(
     _copy_sqlite(cases, full / "cases.sqlite")
     record = _refresh(landing, full)
     assert record["build"]["mode"] == "FULL"
-    assert _differences(inc / "build.duckdb", full / "build.duckdb") == {}
+    assert differences(inc / "build.duckdb", full / "build.duckdb") == {}
 
 
 def _copy_sqlite(source: Path, target: Path) -> None:
@@ -129,7 +91,7 @@ def test_nothing_new_changes_nothing(days: tuple[Path, Path, Path], tmp_path: Pa
     # Nothing new at all: no build.
     record = _refresh(first, warehouse, built=False)
     assert record["outcome"] == "UNCHANGED"
-    assert _differences(before, warehouse / "build.duckdb", frozenset(CASE_TABLES)) == {}
+    assert differences(before, warehouse / "build.duckdb", frozenset(CASE_TABLES)) == {}
 
     # A file touched, its content the same: ingest loads nothing, and the incremental build
     # that follows changes nothing.
@@ -138,12 +100,12 @@ def test_nothing_new_changes_nothing(days: tuple[Path, Path, Path], tmp_path: Pa
     record = _refresh(first, warehouse)
     assert record["build"]["mode"] == "INCREMENTAL"
     assert record["build"]["new_files"] == 0
-    assert _differences(before, warehouse / "build.duckdb", frozenset(CASE_TABLES)) == {}
+    assert differences(before, warehouse / "build.duckdb", frozenset(CASE_TABLES)) == {}
 
     # Asked for, a full build gives the same again.
     record = _refresh(first, warehouse, "--full")
     assert record["build"] == {**record["build"], "mode": "FULL", "reason": "asked for"}
-    assert _differences(before, warehouse / "build.duckdb", frozenset(CASE_TABLES)) == {}
+    assert differences(before, warehouse / "build.duckdb", frozenset(CASE_TABLES)) == {}
 
 
 def test_what_makes_a_build_full(days: tuple[Path, Path, Path], tmp_path: Path) -> None:

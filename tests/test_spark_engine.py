@@ -28,6 +28,7 @@ from posaudit.tools.generator import GenerateConfig, generate
 from posaudit.tools.generator.extra_day import add_files, copy_tree, split
 from tests.helpers.cli import run_cli
 from tests.helpers.paths import ROOT
+from tests.helpers.relations import RUN_TABLES, differences
 from tests.helpers.rows import scalar
 
 if shutil.which("java") is None:  # `make test` installs it (make spark-deps)
@@ -36,13 +37,6 @@ if shutil.which("java") is None:  # `make test` installs it (make spark-deps)
 pytest.importorskip("pyspark", reason="PySpark is missing: install the spark extra")
 
 LABELLED = ROOT / "tests" / "fixtures" / "independent_labelled"
-# Columns that say when or in which run a row was made; and the tables of the run itself.
-VOLATILE = {"detected_at", "settlement_covered_through", "loaded_at", "first_seen_at", "run_id",
-            "mtime_ns"}
-RUN_TABLES = {"refresh_runs", "dq_check_results", "alerts", "file_manifest", "fct_refresh_runs",
-              "fct_dq_check_results", "fct_alerts", "fct_file_manifest"}
-
-
 def _refresh(landing: Path, warehouse: Path, *extra: str) -> str:
     result = run_cli("refresh", "--landing", str(landing), "--warehouse", str(warehouse),
                      *extra, check=True)
@@ -154,7 +148,8 @@ def test_a_day_added_on_spark_equals_a_full_spark_build(
     full.mkdir()
     _copy_cases_into(demo["root"] / "cases.sqlite", full)
     _refresh(landing, full, "--engine", "spark")
-    assert _snapshot_differences(warehouse, full) == {}
+    assert differences(Warehouse.at(warehouse).current_snapshot(),
+                       Warehouse.at(full).current_snapshot(), tables_only=False) == {}
 
     # The first snapshot still reads its own run's files after a rollback.
     run_cli("rollback", "--warehouse", str(warehouse), "--to", str(first_snapshot), check=True)
@@ -170,33 +165,6 @@ def _copy_cases(warehouse: Path, target: Path) -> None:
 def _copy_cases_into(source: Path, warehouse: Path) -> None:
     with sqlite3.connect(source) as src, sqlite3.connect(warehouse / "cases.sqlite") as dst:
         src.backup(dst)
-
-
-def _snapshot_differences(a: Path, b: Path) -> dict[str, tuple[int, int]]:
-    """Per relation of the main and intermediate schemas of two published snapshots: the rows
-    only in one and only in the other, when any."""
-    con = duckdb.connect()
-    con.execute(f"attach '{Warehouse.at(a).current_snapshot()}' as a (read_only)")
-    con.execute(f"attach '{Warehouse.at(b).current_snapshot()}' as b (read_only)")
-    diffs: dict[str, tuple[int, int]] = {}
-    names = con.execute("select table_schema, table_name from information_schema.tables "
-                        "where table_catalog = 'a' and table_schema in ('main', 'intermediate') "
-                        "order by 1, 2").fetchall()
-    assert len(names) > 30
-    for schema, name in names:
-        if name in RUN_TABLES:
-            continue
-        cols = [c for (c,) in con.execute(
-            "select column_name from information_schema.columns where table_catalog = 'a' "
-            "and table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, name]).fetchall() if c not in VOLATILE]
-        sel = ", ".join(f'"{c}"' for c in cols)
-        only = [scalar(con, f"select count(*) from (select {sel} from {x}.{schema}.{name} "
-                            f"except all select {sel} from {y}.{schema}.{name})")
-                for x, y in (("a", "b"), ("b", "a"))]
-        if any(only):
-            diffs[f"{schema}.{name}"] = (only[0], only[1])
-    return diffs
 
 
 def test_no_spark_plan_joins_without_a_key(built: dict[str, Path]) -> None:
