@@ -66,3 +66,29 @@
     {%- else -%}'{{ value | string | replace('\\', '\\\\') | replace("'", "\\'") }}'
     {%- endif -%}
 {%- endmacro %}
+
+{#- A chain of named queries, each reading the ones before it through step_relation(name):
+    the `with` clause of CTEs on DuckDB; on Spark each is built as a table first (Spark inlines
+    every CTE under create table, so a query read twice by each next one would double the plan
+    with every step). `steps` is a list of (name, sql) in order. -#}
+{% macro chained_steps(steps) -%}{{ return(adapter.dispatch('chained_steps', 'posaudit')(steps)) }}{%- endmacro %}
+{% macro duckdb__chained_steps(steps) -%}
+with {% for name, sql in steps %}{{ name }} as (
+{{ sql }}
+){{ "," if not loop.last }}
+{% endfor %}
+{%- endmacro %}
+{% macro default__chained_steps(steps) -%}
+    {%- if execute -%}
+    {%- for name, sql in steps -%}
+        {%- do run_query('drop table if exists ' ~ posaudit.step_relation(name)) -%}
+        {%- do run_query('create table ' ~ posaudit.step_relation(name) ~ ' using parquet as ' ~ sql) -%}
+    {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The relation of a step of chained_steps: the CTE's name on DuckDB, a table beside the model
+    on Spark. -#}
+{% macro step_relation(name) -%}{{ return(adapter.dispatch('step_relation', 'posaudit')(name)) }}{%- endmacro %}
+{% macro duckdb__step_relation(name) -%}{{ name }}{%- endmacro %}
+{% macro default__step_relation(name) -%}{{ this.schema }}.{{ this.identifier }}__{{ name }}{%- endmacro %}
