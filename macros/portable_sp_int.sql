@@ -25,15 +25,15 @@
 {% macro default__keyed_incremental() -%}{{ return('table') }}{%- endmacro %}
 
 {#- The post-hook of a model kept by file: drop the lines of files no longer loaded (superseded
-    since). Spark builds such a model in full (keyed_incremental), from sources that hold the
-    loaded files only: nothing to drop. -#}
+    since). Spark cannot delete from its Parquet tables and builds such a model in full
+    (keyed_incremental) from the staged lines, which in a full build are the loaded files'. -#}
 {% macro drop_unloaded_files() -%}{{ return(adapter.dispatch('drop_unloaded_files', 'posaudit')()) }}{%- endmacro %}
 {% macro duckdb__drop_unloaded_files() -%}
     delete from {{ this }} where file_id not in (select file_id from {{ source('ingest', 'file_manifest') }} where status = 'LOADED')
 {%- endmacro %}
 {% macro default__drop_unloaded_files() -%}{%- endmacro %}
 
-{#- Seeds on Spark: dbt-spark's session connection binds every value as quoted text, so a
+{#- Seeds on Spark: dbt-spark's in-process connection binds every value as quoted text, so a
     quote inside a value breaks the statement and an empty cell becomes the text 'None'. The
     values are written as literals instead: null, numbers as written, text escaped. -#}
 {% macro spark__load_csv_rows(model, agate_table) %}
