@@ -44,11 +44,25 @@
     and reversals refer to. Two branches, not one OR: the first keeps the date literal that
     skips row groups, the second is a semi join on the few listed keys. -#}
 {% macro build_window_rows(relation, date_column='business_date', key_column='journal_line_id') -%}
+    {{ return(adapter.dispatch('build_window_rows', 'posaudit')(relation, date_column, key_column)) }}
+{%- endmacro %}
+
+{% macro duckdb__build_window_rows(relation, date_column, key_column) -%}
     select * from {{ relation }} where {{ in_build_window(date_column) }}
     union all
     select * from {{ relation }}
     where {{ date_column }} < {{ build_window_start() }}
       and {{ key_column }} in (select journal_line_id from {{ source('ingest', 'build_window_lines') }})
+{%- endmacro %}
+
+{#- Spark overwrites whole business-date partitions: an older day that a new refund or void
+    reaches is rebuilt whole, not only the line it refers to. -#}
+{% macro default__build_window_rows(relation, date_column, key_column) -%}
+    select * from {{ relation }} where {{ in_build_window(date_column) }}
+    union all
+    select * from {{ relation }}
+    where {{ date_column }} < {{ build_window_start() }}
+      and {{ date_column }} in (select business_date from {{ source('ingest', 'build_window_lines') }})
 {%- endmacro %}
 
 {#- The pre-hook of every model (dbt_project.yml): a model windowed by date drops the rows the

@@ -3,9 +3,10 @@
     these counts. Windowed, so that a build counts only the window's matches. -#}
 {{
     config(
-        materialized=keyed_incremental(),
+        materialized='incremental',
         unique_key='route_day_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy=window_strategy('date'),
+        partition_by=window_partition('date'),
         meta={'build_window': {'by': 'date', 'column': 'business_date'}}
     )
 }}

@@ -7,9 +7,9 @@
     everything (posaudit/build_window.py). -#}
 {{
     config(
-        materialized=keyed_incremental(),
+        materialized='incremental',
         unique_key='settlement_line_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy=window_strategy('file'),
         meta={'build_window': {'by': 'file'}},
         post_hook=["{{ drop_unloaded_files() }}"]
     )

@@ -9,9 +9,10 @@
     today sees the refund of last month too. -#}
 {{
     config(
-        materialized=keyed_incremental(),
+        materialized='incremental',
         unique_key='journal_line_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy=window_strategy('date'),
+        partition_by=window_partition('date'),
         meta={'build_window': {'by': 'date', 'column': 'business_date'}}
     )
 }}

@@ -4,9 +4,9 @@
     arrives (the terminal register, response-code categories) is joined downstream. -#}
 {{
     config(
-        materialized=keyed_incremental(),
+        materialized='incremental',
         unique_key='journal_line_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy=window_strategy('file'),
         meta={'build_window': {'by': 'file'}},
         post_hook=["{{ drop_unloaded_files() }}"]
     )
