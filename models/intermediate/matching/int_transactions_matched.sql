@@ -12,7 +12,7 @@
     line meets every journal line it could pair with. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         unique_key='journal_line_id',
         incremental_strategy='delete+insert',
         meta={'build_window': {'by': 'date', 'column': 'business_date'}}
@@ -50,31 +50,41 @@ lines as (
     (1, "l.terminal_id = j.terminal_id and l.batch_no = j.batch_no and l.trace_no = j.trace_no and l.family = j.family"),
     (2, "l.rrn = j.rrn and l.family = j.family"),
     (3, "l.order_no = j.order_no and l.family = j.family and (l.terminal_id is null or l.terminal_id = j.terminal_id)"),
-    (4, "l.terminal_id = j.terminal_id and l.family = j.family and abs(l.gross_amount) = j.amount and abs(epoch(l.txn_time) - epoch(j.txn_time)) <= " ~ var('match_window_seconds')),
+    (4, "l.terminal_id = j.terminal_id and l.family = j.family and abs(l.gross_amount) = j.amount and abs(" ~ epoch_seconds('l.txn_time') ~ " - " ~ epoch_seconds('j.txn_time') ~ ") <= " ~ var('match_window_seconds')),
 ] -%}
 {%- set passes = 3 -%}
+{%- set gap = 'abs(' ~ epoch_seconds('l.txn_time') ~ ' - ' ~ epoch_seconds('j.txn_time') ~ ')' -%}
 {%- set ns = namespace(journal='journal', lines='lines', pairs=[]) -%}
 {%- for rank, condition in rules %}
 {%- for p in range(passes) %}
 {%- set step = 'r' ~ rank ~ '_' ~ p %}
 {{ step }} as (
-    select j.journal_line_id, j.business_date, l.settlement_line_id, {{ rank }} as rule_rank
-    from {{ ns.journal }} as j
-    join {{ ns.lines }} as l on {{ condition }}
-    qualify row_number() over (
-            partition by j.journal_line_id
-            order by abs(epoch(l.txn_time) - epoch(j.txn_time)), l.settlement_line_id) = 1
-        and row_number() over (
-            partition by l.settlement_line_id
-            order by abs(epoch(l.txn_time) - epoch(j.txn_time)), j.journal_line_id) = 1
+    select journal_line_id, business_date, settlement_line_id, rule_rank
+    from (
+        select
+            j.journal_line_id, j.business_date, l.settlement_line_id, {{ rank }} as rule_rank,
+            row_number() over (
+                partition by j.journal_line_id
+                order by {{ gap }} asc nulls last, l.settlement_line_id asc nulls last
+            ) as journal_choice,
+            row_number() over (
+                partition by l.settlement_line_id
+                order by {{ gap }} asc nulls last, j.journal_line_id asc nulls last
+            ) as line_choice
+        from {{ ns.journal }} as j
+        join {{ ns.lines }} as l on {{ condition }}
+    ) as candidates
+    where journal_choice = 1 and line_choice = 1
 ),
 
 {{ step }}_journal as (
-    select * from {{ ns.journal }} anti join {{ step }} using (journal_line_id)
+    select * from {{ ns.journal }} as j
+    where not exists (select 1 from {{ step }} as s where s.journal_line_id = j.journal_line_id)
 ),
 
 {{ step }}_lines as (
-    select * from {{ ns.lines }} anti join {{ step }} using (settlement_line_id)
+    select * from {{ ns.lines }} as l
+    where not exists (select 1 from {{ step }} as s where s.settlement_line_id = l.settlement_line_id)
 ),
 
 {%- set ns.journal = step ~ '_journal' %}
