@@ -66,7 +66,7 @@
 {%- endmacro %}
 
 {#- The pre-hook of every model (dbt_project.yml): a model windowed by date drops the rows the
-    window rebuilds. Spark builds those models in full (keyed_incremental): nothing to drop. -#}
+    window rebuilds. On Spark the window's partitions are overwritten instead: nothing to drop. -#}
 {% macro delete_build_window() -%}{{ return(adapter.dispatch('delete_build_window', 'posaudit')()) }}{%- endmacro %}
 {% macro default__delete_build_window() -%}{%- endmacro %}
 {% macro duckdb__delete_build_window() -%}

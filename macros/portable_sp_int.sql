@@ -18,15 +18,9 @@
 {% macro duckdb__regex_space() -%}\s{%- endmacro %}
 {% macro default__regex_space() -%}\\s{%- endmacro %}
 
-{#- How a model kept by key is materialized: incremental on DuckDB (delete+insert); dbt-spark's
-    Parquet tables cannot delete rows, so Spark builds it in full each time. -#}
-{% macro keyed_incremental() -%}{{ return(adapter.dispatch('keyed_incremental', 'posaudit')()) }}{%- endmacro %}
-{% macro duckdb__keyed_incremental() -%}{{ return('incremental') }}{%- endmacro %}
-{% macro default__keyed_incremental() -%}{{ return('table') }}{%- endmacro %}
-
 {#- The post-hook of a model kept by file: drop the lines of files no longer loaded (superseded
-    since). Spark cannot delete from its Parquet tables and builds such a model in full
-    (keyed_incremental) from the staged lines, which in a full build are the loaded files'. -#}
+    since). Spark cannot delete from its Parquet tables; it needs not: a superseded file makes
+    the build full (posaudit/pipeline/build_window.py), which reads the loaded files only. -#}
 {% macro drop_unloaded_files() -%}{{ return(adapter.dispatch('drop_unloaded_files', 'posaudit')()) }}{%- endmacro %}
 {% macro duckdb__drop_unloaded_files() -%}
     delete from {{ this }} where file_id not in (select file_id from {{ source('ingest', 'file_manifest') }} where status = 'LOADED')

@@ -11,9 +11,10 @@
     paired in the window; business_date is the matched journal line's, else the line's own. -#}
 {{
     config(
-        materialized=keyed_incremental(),
+        materialized='incremental',
         unique_key='settlement_line_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy=window_strategy('date'),
+        partition_by=window_partition('date'),
         meta={'build_window': {'by': 'date', 'column': 'business_date'}}
     )
 }}

@@ -14,9 +14,10 @@
     decided. -#}
 {{
     config(
-        materialized=keyed_incremental(),
+        materialized='incremental',
         unique_key='journal_line_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy=window_strategy('date'),
+        partition_by=window_partition('date'),
         meta={'build_window': {'by': 'date', 'column': 'business_date'}}
     )
 }}
