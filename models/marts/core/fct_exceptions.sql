@@ -8,6 +8,8 @@
                      'void_settled', 'one_sided', 'late_settlement', 'refund_exceeds_original'] -%}
 {%- set line_rules = ['unmatched_settlement', 'fee_mismatch'] -%}
 {%- set deposit_rules = ['deposit_mismatch', 'missing_deposit'] -%}
+{%- set rule_columns = ['source_id', 'exception_type', 'exposure_amount', 'exposure_direction',
+                        'recovered_amount', 'detail', 'related_journal_line_id'] -%}
 with txns as {{ not_materialized() }} (
     select * from {{ ref('fct_transactions') }}
 ),
@@ -19,29 +21,29 @@ lines as {{ not_materialized() }} (
 -- Rules on journal lines, on settlement lines, and on a day's deposit.
 txn_exceptions as (
     {%- for rule in txn_rules %}
-    {% if not loop.first %}union all {% endif %}select source_id, exception_type, exposure_amount, exposure_direction, recovered_amount, detail, related_journal_line_id
+    {% if not loop.first %}union all {% endif %}select {{ rule_columns | join(', ') }}
     from {{ ref('int_exceptions__' ~ rule) }}
     {%- endfor %}
 ),
 
 line_exceptions as (
     {%- for rule in line_rules %}
-    {% if not loop.first %}union all {% endif %}select source_id, exception_type, exposure_amount, exposure_direction, recovered_amount, detail, related_journal_line_id
+    {% if not loop.first %}union all {% endif %}select {{ rule_columns | join(', ') }}
     from {{ ref('int_exceptions__' ~ rule) }}
     {%- endfor %}
 ),
 
 keyed as (
     select
-        e.*,
+        {%- for c in rule_columns %} e.{{ c }},{% endfor %}
         t.merchant_id, t.store_id, t.terminal_id, t.batch_no, t.trace_no, t.rrn, t.order_no,
         t.txn_time, t.business_date, t.amount, t.acquirer, t.channel,
         t.journal_line_id, t.settlement_line_id
     from txn_exceptions as e
     join txns as t on t.journal_line_id = e.source_id
-    union all by name
+    union all
     select
-        e.*,
+        {%- for c in rule_columns %} e.{{ c }},{% endfor %}
         coalesce(t.merchant_id, l.merchant_id) as merchant_id,
         t.store_id,
         coalesce(t.terminal_id, l.terminal_id) as terminal_id,
@@ -60,8 +62,17 @@ keyed as (
     join lines as l on l.settlement_line_id = e.source_id
     left join txns as t on t.journal_line_id = l.journal_line_id
     {%- for rule in deposit_rules %}
-    union all by name
-    select * from {{ ref('int_exceptions__' ~ rule) }}
+    union all
+    -- A day's deposit has no terminal, line or time.
+    select
+        {%- for c in rule_columns %} {{ c }},{% endfor %}
+        merchant_id, cast(null as string) as store_id, cast(null as string) as terminal_id,
+        cast(null as string) as batch_no, cast(null as string) as trace_no,
+        cast(null as string) as rrn, cast(null as string) as order_no,
+        cast(null as timestamp) as txn_time, business_date, amount, acquirer,
+        cast(null as string) as channel, cast(null as string) as journal_line_id,
+        cast(null as string) as settlement_line_id
+    from {{ ref('int_exceptions__' ~ rule) }}
     {%- endfor %}
 ),
 
@@ -75,28 +86,28 @@ fault_events as (
 faults_nearby as (
     select
         k.exception_type, k.source_id,
-        list(f.event_type || ' ' || strftime(f.event_time, '%Y-%m-%d %H:%M:%S') order by f.event_time)
-            as events
+        {{ sorted_array_agg("f.event_type || ' ' || " ~ format_timestamp('f.event_time', 'yyyy-MM-dd HH:mm:ss'),
+                            'f.event_time') }} as events
     from keyed as k
     join fault_events as f
         on f.terminal_id = k.terminal_id
-        and f.event_time >= k.txn_time - to_minutes({{ var('fault_minutes_before') }})
-        and f.event_time <= k.txn_time + to_minutes({{ var('fault_minutes_after') }})
-    group by all
+        and f.event_time >= k.txn_time - interval {{ var('fault_minutes_before') }} minutes
+        and f.event_time <= k.txn_time + interval {{ var('fault_minutes_after') }} minutes
+    group by k.exception_type, k.source_id
 ),
 
 sign_in_failures as (
     select
         k.exception_type, k.source_id,
-        list(f.event_type || ' ' || strftime(f.event_time, '%Y-%m-%d %H:%M:%S') order by f.event_time)
-            as events
+        {{ sorted_array_agg("f.event_type || ' ' || " ~ format_timestamp('f.event_time', 'yyyy-MM-dd HH:mm:ss'),
+                            'f.event_time') }} as events
     from keyed as k
     join {{ ref('stg_tms__terminal_events') }} as f
         on f.terminal_id = k.terminal_id
         and f.event_type in {{ sql_list(var('sign_in_failure_event_types')) }}
         and f.event_date = k.business_date
         and f.event_time <= k.txn_time
-    group by all
+    group by k.exception_type, k.source_id
 ),
 
 classified as (
@@ -146,13 +157,13 @@ select
     exposure_direction,
     coalesce(case when condition_met then cause_when_true else cause_when_false end, 'UNKNOWN')
         as root_cause,
-    to_json({
-        'rule': rule_text,
-        'condition': root_cause_condition,
-        'condition_met': condition_met,
-        'events': coalesce(evidence_events, []::varchar[]),
-        'detail': detail
-    }) as root_cause_evidence,
+    {{ json_object([
+        ('rule', 'rule_text'),
+        ('condition', 'root_cause_condition'),
+        ('condition_met', 'condition_met'),
+        ('events', 'coalesce(evidence_events, ' ~ string_array([]) ~ ')'),
+        ('detail', 'detail')
+    ]) }} as root_cause_evidence,
     detail,
     current_timestamp as detected_at,
     case
@@ -162,7 +173,7 @@ select
     end as status,
     recovered_amount,
     greatest(exposure_amount - recovered_amount, 0) as net_loss,
-    datediff('day', business_date, (select as_of_date from as_of)) as age_days,
+    {{ days_between('business_date', '(select as_of_date from as_of)') }} as age_days,
     journal_line_id,
     settlement_line_id,
     related_journal_line_id,

@@ -100,14 +100,16 @@ waiting as (
     from (
         -- The keys of unmatched lines (their business date is their own).
         select distinct acquirer, merchant_id, terminal_id, cast(txn_time as date) as business_date
-        from lines anti join matches using (settlement_line_id)
+        from lines
+        where not exists (
+            select 1 from matches where matches.settlement_line_id = lines.settlement_line_id)
     ) as u
     join {{ ref('int_settlement_journal_merchants') }} as m
         on m.acquirer = u.acquirer and m.merchant_id = u.merchant_id
         and m.terminal_id is not distinct from u.terminal_id
     left join journal_days as d
         on d.merchant_id = m.journal_merchant_id and d.business_date = u.business_date
-    group by all
+    group by u.acquirer, u.merchant_id, u.terminal_id, u.business_date
 )
 
 select
@@ -139,7 +141,7 @@ select
     expected_fee_amount,
     fee_amount_exact - expected_fee_amount as fee_difference,
     expected_settlement_date,
-    greatest(datediff('day', expected_settlement_date, settlement_date), 0) as days_late,
+    greatest({{ days_between('expected_settlement_date', 'settlement_date') }}, 0) as days_late,
     journal_line_id,
     match_rule,
     journal_line_id is not null as is_matched,

@@ -20,7 +20,7 @@ declines as (
 -- Only a card declined often enough at a merchant can qualify: the approvals to look at are
 -- few, so the join stays small.
 declined_cards as (
-    select card_key, merchant_id from declines group by all
+    select card_key, merchant_id from declines group by card_key, merchant_id
     having count(*) >= {{ var('suspicion_card_testing_min_declines') }}
 ),
 
@@ -32,18 +32,20 @@ card_testing as (
         count(*) || ' declines on the card in the {{ var('suspicion_card_testing_window_minutes') }} minutes before this approval'
             as reason
     from txns as a
-    semi join declined_cards as c using (card_key, merchant_id)
     join declines as d
         on d.card_key = a.card_key and d.merchant_id = a.merchant_id
         and d.txn_time < a.txn_time
         and d.txn_time >= a.txn_time - interval {{ var('suspicion_card_testing_window_minutes') }} minutes
     where a.is_approved and a.txn_type = 'SALE'
+      and exists (
+          select 1 from declined_cards as c
+          where c.card_key = a.card_key and c.merchant_id = a.merchant_id)
     group by a.journal_line_id
     having count(*) >= {{ var('suspicion_card_testing_min_declines') }}
 ),
 
 limits as (
-    select unnest([{{ var('suspicion_split_ticket_round_limits') | join(', ') }}]) as round_limit
+    select {{ explode_values(var('suspicion_split_ticket_round_limits')) }} as round_limit
 ),
 
 near_limit as (
@@ -58,20 +60,24 @@ split_ticket as (
         a.journal_line_id,
         'SPLIT_TICKET' as suspicion_type,
         least(100, 30 + 20 * count(*)) as score,
-        count(*) + 1 || ' sales on one card just under ' || a.round_limit
+        (count(*) + 1) || ' sales on one card just under ' || a.round_limit
             || ' within {{ var('suspicion_split_ticket_window_minutes') }} minutes'
             as reason
     from near_limit as a
     join near_limit as b
         on b.card_key = a.card_key and b.terminal_id = a.terminal_id
         and b.round_limit = a.round_limit and b.journal_line_id <> a.journal_line_id
-        and abs(epoch(b.txn_time) - epoch(a.txn_time)) <= {{ var('suspicion_split_ticket_window_minutes') * 60 }}
+        and abs({{ epoch_seconds('b.txn_time') }} - {{ epoch_seconds('a.txn_time') }}) <= {{ var('suspicion_split_ticket_window_minutes') * 60 }}
     group by a.journal_line_id, a.round_limit
 ),
 
 hourly as (
     select terminal_id, hr, n, sum(n) over (partition by terminal_id) as total
-    from (select terminal_id, hour(txn_time) as hr, count(*) as n from txns group by 1, 2)
+    from (
+        select terminal_id, hour(txn_time) as hr, count(*) as n
+        from txns
+        group by terminal_id, hour(txn_time)
+    ) as terminal_hours
 ),
 
 off_hours as (
@@ -79,8 +85,8 @@ off_hours as (
         t.journal_line_id,
         'OFF_HOURS' as suspicion_type,
         60 as score,
-        'sale at ' || strftime(t.txn_time, '%H:%M') || '; this terminal trades '
-            || round(100.0 * h.n / h.total, 2) || '% of its volume in that hour' as reason
+        'sale at ' || {{ format_timestamp('t.txn_time', 'HH:mm') }} || '; this terminal trades '
+            || {{ share_percent_text('h.n', 'h.total') }} || '% of its volume in that hour' as reason
     from txns as t
     join hourly as h on h.terminal_id = t.terminal_id and h.hr = hour(t.txn_time)
     where t.is_approved and t.txn_type = 'SALE'
@@ -109,9 +115,9 @@ refund_other_card as (
 ),
 
 terminal_medians as (
-    select terminal_id, median(amount) as median_amount, count(*) as n
+    select terminal_id, {{ median_amount('amount') }} as median_amount, count(*) as n
     from txns where txn_type = 'SALE' and is_approved
-    group by all
+    group by terminal_id
 ),
 
 amount_outlier as (
@@ -119,7 +125,7 @@ amount_outlier as (
         t.journal_line_id,
         'AMOUNT_OUTLIER' as suspicion_type,
         case when t.amount % 10 = 0 then 70 else 50 end as score,
-        t.amount || ' is ' || round(t.amount / m.median_amount, 1) || '× the terminal median '
+        t.amount || ' is ' || {{ ratio_text('t.amount', 'm.median_amount') }} || '× the terminal median '
             || m.median_amount || case when t.amount % 10 = 0 then ' (an extra zero?)' else '' end
             as reason
     from txns as t
@@ -134,6 +140,17 @@ hits as (
     union all select * from off_hours
     union all select * from refund_other_card
     union all select * from amount_outlier
+),
+
+-- One hit per rule and line: the highest score (then the first reason).
+ranked_hits as (
+    select
+        hits.*,
+        row_number() over (
+            partition by suspicion_type, journal_line_id
+            order by score desc nulls last, reason asc nulls last
+        ) as hit_rank
+    from hits
 )
 
 select
@@ -144,6 +161,6 @@ select
     t.merchant_id, t.store_id, t.terminal_id, t.batch_no, t.trace_no, t.rrn, t.order_no,
     t.txn_time, t.business_date, t.amount, t.card_mask, t.operator_id,
     hits.journal_line_id
-from hits
-join txns as t using (journal_line_id)
-qualify row_number() over (partition by hits.suspicion_type, hits.journal_line_id order by hits.score desc) = 1
+from ranked_hits as hits
+join txns as t on t.journal_line_id = hits.journal_line_id
+where hits.hit_rank = 1

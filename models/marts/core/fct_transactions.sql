@@ -50,11 +50,19 @@ lines as {{ not_materialized() }} (
 routes as (
     select terminal_id, channel, acquirer, merchant_id
     from (
-        select terminal_id, channel, acquirer, merchant_id, sum(matched_lines) as n
-        from {{ ref('int_settlement_routes_daily') }}
-        group by all
-    )
-    qualify row_number() over (partition by terminal_id, channel order by n desc, acquirer) = 1
+        select
+            terminal_id, channel, acquirer, merchant_id,
+            row_number() over (
+                partition by terminal_id, channel
+                order by n desc nulls last, acquirer asc nulls last, merchant_id asc nulls last
+            ) as route_rank
+        from (
+            select terminal_id, channel, acquirer, merchant_id, sum(matched_lines) as n
+            from {{ ref('int_settlement_routes_daily') }}
+            group by terminal_id, channel, acquirer, merchant_id
+        ) as route_counts
+    ) as ranked_routes
+    where route_rank = 1
 ),
 
 routed as {{ not_materialized() }} (
@@ -189,7 +197,7 @@ select
     expected_settlement_date,
     settlement_date,
     case when settlement_date is not null
-         then greatest(datediff('day', expected_settlement_date, settlement_date), 0) end as days_late,
+         then greatest({{ days_between('expected_settlement_date', 'settlement_date') }}, 0) end as days_late,
     settlement_covered_through,
     deposit_date,
     file_id,

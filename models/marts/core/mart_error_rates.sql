@@ -29,7 +29,7 @@ volume as (
             'merchant_terminal_config', 'terminal_key_session')) as declines_other,
         sum(amount) filter (where is_approved) as approved_amount
     from txns
-    group by all
+    group by business_date, merchant_id, store_id, terminal_id, channel, acquirer
 ),
 
 exception_counts as (
@@ -41,7 +41,7 @@ exception_counts as (
         {% endfor %}
         sum(exposure_amount) as exposure_amount
     from exceptions
-    group by all
+    group by business_date, merchant_id, store_id, terminal_id, channel, acquirer
 ),
 
 -- Exceptions without terminal volume in the same cell (a settlement line no journal knows, a

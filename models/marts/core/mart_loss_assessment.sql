@@ -35,8 +35,11 @@ assessed as (
     from recovered
 )
 
+-- The key spells the month as its first instant, 'yyyy-MM-01 00:00:00', as it always has.
 select
-    {{ surrogate_key(["date_trunc('month', business_date)", 'exception_type', 'root_cause', 'store_id', 'acquirer', 'status', 'case_state', 'aging_bucket']) }}
+    {{ surrogate_key([format_timestamp("date_trunc('month', business_date)", 'yyyy-MM-dd HH:mm:ss'),
+                      'exception_type', 'root_cause', 'store_id', 'acquirer', 'status',
+                      'case_state', 'aging_bucket']) }}
         as loss_assessment_id,
     cast(date_trunc('month', business_date) as date) as month,
     exception_type,
@@ -52,4 +55,6 @@ select
     sum(written_off) as written_off_amount,
     sum(greatest(exposure_amount - recovered_total - written_off, 0)) as net_loss
 from assessed
-group by all
+group by
+    date_trunc('month', business_date), exception_type, root_cause, store_id, acquirer, status,
+    case_state, aging_bucket

@@ -32,7 +32,9 @@ terminal_sides as (
             as refunds
     from {{ ref('fct_transactions') }}
     where is_approved and txn_type in ('SALE', 'PREAUTH_COMPLETE', 'REFUND')
-    group by all
+    group by
+        expected_settlement_date, coalesce(settled_acquirer, acquirer),
+        coalesce(settled_merchant_id, settlement_merchant_id)
 ),
 
 terminal as (
@@ -64,7 +66,8 @@ deposits_attributed as (
         d.is_bank_due,
         -- A payout joined to two net settlements (one merchant number, two acquirers) is
         -- credited once: the second row's deposit stage then shows the difference.
-        row_number() over (partition by d.payout_id order by d.acquirer) = 1 as is_first_row
+        row_number() over (partition by d.payout_id order by d.acquirer asc nulls last) = 1
+            as is_first_row
     from {{ ref('int_settlement_deposits_daily') }} as d
     left join merchant_acquirer as m using (merchant_id)
 ),

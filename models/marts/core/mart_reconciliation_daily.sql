@@ -36,7 +36,7 @@ terminal_side as (
             as settled_later_amount
     from txns
     where is_expected_in_settlement
-    group by all
+    group by expected_settlement_date, recon_acquirer, recon_merchant_id
 ),
 
 settlement_side as (
@@ -58,7 +58,7 @@ settlement_side as (
             as settled_not_expected_amount,
         coalesce(sum(gross_amount) filter (where not is_matched), 0) as unmatched_settlement_amount
     from lines
-    group by all
+    group by settlement_date, acquirer, merchant_id
 ),
 
 net_daily as {{ not_materialized() }} (

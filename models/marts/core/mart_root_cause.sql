@@ -6,10 +6,10 @@ select
     count(*) as exceptions,
     sum(exposure_amount) as exposure_amount,
     sum(net_loss) as net_loss,
-    count(*) filter (where json_array_length(root_cause_evidence -> 'events') > 0)
+    count(*) filter (where {{ json_array_size('root_cause_evidence', 'events') }} > 0)
         as exceptions_with_event_evidence,
     count(distinct terminal_id) as terminals,
     min(business_date) as first_seen,
     max(business_date) as last_seen
 from {{ ref('fct_exceptions') }}
-group by all
+group by root_cause, exception_type

@@ -10,6 +10,6 @@ select
     cast(0 as decimal(18, 2)) as recovered_amount,
     'terminal ' || amount || ', settled ' || abs(settled_gross_amount) || ' (' || match_rule || ')'
         as detail,
-    cast(null as varchar) as related_journal_line_id
+    cast(null as string) as related_journal_line_id
 from {{ ref('fct_transactions') }}
 where match_status = 'AMOUNT_MISMATCH'

@@ -9,7 +9,7 @@ select
         as exposure_direction,
     cast(0 as decimal(18, 2)) as recovered_amount,
     'bank paid ' || payout_amount || ', net settlement ' || net_amount as detail,
-    cast(null as varchar) as related_journal_line_id,
+    cast(null as string) as related_journal_line_id,
     merchant_id,
     acquirer,
     settlement_date as business_date,

@@ -8,7 +8,7 @@ select
     cast(0 as decimal(18, 2)) as recovered_amount,
     'charged ' || fee_amount_exact || ', contract ' || expected_fee_amount || ' at rate '
         || contract_rate as detail,
-    cast(null as varchar) as related_journal_line_id
+    cast(null as string) as related_journal_line_id
 from {{ ref('fct_settlement_lines') }}
 -- A line waiting for its journal waits whole: its contract may depend on the journal's
 -- card type and channel.

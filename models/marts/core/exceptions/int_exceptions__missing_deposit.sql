@@ -11,7 +11,7 @@ select
     'net ' || net_amount || ' for ' || settlement_date
         || coalesce(', paid late on ' || credited_on, ', no payout')
         || '; bank statements reach ' || bank_covered_through as detail,
-    cast(null as varchar) as related_journal_line_id,
+    cast(null as string) as related_journal_line_id,
     merchant_id,
     acquirer,
     settlement_date as business_date,
@@ -19,5 +19,5 @@ select
 from {{ ref('int_settlement_deposits_daily') }}
 where net_amount > 0
   and (payout_amount is null
-       or credited_on > settlement_date + {{ var('deposit_grace_days') }})
+       or credited_on > date_add(settlement_date, {{ var('deposit_grace_days') }}))
   and is_bank_due

@@ -8,7 +8,7 @@ select
     cast(0 as decimal(18, 2)) as recovered_amount,
     'expected on ' || sales.expected_settlement_date || ' from ' || coalesce(sales.acquirer, '?')
         || '; files cover through ' || coverage.covered_through as detail,
-    cast(null as varchar) as related_journal_line_id
+    cast(null as string) as related_journal_line_id
 from {{ ref('fct_transactions') }} as sales
 -- Today's coverage: fct_transactions keeps the coverage of the build that decided the line.
 left join {{ ref('int_settlement_coverage') }} as coverage

@@ -9,7 +9,7 @@ reversals as (
     select terminal_id, batch_no, orig_trace_no, min(journal_line_id) as reversal_journal_line_id
     from txns
     where txn_type = 'REVERSAL' and orig_trace_no is not null
-    group by all
+    group by terminal_id, batch_no, orig_trace_no
 )
 
 select

@@ -20,21 +20,23 @@ refunded_originals as (
 -- The first day missing from each merchant's journal (between its first and last day): a
 -- refund after it may have its original there, so "no original" waits for that journal.
 journal_gaps as (
-    select merchant_id, min(business_date) + 1 as first_gap
+    select merchant_id, date_add(min(business_date), 1) as first_gap
     from (
         select merchant_id, business_date,
-               lead(business_date) over (partition by merchant_id order by business_date)
-                   as next_date
-        from (select distinct merchant_id, business_date from {{ ref('int_journal_coverage') }})
-    )
-    where next_date > business_date + 1
+               lead(business_date) over (partition by merchant_id
+                                         order by business_date asc nulls last) as next_date
+        from (
+            select distinct merchant_id, business_date from {{ ref('int_journal_coverage') }}
+        ) as journal_days
+    ) as journal_next_days
+    where next_date > date_add(business_date, 1)
     group by merchant_id
 ),
 
 refunds as (
     select r.*, o.journal_line_id as original_id, o.amount as original_amount,
            g.first_gap,
-           sum(r.amount) over (partition by r.merchant_id, r.orig_rrn order by r.txn_time, r.journal_line_id
+           sum(r.amount) over (partition by r.merchant_id, r.orig_rrn order by r.txn_time asc nulls last, r.journal_line_id asc nulls last
                                rows unbounded preceding) as cumulative_refunded
     from approved_refunds as r
     left join refunded_originals as o

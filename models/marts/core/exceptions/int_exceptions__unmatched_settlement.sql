@@ -7,6 +7,6 @@ select
     'UNKNOWN' as exposure_direction,
     cast(0 as decimal(18, 2)) as recovered_amount,
     source_layout || ' line ' || line_no || ', ' || txn_type || ' ' || gross_amount as detail,
-    cast(null as varchar) as related_journal_line_id
+    cast(null as string) as related_journal_line_id
 from {{ ref('fct_settlement_lines') }}
 where match_status = 'UNMATCHED'

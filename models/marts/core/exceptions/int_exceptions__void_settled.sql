@@ -8,7 +8,7 @@ voids as (
     select terminal_id, batch_no, orig_trace_no, min(journal_line_id) as void_journal_line_id
     from txns
     where txn_type = 'VOID' and is_approved and orig_trace_no is not null
-    group by all
+    group by terminal_id, batch_no, orig_trace_no
 )
 
 select
@@ -17,7 +17,7 @@ select
     sales.amount as exposure_amount,
     'CUSTOMER_OVERCHARGED' as exposure_direction,
     cast(0 as decimal(18, 2)) as recovered_amount,
-    'voided at ' || strftime(sales.voided_at, '%H:%M:%S') || ', settled on '
+    'voided at ' || {{ clock_time('sales.voided_at') }} || ', settled on '
         || sales.settlement_date as detail,
     -- The void itself, for the exception's file.
     voids.void_journal_line_id as related_journal_line_id
