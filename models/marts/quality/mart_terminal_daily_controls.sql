@@ -121,16 +121,19 @@ published as (
         weekday,
         transactions,
         errors,
-        round(error_rate_exact, 6) as error_rate,
+        {{ round_double('error_rate_exact', 6) }} as error_rate,
         coalesce(history_days, 0) as history_days,
         coalesce(history_transactions, 0) as history_transactions,
         coalesce(history_errors, 0) as history_errors,
-        round(center_exact, 6) as center_rate,
+        {{ round_double('center_exact', 6) }} as center_rate,
         -- greatest / least skip nulls: no limits without a center and a volume.
-        case when spread is not null then round(greatest(center_exact - spread, 0), 6) end as lcl,
-        case when spread is not null then round(least(center_exact + spread, 1), 6) end as ucl,
-        round(weekday_baseline_exact, 2) as weekday_baseline,
-        round(transactions / nullif(weekday_baseline_exact, 0), 6) as volume_ratio
+        case when spread is not null
+            then {{ round_double('greatest(center_exact - spread, 0)', 6) }} end as lcl,
+        case when spread is not null
+            then {{ round_double('least(center_exact + spread, 1)', 6) }} end as ucl,
+        {{ round_double('weekday_baseline_exact', 2) }} as weekday_baseline,
+        {{ round_double('transactions / nullif(weekday_baseline_exact, 0)', 6) }}
+            as volume_ratio
     from limits
 )
 
