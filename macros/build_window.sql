@@ -15,7 +15,7 @@
 {% macro build_window_start() -%}
     {%- set relation = source('ingest', 'build_window') -%}
     {%- set values = build_window_value(
-        "select cast(max(window_start) as varchar) from " ~ relation ~ " where state = 'PENDING'") -%}
+        "select cast(max(window_start) as string) from " ~ relation ~ " where state = 'PENDING'") -%}
     date '{{ values[0] if values and values[0] else '0001-01-01' }}'
 {%- endmacro %}
 
@@ -52,8 +52,10 @@
 {%- endmacro %}
 
 {#- The pre-hook of every model (dbt_project.yml): a model windowed by date drops the rows the
-    window rebuilds. -#}
-{% macro delete_build_window() -%}
+    window rebuilds. Spark builds those models in full (keyed_incremental): nothing to drop. -#}
+{% macro delete_build_window() -%}{{ return(adapter.dispatch('delete_build_window', 'posaudit')()) }}{%- endmacro %}
+{% macro default__delete_build_window() -%}{%- endmacro %}
+{% macro duckdb__delete_build_window() -%}
     {%- if execute -%}
     {%- set window = (config.get('meta') or {}).get('build_window') or {} -%}
     {%- if window.get('by') == 'date' and is_incremental() -%}

@@ -4,6 +4,10 @@
     `fee_terms_join`, never per row. -#}
 {% macro fee_terms(rows, acquirer_col, merchant_col, channel_group_col, card_type_col, date_col) -%}
     select
+        k_acquirer, k_merchant_id, k_channel_group, k_card_type, k_date, fee_contract_id, rate,
+        fee_min, fee_cap, settlement_rule, d0_min_amount, d0_from, d0_until
+    from (
+    select
         k.k_acquirer,
         k.k_merchant_id,
         k.k_channel_group,
@@ -16,7 +20,11 @@
         c.settlement_rule,
         c.d0_min_amount,
         c.d0_from,
-        c.d0_until
+        c.d0_until,
+        row_number() over (
+            partition by k.k_acquirer, k.k_merchant_id, k.k_channel_group, k.k_card_type, k.k_date
+            order by c.specificity desc nulls last, c.effective_from desc nulls last
+        ) as contract_rank
     from (
         select distinct
             {{ acquirer_col }} as k_acquirer,
@@ -33,10 +41,8 @@
         and (c.card_type = '*' or c.card_type = k.k_card_type)
         and k.k_date >= c.effective_from
         and (c.effective_to is null or k.k_date <= c.effective_to)
-    qualify row_number() over (
-        partition by k.k_acquirer, k.k_merchant_id, k.k_channel_group, k.k_card_type, k.k_date
-        order by c.specificity desc, c.effective_from desc
-    ) = 1
+    ) as ranked
+    where contract_rank = 1
 {%- endmacro %}
 
 {#- The join condition from a row of `rows_alias` to its terms in `terms_alias`. -#}
@@ -58,14 +64,16 @@
 {%- endmacro %}
 
 {#- The promised settlement date: D0 when the rule allows it (amount at least the minimum, time
-    inside the window), otherwise the next calendar day. -#}
+    inside the window), otherwise the next calendar day. The window's ends are 'HH:MM:SS' text
+    (int_fee_contracts_unioned), compared with the time's whole seconds: the ends fall on whole
+    seconds, so a fraction never changes which side a time is on. -#}
 {% macro expected_settlement_date(txn_time, amount, settlement_rule, d0_min_amount, d0_from, d0_until) -%}
     case
         when {{ settlement_rule }} = 'D0'
             and abs({{ amount }}) >= coalesce({{ d0_min_amount }}, 0)
-            and cast({{ txn_time }} as time) >= {{ d0_from }}
-            and cast({{ txn_time }} as time) < {{ d0_until }}
+            and {{ clock_time(txn_time) }} >= {{ d0_from }}
+            and {{ clock_time(txn_time) }} < {{ d0_until }}
         then cast({{ txn_time }} as date)
-        else cast(cast({{ txn_time }} as date) + interval 1 day as date)
+        else date_add(cast({{ txn_time }} as date), 1)
     end
 {%- endmacro %}

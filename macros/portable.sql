@@ -14,10 +14,11 @@
 {% macro duckdb__not_materialized() -%}not materialized{%- endmacro %}
 {% macro default__not_materialized() -%}{%- endmacro %}
 
-{#- Seconds since 1970 of a timestamp: for differences between two times in seconds. -#}
+{#- Seconds since 1970 of a timestamp, with its fraction (a double, as DuckDB's epoch): for
+    differences between two times in seconds. -#}
 {% macro epoch_seconds(ts) -%}{{ return(adapter.dispatch('epoch_seconds', 'posaudit')(ts)) }}{%- endmacro %}
 {% macro duckdb__epoch_seconds(ts) -%}epoch({{ ts }}){%- endmacro %}
-{% macro default__epoch_seconds(ts) -%}unix_seconds({{ ts }}){%- endmacro %}
+{% macro default__epoch_seconds(ts) -%}(unix_micros({{ ts }}) / 1e6){%- endmacro %}
 
 {#- Whole days from one date to another (end − start). -#}
 {% macro days_between(start, end) -%}{{ return(adapter.dispatch('days_between', 'posaudit')(start, end)) }}{%- endmacro %}

@@ -16,12 +16,14 @@ merchant_files as (
 ),
 
 days as (
-    select distinct
-        merchant_files.merchant_id,
-        cast(unnest(generate_series(file_ranges.file_from, file_ranges.file_through,
-                                    interval 1 day)) as date) as statement_date
-    from merchant_files
-    join file_ranges using (file_id)
+    select distinct merchant_id, statement_date
+    from (
+        select
+            merchant_files.merchant_id,
+            {{ explode_days('file_ranges.file_from', 'file_ranges.file_through') }} as statement_date
+        from merchant_files
+        join file_ranges on file_ranges.file_id = merchant_files.file_id
+    ) as file_days
 )
 
 select
@@ -29,7 +31,7 @@ select
     merchant_id,
     statement_date,
     count(*) over (
-        partition by merchant_id order by statement_date
-        range between current row and interval ({{ var('deposit_grace_days') }}) day following
+        partition by merchant_id order by {{ day_number('statement_date') }} asc nulls last
+        range between current row and {{ var('deposit_grace_days') }} following
     ) = {{ var('deposit_grace_days') }} + 1 as is_due
 from days

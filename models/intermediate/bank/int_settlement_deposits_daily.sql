@@ -7,7 +7,7 @@ select
     coalesce(n.merchant_id, p.merchant_id) as merchant_id,
     coalesce(n.settlement_date, p.settlement_date) as settlement_date,
     -- The last day the payout may arrive on time.
-    coalesce(n.settlement_date, p.settlement_date) + {{ var('deposit_grace_days') }} as payout_due_by,
+    date_add(coalesce(n.settlement_date, p.settlement_date), {{ var('deposit_grace_days') }}) as payout_due_by,
     n.acquirer,
     coalesce(n.net_amount, 0) as net_amount,
     p.payout_amount,

@@ -19,18 +19,26 @@ default_contracts as (
 ),
 
 unioned as (
-    select * from reference_contracts
-    union all by name
-    select * from default_contracts
+    select
+        acquirer, merchant_id, channel_group, card_type, rate, fee_min, fee_cap, effective_from,
+        effective_to, settlement_rule, d0_min_amount, d0_window, from_reference
+    from reference_contracts
+    union all
+    select
+        acquirer, merchant_id, channel_group, card_type, rate, fee_min, fee_cap, effective_from,
+        effective_to, settlement_rule, d0_min_amount, d0_window, from_reference
+    from default_contracts
 )
 
 select
     {{ surrogate_key(['acquirer', 'merchant_id', 'channel_group', 'card_type', 'effective_from', 'from_reference']) }}
         as fee_contract_id,
-    *,
-    (merchant_id <> '*')::int * 8 + (acquirer <> '*')::int * 4 + (card_type <> '*')::int * 2
-        + from_reference as specificity,
-    cast(coalesce(split_part(d0_window, '-', 1), '00:00') || ':00' as time) as d0_from,
-    cast(case when coalesce(split_part(d0_window, '-', 2), '') in ('', '24:00') then '23:59:59.999999'
-              else split_part(d0_window, '-', 2) || ':00' end as time) as d0_until
+    acquirer, merchant_id, channel_group, card_type, rate, fee_min, fee_cap, effective_from,
+    effective_to, settlement_rule, d0_min_amount, d0_window, from_reference,
+    cast(merchant_id <> '*' as int) * 8 + cast(acquirer <> '*' as int) * 4
+        + cast(card_type <> '*' as int) * 2 + from_reference as specificity,
+    -- The D0 window's ends as 'HH:MM:SS' text, compared with clock_time() (no time type on Spark).
+    coalesce(split_part(d0_window, '-', 1), '00:00') || ':00' as d0_from,
+    case when coalesce(split_part(d0_window, '-', 2), '') in ('', '24:00') then '23:59:59.999999'
+         else split_part(d0_window, '-', 2) || ':00' end as d0_until
 from unioned

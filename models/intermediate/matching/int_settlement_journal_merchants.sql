@@ -26,7 +26,7 @@ terminal_merchants as (
 routes as (
     select distinct r.acquirer, r.merchant_id, t.journal_merchant_id
     from {{ ref('int_settlement_routes_daily') }} as r
-    join terminal_merchants as t using (terminal_id)
+    join terminal_merchants as t on t.terminal_id = r.terminal_id
 ),
 
 candidates as (
@@ -52,5 +52,10 @@ select
     terminal_id,
     journal_merchant_id,
     mapped_by
-from candidates
-qualify preference = min(preference) over (partition by acquirer, merchant_id, terminal_id)
+from (
+    select
+        *,
+        min(preference) over (partition by acquirer, merchant_id, terminal_id) as best_preference
+    from candidates
+) as ranked
+where preference = best_preference

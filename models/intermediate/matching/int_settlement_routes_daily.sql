@@ -3,7 +3,7 @@
     these counts. Windowed, so that a build counts only the window's matches. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         unique_key='route_day_id',
         incremental_strategy='delete+insert',
         meta={'build_window': {'by': 'date', 'column': 'business_date'}}
@@ -27,6 +27,6 @@ select
     m.business_date,
     count(*) as matched_lines
 from matches as m
-join {{ ref('int_transactions_paired') }} as t using (journal_line_id)
-join {{ ref('int_settlement_lines_unioned') }} as l using (settlement_line_id)
-group by all
+join {{ ref('int_transactions_paired') }} as t on t.journal_line_id = m.journal_line_id
+join {{ ref('int_settlement_lines_unioned') }} as l on l.settlement_line_id = m.settlement_line_id
+group by t.terminal_id, t.channel, l.acquirer, l.merchant_id, m.business_date

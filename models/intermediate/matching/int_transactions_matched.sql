@@ -12,14 +12,19 @@
     line meets every journal line it could pair with. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         unique_key='journal_line_id',
         incremental_strategy='delete+insert',
         meta={'build_window': {'by': 'date', 'column': 'business_date'}}
     )
 }}
 
-with journal as (
+{#- Each step is a named query over the steps before it: a chain of CTEs on DuckDB, a chain of
+    tables on Spark (chained_steps: Spark inlines every CTE under create table, and each pass
+    reads the passes before it twice, so the inlined plan would double with every pass). -#}
+{%- set steps = [] -%}
+
+{%- set journal_sql -%}
     select
         journal_line_id, business_date, terminal_id, batch_no, trace_no, rrn, order_no, txn_time,
         amount,
@@ -29,9 +34,10 @@ with journal as (
     {%- if is_incremental() %}
       and {{ in_build_window('business_date') }}
     {%- endif %}
-),
+{%- endset -%}
+{%- do steps.append(('journal', journal_sql)) -%}
 
-lines as (
+{%- set lines_sql -%}
     select
         settlement_line_id, terminal_id, batch_no, trace_no, rrn, order_no, txn_time,
         gross_amount,
@@ -42,7 +48,8 @@ lines as (
       -- Held by a journal line before the window (the window's rows were deleted already).
       and settlement_line_id not in (select settlement_line_id from {{ this }})
     {%- endif %}
-),
+{%- endset -%}
+{%- do steps.append(('lines', lines_sql)) -%}
 
 {#- Each rule runs in passes over what is still unmatched: a pass keeps the pairs that are each
     other's best candidate, so a later pass can pair the runners-up. -#}
@@ -50,44 +57,54 @@ lines as (
     (1, "l.terminal_id = j.terminal_id and l.batch_no = j.batch_no and l.trace_no = j.trace_no and l.family = j.family"),
     (2, "l.rrn = j.rrn and l.family = j.family"),
     (3, "l.order_no = j.order_no and l.family = j.family and (l.terminal_id is null or l.terminal_id = j.terminal_id)"),
-    (4, "l.terminal_id = j.terminal_id and l.family = j.family and abs(l.gross_amount) = j.amount and abs(epoch(l.txn_time) - epoch(j.txn_time)) <= " ~ var('match_window_seconds')),
+    (4, "l.terminal_id = j.terminal_id and l.family = j.family and abs(l.gross_amount) = j.amount and abs(" ~ epoch_seconds('l.txn_time') ~ " - " ~ epoch_seconds('j.txn_time') ~ ") <= " ~ var('match_window_seconds')),
 ] -%}
 {%- set passes = 3 -%}
+{%- set gap = 'abs(' ~ epoch_seconds('l.txn_time') ~ ' - ' ~ epoch_seconds('j.txn_time') ~ ')' -%}
 {%- set ns = namespace(journal='journal', lines='lines', pairs=[]) -%}
 {%- for rank, condition in rules %}
 {%- for p in range(passes) %}
 {%- set step = 'r' ~ rank ~ '_' ~ p %}
-{{ step }} as (
-    select j.journal_line_id, j.business_date, l.settlement_line_id, {{ rank }} as rule_rank
-    from {{ ns.journal }} as j
-    join {{ ns.lines }} as l on {{ condition }}
-    qualify row_number() over (
-            partition by j.journal_line_id
-            order by abs(epoch(l.txn_time) - epoch(j.txn_time)), l.settlement_line_id) = 1
-        and row_number() over (
-            partition by l.settlement_line_id
-            order by abs(epoch(l.txn_time) - epoch(j.txn_time)), j.journal_line_id) = 1
-),
 
-{{ step }}_journal as (
-    select * from {{ ns.journal }} anti join {{ step }} using (journal_line_id)
-),
+{%- set pairs_sql -%}
+    select journal_line_id, business_date, settlement_line_id, rule_rank
+    from (
+        select
+            j.journal_line_id, j.business_date, l.settlement_line_id, {{ rank }} as rule_rank,
+            row_number() over (
+                partition by j.journal_line_id
+                order by {{ gap }} asc nulls last, l.settlement_line_id asc nulls last
+            ) as journal_choice,
+            row_number() over (
+                partition by l.settlement_line_id
+                order by {{ gap }} asc nulls last, j.journal_line_id asc nulls last
+            ) as line_choice
+        from {{ step_relation(ns.journal) }} as j
+        join {{ step_relation(ns.lines) }} as l on {{ condition }}
+    ) as candidates
+    where journal_choice = 1 and line_choice = 1
+{%- endset -%}
+{%- do steps.append((step, pairs_sql)) -%}
 
-{{ step }}_lines as (
-    select * from {{ ns.lines }} anti join {{ step }} using (settlement_line_id)
-),
+{%- set journal_left_sql -%}
+    select * from {{ step_relation(ns.journal) }} as j
+    where not exists (select 1 from {{ step_relation(step) }} as s where s.journal_line_id = j.journal_line_id)
+{%- endset -%}
+{%- do steps.append((step ~ '_journal', journal_left_sql)) -%}
+
+{%- set lines_left_sql -%}
+    select * from {{ step_relation(ns.lines) }} as l
+    where not exists (select 1 from {{ step_relation(step) }} as s where s.settlement_line_id = l.settlement_line_id)
+{%- endset -%}
+{%- do steps.append((step ~ '_lines', lines_left_sql)) -%}
 
 {%- set ns.journal = step ~ '_journal' %}
 {%- set ns.lines = step ~ '_lines' %}
 {%- do ns.pairs.append(step) %}
-{% endfor %}
+{%- endfor %}
 {%- endfor %}
 
-matched as (
-    {% for step in ns.pairs %}
-    select * from {{ step }}{% if not loop.last %} union all{% endif %}
-    {% endfor %}
-)
+{{ chained_steps(steps) }}
 
 select
     journal_line_id,
@@ -98,4 +115,8 @@ select
         when 3 then 'ORDER_DEVICE' else 'TERMINAL_AMOUNT_TIME'
     end as match_rule,
     rule_rank <= 3 as matched_on_keys
-from matched
+from (
+    {%- for step in ns.pairs %}
+    select * from {{ step_relation(step) }}{% if not loop.last %} union all{% endif %}
+    {%- endfor %}
+) as matched

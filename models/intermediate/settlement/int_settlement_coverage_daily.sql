@@ -23,7 +23,7 @@ select
     settlement_lines,
     files,
     count(*) over (
-        partition by acquirer, merchant_id order by settlement_date
-        range between current row and interval ({{ var('settlement_grace_days') }}) day following
+        partition by acquirer, merchant_id order by {{ day_number('settlement_date') }} asc nulls last
+        range between current row and {{ var('settlement_grace_days') }} following
     ) = {{ var('settlement_grace_days') }} + 1 as is_due
 from days

@@ -7,13 +7,11 @@
     everything (posaudit/build_window.py). -#}
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         unique_key='settlement_line_id',
         incremental_strategy='delete+insert',
         meta={'build_window': {'by': 'file'}},
-        post_hook=[
-            "delete from {{ this }} where file_id not in (select file_id from {{ source('ingest', 'file_manifest') }} where status = 'LOADED')"
-        ]
+        post_hook=["{{ drop_unloaded_files() }}"]
     )
 }}
 
@@ -29,7 +27,7 @@ merchant_acquirer as (
         union all
         select merchant_id, acquirer from {{ ref('stg_reference__fee_contracts') }}
         where merchant_id <> '*' and acquirer <> '*'
-    )
+    ) as attributions
     group by merchant_id
 ),
 
@@ -108,7 +106,7 @@ wallet_lines as (
         gross_amount - case when txn_type = 'REFUND' then 0 else fee_amount end as net_amount,
         currency,
         -- Wallet bills list one day; their funds arrive the next (T1).
-        cast(txn_date + interval 1 day as date) as settlement_date,
+        date_add(txn_date, 1) as settlement_date,
         file_id,
         line_no
     from wallet_bill_lines
@@ -147,13 +145,14 @@ adyen_lines as (
     where a.txn_type in ('SALE', 'REFUND')
 )
 
+{#- The three shapes list the same columns in the same order. -#}
 select * from (
     select * from acquirer_lines
-    union all by name
+    union all
     select * from wallet_lines
-    union all by name
+    union all
     select * from adyen_lines
-)
+) as unioned
 {% if is_incremental() %}
 where {{ new_files_only() }}
 {% endif %}

@@ -4,7 +4,7 @@ with line_net as (
     select acquirer, merchant_id, settlement_date, sum(net_amount) as net_amount,
            sum(gross_amount) as gross_amount, sum(fee_amount) as fee_amount, count(*) as lines
     from {{ ref('int_settlement_lines_unioned') }}
-    group by all
+    group by acquirer, merchant_id, settlement_date
 ),
 
 adyen_adjustments as (
@@ -12,9 +12,10 @@ adyen_adjustments as (
            coalesce(p.payout_date, a.booking_date, cast(a.txn_time as date)) as settlement_date,
            cast(sum(a.net_amount) as decimal(18, 2)) as net_amount
     from {{ ref('stg_adyen__settlement_lines') }} as a
-    left join {{ ref('int_adyen_batches') }} as p using (merchant_id, batch_number)
+    left join {{ ref('int_adyen_batches') }} as p
+        on p.merchant_id = a.merchant_id and p.batch_number = a.batch_number
     where a.txn_type in ('OTHER', 'CHARGEBACK')
-    group by all
+    group by a.merchant_id, coalesce(p.payout_date, a.booking_date, cast(a.txn_time as date))
 ),
 
 combined as (

@@ -5,11 +5,11 @@ with codes as {{ not_materialized() }} (
 ),
 
 category_codes as (
-    select
-        category,
-        owner,
-        trim(regexp_replace(unnest(string_split(iso8583_f39_examples, ';')), '\(.*\)', '')) as code
-    from {{ ref('pos_error_categories') }}
+    select category, owner, trim(regexp_replace(example, '[(].*[)]', '')) as code
+    from (
+        select category, owner, {{ explode_split('iso8583_f39_examples', ';') }} as example
+        from {{ ref('pos_error_categories') }}
+    ) as examples
 ),
 
 first_category as (

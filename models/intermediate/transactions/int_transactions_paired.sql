@@ -9,7 +9,7 @@
     today sees the refund of last month too. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         unique_key='journal_line_id',
         incremental_strategy='delete+insert',
         meta={'build_window': {'by': 'date', 'column': 'business_date'}}
@@ -72,7 +72,7 @@ cancels as (
         min(case when txn_type = 'VOID' and is_approved then txn_time end) as voided_at
     from followers
     where txn_type in ('VOID', 'REVERSAL') and orig_trace_no is not null
-    group by all
+    group by terminal_id, batch_no, orig_trace_no
 ),
 
 refunds as (
@@ -84,14 +84,14 @@ refunds as (
         min(txn_time) as first_refund_at
     from followers
     where txn_type = 'REFUND' and is_approved and orig_rrn is not null
-    group by all
+    group by merchant_id, orig_rrn
 ),
 
 preauths as (
     select terminal_id, rrn, max(amount) as preauth_amount
     from followers
     where txn_type = 'PREAUTH' and is_approved and rrn is not null
-    group by all
+    group by terminal_id, rrn
 )
 
 select

@@ -4,20 +4,28 @@
     arrives (the terminal register, response-code categories) is joined downstream. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         unique_key='journal_line_id',
         incremental_strategy='delete+insert',
         meta={'build_window': {'by': 'file'}},
-        post_hook=[
-            "delete from {{ this }} where file_id not in (select file_id from {{ source('ingest', 'file_manifest') }} where status = 'LOADED')"
-        ]
+        post_hook=["{{ drop_unloaded_files() }}"]
     )
 }}
 
 with journal as {{ not_materialized() }} (
-    select * from {{ ref('stg_pos_journal__v1_transactions') }}
-    union all by name
-    select * from {{ ref('stg_pos_journal__cn_transactions') }}
+    select
+        journal_line_id, file_id, line_no, source_layout, merchant_id, terminal_id, batch_no,
+        trace_no, rrn, auth_code, txn_time, business_date, txn_type, orig_trace_no, orig_rrn,
+        order_no, channel, channel_group, card_token, card_mask, card_type, amount, currency,
+        resp_code, operator_id
+    from {{ ref('stg_pos_journal__v1_transactions') }}
+    union all
+    select
+        journal_line_id, file_id, line_no, source_layout, merchant_id, terminal_id, batch_no,
+        trace_no, rrn, auth_code, txn_time, business_date, txn_type, orig_trace_no, orig_rrn,
+        order_no, channel, channel_group, card_token, card_mask, card_type, amount, currency,
+        resp_code, operator_id
+    from {{ ref('stg_pos_journal__cn_transactions') }}
 )
 
 select * from journal

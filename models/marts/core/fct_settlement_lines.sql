@@ -11,7 +11,7 @@
     paired in the window; business_date is the matched journal line's, else the line's own. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         unique_key='settlement_line_id',
         incremental_strategy='delete+insert',
         meta={'build_window': {'by': 'date', 'column': 'business_date'}}

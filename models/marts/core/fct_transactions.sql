@@ -14,7 +14,7 @@
     decided. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=keyed_incremental(),
         unique_key='journal_line_id',
         incremental_strategy='delete+insert',
         meta={'build_window': {'by': 'date', 'column': 'business_date'}}

@@ -10,7 +10,7 @@ renamed as (
         line_no,
         -- The header's account is the PID plus the account-type suffix 0156; payout memos
         -- and contracts name the PID.
-        case when regexp_full_match(account, '2088\d{12}0156') then left(account, 16)
+        case when {{ full_match('account', '2088[0-9]{12}0156') }} then left(account, 16)
              else account end as merchant_id,
         account,
         alipay_trade_no,

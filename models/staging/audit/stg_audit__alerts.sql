@@ -5,21 +5,21 @@
 {%- if execute and load_relation(alerts) is none %}
 
 select
-    cast(null as varchar) as alert_id,
-    cast(null as varchar) as run_id,
-    cast(null as varchar) as run_outcome,
+    cast(null as string) as alert_id,
+    cast(null as string) as run_id,
+    cast(null as string) as run_outcome,
     cast(null as timestamp) as raised_at,
-    cast(null as varchar) as rule,
-    cast(null as varchar) as severity,
-    cast(null as varchar) as subject_type,
-    cast(null as varchar) as subject,
-    cast(null as varchar) as message,
+    cast(null as string) as rule,
+    cast(null as string) as severity,
+    cast(null as string) as subject_type,
+    cast(null as string) as subject,
+    cast(null as string) as message,
     cast(null as decimal(38, 6)) as value,
     cast(null as decimal(38, 6)) as threshold,
-    cast(null as varchar) as webhook_status,
-    cast(null as varchar) as webhook_error,
-    cast(null as varchar) as email_status,
-    cast(null as varchar) as email_error
+    cast(null as string) as webhook_status,
+    cast(null as string) as webhook_error,
+    cast(null as string) as email_status,
+    cast(null as string) as email_error
 where false
 
 {%- else %}

@@ -25,9 +25,9 @@ renamed as (
             when memo like '%支付宝结算%' then 'ALIPAY'
             when memo like '%POS结算%' then 'POS'
         end as payout_kind,
-        try_strptime(nullif(regexp_extract(memo, '(\d{8})', 1), ''), '%Y%m%d')::date
+        {{ try_parse_date("nullif(regexp_extract(memo, '([0-9]{8})', 1), '')", 'yyyyMMdd') }}
             as payout_settlement_date,
-        nullif(regexp_extract(memo, '商户号[:：\s]*([0-9A-Za-z]+)', 1), '') as payout_merchant_id
+        nullif(regexp_extract(memo, '商户号[:：{{ regex_space() }}]*([0-9A-Za-z]+)', 1), '') as payout_merchant_id
     from source
 )
 

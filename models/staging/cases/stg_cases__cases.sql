@@ -6,7 +6,7 @@ select
     case_id,
     exception_id,
     report_id,
-    cast(opened_at as timestamptz) as opened_at,
+    cast(opened_at as {{ timestamp_tz_type() }}) as opened_at,
     opened_by,
     state as case_state,
     assignee,

@@ -6,7 +6,7 @@ select
     report_id,
     source.source,
     case when source.source like 'file:%' then 'FILE' else 'FORM' end as source_kind,
-    cast(stored_at as timestamptz) as stored_at,
+    cast(stored_at as {{ timestamp_tz_type() }}) as stored_at,
     cast(reported_at as timestamp) as reported_at,
     reporter,
     reporter_name,

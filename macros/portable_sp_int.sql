@@ -1,0 +1,94 @@
+{#- More places where DuckDB and Spark differ, for the staging and intermediate models (see
+    portable.sql for the rules). -#}
+
+{#- The type of a timestamp with time zone: Spark's timestamp already is one (instants shown in
+    the session time zone). -#}
+{% macro timestamp_tz_type() -%}{{ return(adapter.dispatch('timestamp_tz_type', 'posaudit')()) }}{%- endmacro %}
+{% macro duckdb__timestamp_tz_type() -%}timestamptz{%- endmacro %}
+{% macro default__timestamp_tz_type() -%}timestamp{%- endmacro %}
+
+{#- The type of a JSON text: Spark has none, its JSON functions read strings. -#}
+{% macro json_type() -%}{{ return(adapter.dispatch('json_type', 'posaudit')()) }}{%- endmacro %}
+{% macro duckdb__json_type() -%}json{%- endmacro %}
+{% macro default__json_type() -%}string{%- endmacro %}
+
+{#- The whitespace escape of a regular expression, for use inside a character class: Java's
+    regex (Spark) has no [:space:] class, and a Spark string literal needs the backslash doubled. -#}
+{% macro regex_space() -%}{{ return(adapter.dispatch('regex_space', 'posaudit')()) }}{%- endmacro %}
+{% macro duckdb__regex_space() -%}\s{%- endmacro %}
+{% macro default__regex_space() -%}\\s{%- endmacro %}
+
+{#- How a model kept by key is materialized: incremental on DuckDB (delete+insert); dbt-spark's
+    Parquet tables cannot delete rows, so Spark builds it in full each time. -#}
+{% macro keyed_incremental() -%}{{ return(adapter.dispatch('keyed_incremental', 'posaudit')()) }}{%- endmacro %}
+{% macro duckdb__keyed_incremental() -%}{{ return('incremental') }}{%- endmacro %}
+{% macro default__keyed_incremental() -%}{{ return('table') }}{%- endmacro %}
+
+{#- The post-hook of a model kept by file: drop the lines of files no longer loaded (superseded
+    since). Spark builds such a model in full (keyed_incremental), from sources that hold the
+    loaded files only: nothing to drop. -#}
+{% macro drop_unloaded_files() -%}{{ return(adapter.dispatch('drop_unloaded_files', 'posaudit')()) }}{%- endmacro %}
+{% macro duckdb__drop_unloaded_files() -%}
+    delete from {{ this }} where file_id not in (select file_id from {{ source('ingest', 'file_manifest') }} where status = 'LOADED')
+{%- endmacro %}
+{% macro default__drop_unloaded_files() -%}{%- endmacro %}
+
+{#- Seeds on Spark: dbt-spark's session connection binds every value as quoted text, so a
+    quote inside a value breaks the statement and an empty cell becomes the text 'None'. The
+    values are written as literals instead: null, numbers as written, text escaped. -#}
+{% macro spark__load_csv_rows(model, agate_table) %}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                ({%- for value in row -%}
+                    {%- set col_name = agate_table.column_names[loop.index0] -%}
+                    {%- set type = column_override.get(col_name, adapter.convert_type(agate_table, loop.index0)) -%}
+                    cast({{ posaudit.spark_seed_literal(value) }} as {{ type }})
+                    {%- if not loop.last %},{% endif -%}
+                {%- endfor -%})
+                {%- if not loop.last %},{% endif %}
+            {% endfor %}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- if loop.index0 == 0 -%}{%- do statements.append(sql) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(statements[0] if statements else '') }}
+{% endmacro %}
+
+{% macro spark_seed_literal(value) -%}
+    {%- if value is none -%}null
+    {%- elif value is sameas true -%}true
+    {%- elif value is sameas false -%}false
+    {%- elif value is number -%}{{ value }}
+    {%- else -%}'{{ value | string | replace('\\', '\\\\') | replace("'", "\\'") }}'
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A chain of named queries, each reading the ones before it through step_relation(name):
+    the `with` clause of CTEs on DuckDB; on Spark each is built as a table first (Spark inlines
+    every CTE under create table, so a query read twice by each next one would double the plan
+    with every step). `steps` is a list of (name, sql) in order. -#}
+{% macro chained_steps(steps) -%}{{ return(adapter.dispatch('chained_steps', 'posaudit')(steps)) }}{%- endmacro %}
+{% macro duckdb__chained_steps(steps) -%}
+with {% for name, sql in steps %}{{ name }} as (
+{{ sql }}
+){{ "," if not loop.last }}
+{% endfor %}
+{%- endmacro %}
+{% macro default__chained_steps(steps) -%}
+    {%- if execute -%}
+    {%- for name, sql in steps -%}
+        {%- do run_query('drop table if exists ' ~ posaudit.step_relation(name)) -%}
+        {%- do run_query('create table ' ~ posaudit.step_relation(name) ~ ' using parquet as ' ~ sql) -%}
+    {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The relation of a step of chained_steps: the CTE's name on DuckDB, a table beside the model
+    on Spark. -#}
+{% macro step_relation(name) -%}{{ return(adapter.dispatch('step_relation', 'posaudit')(name)) }}{%- endmacro %}
+{% macro duckdb__step_relation(name) -%}{{ name }}{%- endmacro %}
+{% macro default__step_relation(name) -%}{{ this.schema }}.{{ this.identifier }}__{{ name }}{%- endmacro %}
