@@ -19,7 +19,7 @@ from_facts as (
     from {{ ref('fct_exceptions') }}
     where terminal_id is not null
       and exception_type not in ('DEPOSIT_MISMATCH', 'MISSING_DEPOSIT')
-    group by all
+    group by exception_type
     union all
     select '(volume)', count(*)
     from {{ ref('fct_transactions') }}

@@ -7,7 +7,7 @@ with facts as (
     select exception_type, count(*) as exceptions, sum(exposure_amount) as exposure_amount,
            sum(recovered_amount) as recovered_amount, sum(net_loss) as net_loss
     from {{ ref('fct_exceptions') }}
-    group by all
+    group by exception_type
 ),
 
 loss as (
@@ -15,14 +15,14 @@ loss as (
            sum(recovered_amount) as recovered_amount,
            sum(written_off_amount) as written_off_amount, sum(net_loss) as net_loss
     from {{ ref('mart_loss_assessment') }}
-    group by all
+    group by exception_type
 ),
 
 root_cause as (
     select exception_type, sum(exceptions) as exceptions, sum(exposure_amount) as exposure_amount,
            sum(net_loss) as net_loss
     from {{ ref('mart_root_cause') }}
-    group by all
+    group by exception_type
 )
 
 select

@@ -14,6 +14,6 @@ left join {{ ref('int_bank_payouts') }} as p
 where e.exception_type = 'MISSING_DEPOSIT'
   and (
     b.covered_through is null
-    or b.covered_through < e.business_date + {{ var('deposit_grace_days') }}
+    or b.covered_through < date_add(e.business_date, {{ var('deposit_grace_days') }})
     or p.payout_id is not null
   )

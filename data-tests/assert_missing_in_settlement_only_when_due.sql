@@ -15,5 +15,6 @@ where e.exception_type = 'MISSING_IN_SETTLEMENT'
     or t.settlement_line_id is not null
     or t.settlement_covered_through is null
     or t.expected_settlement_date is null
-    or t.settlement_covered_through < t.expected_settlement_date + {{ var('settlement_grace_days') }}
+    or t.settlement_covered_through
+        < date_add(t.expected_settlement_date, {{ var('settlement_grace_days') }})
   )

@@ -7,7 +7,7 @@ with lines as (
            sum(gross_amount) as settled_gross, sum(fee_amount) as fee_amount,
            sum(net_amount) as net_amount
     from {{ ref('fct_settlement_lines') }}
-    group by all
+    group by settlement_date, acquirer, merchant_id
 ),
 
 terminal as (
@@ -18,7 +18,8 @@ terminal as (
         sum(case when txn_type = 'REFUND' then -amount else amount end) as terminal_total
     from {{ ref('fct_transactions') }}
     where is_expected_in_settlement
-    group by all
+    group by expected_settlement_date, coalesce(settled_acquirer, acquirer),
+             coalesce(settled_merchant_id, settlement_merchant_id)
 ),
 
 facts as (
@@ -42,7 +43,7 @@ mart as (
            sum(settled_gross) as settled_gross, sum(fee_amount) as fee_amount,
            sum(net_amount) as net_amount, sum(terminal_total) as terminal_total
     from {{ ref('mart_reconciliation_daily') }}
-    group by all
+    group by settlement_date, acquirer, merchant_id
 )
 
 select

@@ -5,7 +5,7 @@
 with lines as (
     select acquirer, merchant_id, settlement_date, sum(net_amount) as lines_net_amount
     from {{ ref('fct_settlement_lines') }}
-    group by all
+    group by acquirer, merchant_id, settlement_date
 ),
 
 net_daily as (

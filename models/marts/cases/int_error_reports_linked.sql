@@ -58,22 +58,23 @@ form_reports as (
         error_type,
         description,
         evidence_ref,
-        cast(null as varchar) as file_id,
+        cast(null as string) as file_id,
         cast(null as integer) as line_no
     from {{ ref('stg_cases__reports') }}
     where source_kind = 'FORM'
 ),
 
+-- Both list the same columns in the same order.
 reports as (
     select * from file_reports
-    union all by name
+    union all
     select * from form_reports
 ),
 
 -- What a report can point at: journal lines first (target_rank 1), then settlement-side
 -- exceptions the terminal never logged (2), the only trace of such a transaction.
 targets as {{ not_materialized() }} (
-    select 1 as target_rank, journal_line_id, cast(null as varchar) as orphan_exception_id,
+    select 1 as target_rank, journal_line_id, cast(null as string) as orphan_exception_id,
            terminal_id, trace_no, rrn, amount, txn_time
     from {{ ref('fct_transactions') }}
     union all
@@ -88,35 +89,46 @@ candidates as (
     from reports as r
     join targets as t on t.terminal_id = r.terminal_id and t.rrn = r.rrn
     where r.txn_time is null
-       or abs(epoch(t.txn_time) - epoch(r.txn_time)) <= {{ key_window }} * 60
+       or abs({{ epoch_seconds('t.txn_time') }} - {{ epoch_seconds('r.txn_time') }})
+          <= {{ key_window }} * 60
     union all
     select r.report_key, t.*, 2, 'TRACE_NO'
     from reports as r
     join targets as t on t.terminal_id = r.terminal_id and t.trace_no = r.trace_no
-    where abs(epoch(t.txn_time) - epoch(r.txn_time)) <= {{ key_window }} * 60
+    where abs({{ epoch_seconds('t.txn_time') }} - {{ epoch_seconds('r.txn_time') }})
+          <= {{ key_window }} * 60
     union all
     select r.report_key, t.*, 3, 'AMOUNT_TIME'
     from reports as r
     join targets as t on t.terminal_id = r.terminal_id and t.amount = r.amount
-    where abs(epoch(t.txn_time) - epoch(r.txn_time)) <= {{ amount_window }} * 60
+    where abs({{ epoch_seconds('t.txn_time') }} - {{ epoch_seconds('r.txn_time') }})
+          <= {{ amount_window }} * 60
 ),
 
 best as (
-    select
-        c.report_key,
-        c.journal_line_id,
-        c.orphan_exception_id,
-        c.link_rule,
-        c.amount = r.amount as amount_agrees,
-        cast(abs(epoch(c.txn_time) - epoch(r.txn_time)) / 60 as decimal(12, 1)) as minutes_apart
-    from candidates as c
-    join reports as r on r.report_key = c.report_key
-    qualify row_number() over (
-        partition by c.report_key
-        order by c.target_rank, c.rule_rank, (c.amount = r.amount) desc nulls last,
-                 abs(epoch(c.txn_time) - epoch(r.txn_time)) nulls last,
-                 c.journal_line_id, c.orphan_exception_id
-    ) = 1
+    select report_key, journal_line_id, orphan_exception_id, link_rule, amount_agrees,
+           minutes_apart
+    from (
+        select
+            c.report_key,
+            c.journal_line_id,
+            c.orphan_exception_id,
+            c.link_rule,
+            c.amount = r.amount as amount_agrees,
+            cast(abs({{ epoch_seconds('c.txn_time') }} - {{ epoch_seconds('r.txn_time') }}) / 60
+                 as decimal(12, 1)) as minutes_apart,
+            row_number() over (
+                partition by c.report_key
+                order by c.target_rank asc nulls last, c.rule_rank asc nulls last,
+                         (c.amount = r.amount) desc nulls last,
+                         abs({{ epoch_seconds('c.txn_time') }} - {{ epoch_seconds('r.txn_time') }})
+                             asc nulls last,
+                         c.journal_line_id asc nulls last, c.orphan_exception_id asc nulls last
+            ) as candidate_rank
+        from candidates as c
+        join reports as r on r.report_key = c.report_key
+    ) as ranked
+    where candidate_rank = 1
 ),
 
 -- A transaction may carry several exceptions (a settled void with a fee difference): the one
@@ -141,15 +153,20 @@ exception_choice as (
 ),
 
 chosen_exception as (
-    select x.*
-    from exception_choice as x
-    join reports as r on r.report_key = x.report_key
-    join exceptions as e on e.exception_id = x.exception_id
-    qualify row_number() over (
-        partition by x.report_key
-        order by (e.exception_type = upper(trim(r.error_type))) desc, e.exposure_amount desc,
-                 e.exception_id
-    ) = 1
+    select report_key, exception_id, exception_type, exceptions_on_transaction
+    from (
+        select
+            x.*,
+            row_number() over (
+                partition by x.report_key
+                order by (e.exception_type = upper(trim(r.error_type))) desc nulls last,
+                         e.exposure_amount desc nulls last, e.exception_id asc nulls last
+            ) as exception_rank
+        from exception_choice as x
+        join reports as r on r.report_key = x.report_key
+        join exceptions as e on e.exception_id = x.exception_id
+    ) as ranked
+    where exception_rank = 1
 )
 
 select

@@ -35,7 +35,7 @@ journal_waiting as (
     select
         'JOURNAL' as source,
         'SETTLEMENT_LINE' as item_kind,
-        cast(null as varchar) as acquirer,
+        cast(null as string) as acquirer,
         l.awaited_merchant_id as merchant_id,
         l.business_date as pending_date,
         l.business_date as due_date,
@@ -45,7 +45,7 @@ journal_waiting as (
     from {{ ref('fct_settlement_lines') }} as l
     left join journal_through as j on j.merchant_id = l.awaited_merchant_id
     where l.match_status = 'PENDING_JOURNAL'
-    group by all
+    group by l.awaited_merchant_id, l.business_date
 ),
 
 sales_waiting as (
@@ -55,7 +55,7 @@ sales_waiting as (
         t.acquirer,
         t.settlement_merchant_id as merchant_id,
         t.expected_settlement_date as pending_date,
-        cast(t.expected_settlement_date + {{ var('settlement_grace_days') }} as date) as due_date,
+        date_add(t.expected_settlement_date, {{ var('settlement_grace_days') }}) as due_date,
         count(*) as waiting_items,
         sum(t.amount) as waiting_amount,
         min(s.covered_through) as covered_through
@@ -63,14 +63,14 @@ sales_waiting as (
     left join settlement_through as s
         on s.acquirer = t.acquirer and s.merchant_id = t.settlement_merchant_id
     where t.match_status = 'PENDING'
-    group by all
+    group by t.acquirer, t.settlement_merchant_id, t.expected_settlement_date
 ),
 
 payouts_waiting as (
     select
         'SETTLEMENT' as source,
         'PAYOUT' as item_kind,
-        cast(null as varchar) as acquirer,
+        cast(null as string) as acquirer,
         p.merchant_id,
         p.settlement_date as pending_date,
         p.settlement_date as due_date,
@@ -84,7 +84,7 @@ payouts_waiting as (
     ) as s on s.merchant_id = p.merchant_id
     -- A payout without a net settlement for its day.
     where p.net_settlement_id is null
-    group by all
+    group by p.merchant_id, p.settlement_date
 ),
 
 net_waiting as (
@@ -94,7 +94,7 @@ net_waiting as (
         n.acquirer,
         n.merchant_id,
         n.settlement_date as pending_date,
-        cast(n.settlement_date + {{ var('deposit_grace_days') }} as date) as due_date,
+        date_add(n.settlement_date, {{ var('deposit_grace_days') }}) as due_date,
         count(*) as waiting_items,
         sum(n.net_amount) as waiting_amount,
         min(n.bank_covered_through) as covered_through
@@ -102,14 +102,15 @@ net_waiting as (
     -- A positive net settlement without a payout, whose bank statement days are not all in.
     where n.net_settlement_id is not null and n.payout_id is null
       and n.net_amount > 0 and not n.is_bank_due
-    group by all
+    group by n.acquirer, n.merchant_id, n.settlement_date
 ),
 
+-- The four have the same columns in the same order.
 waiting as (
     select * from journal_waiting
-    union all by name select * from sales_waiting
-    union all by name select * from payouts_waiting
-    union all by name select * from net_waiting
+    union all select * from sales_waiting
+    union all select * from payouts_waiting
+    union all select * from net_waiting
 )
 
 select
@@ -126,6 +127,6 @@ select
     covered_through,
     coalesce(covered_through > pending_date, false) as is_gap,
     as_of.as_of_date,
-    greatest(datediff('day', due_date, as_of.as_of_date), 0) as days_overdue
+    greatest({{ days_between('due_date', 'as_of.as_of_date') }}, 0) as days_overdue
 from waiting
 cross join as_of

@@ -20,7 +20,7 @@ with expected as (
         and acquirer is not null
         and settlement_merchant_id is not null
         and expected_settlement_date is not null
-    group by all
+    group by acquirer, settlement_merchant_id, expected_settlement_date
 ),
 
 settled as (
@@ -31,7 +31,7 @@ settled as (
         count(distinct file_id) as settlement_files,
         count(*) as settled_lines
     from {{ ref('fct_settlement_lines') }}
-    group by all
+    group by acquirer, merchant_id, settlement_date
 ),
 
 acquirer_coverage as (
@@ -51,7 +51,8 @@ joined as (
         coalesce(s.settled_lines, 0) as settled_lines,
         c.covered_through,
         coalesce(
-            e.settlement_date + {{ var('settlement_grace_days') }} <= c.covered_through, false
+            date_add(e.settlement_date, {{ var('settlement_grace_days') }})
+                <= c.covered_through, false
         ) as is_due
     from expected as e
     left join settled as s

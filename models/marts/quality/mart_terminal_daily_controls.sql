@@ -49,15 +49,11 @@ terminals as (
 
 spine as (
     select
-        t.merchant_id,
-        t.store_id,
-        t.terminal_id,
-        cast(d.day as date) as business_date
-    from terminals as t,
-        lateral (
-            select unnest(generate_series(t.first_active_date, t.last_active_date, interval 1 day))
-                as day
-        ) as d
+        merchant_id,
+        store_id,
+        terminal_id,
+        {{ explode_days('first_active_date', 'last_active_date') }} as business_date
+    from terminals
 ),
 
 days as (
@@ -66,7 +62,7 @@ days as (
         s.store_id,
         s.terminal_id,
         s.business_date,
-        isodow(s.business_date) as weekday,
+        {{ iso_weekday('s.business_date') }} as weekday,
         coalesce(c.transactions, 0) as transactions,
         coalesce(c.errors, 0) as errors
     from spine as s
@@ -79,22 +75,23 @@ days as (
 history as (
     select
         *,
-        count(*) filter (where transactions > 0) over prior_days as history_days,
+        count(case when transactions > 0 then 1 end) over prior_days as history_days,
         sum(transactions) over prior_days as history_transactions,
         sum(errors) over prior_days as history_errors,
         avg(transactions) over prior_weekdays as weekday_mean,
         count(*) over prior_weekdays as weekday_observations
     from days
+    -- Framed in day numbers: Spark does not frame a date order by an interval.
     window
         prior_days as (
             partition by merchant_id, terminal_id
-            order by business_date
-            range between interval {{ history_days }} days preceding and interval 1 day preceding
+            order by {{ day_number('business_date') }} asc nulls last
+            range between {{ history_days }} preceding and 1 preceding
         ),
         prior_weekdays as (
             partition by merchant_id, terminal_id, weekday
-            order by business_date
-            range between interval {{ baseline_days }} days preceding and interval 1 day preceding
+            order by {{ day_number('business_date') }} asc nulls last
+            range between {{ baseline_days }} preceding and 1 preceding
         )
 ),
 
@@ -124,16 +121,19 @@ published as (
         weekday,
         transactions,
         errors,
-        round(error_rate_exact, 6) as error_rate,
+        {{ round_double('error_rate_exact', 6) }} as error_rate,
         coalesce(history_days, 0) as history_days,
         coalesce(history_transactions, 0) as history_transactions,
         coalesce(history_errors, 0) as history_errors,
-        round(center_exact, 6) as center_rate,
+        {{ round_double('center_exact', 6) }} as center_rate,
         -- greatest / least skip nulls: no limits without a center and a volume.
-        case when spread is not null then round(greatest(center_exact - spread, 0), 6) end as lcl,
-        case when spread is not null then round(least(center_exact + spread, 1), 6) end as ucl,
-        round(weekday_baseline_exact, 2) as weekday_baseline,
-        round(transactions / nullif(weekday_baseline_exact, 0), 6) as volume_ratio
+        case when spread is not null
+            then {{ round_double('greatest(center_exact - spread, 0)', 6) }} end as lcl,
+        case when spread is not null
+            then {{ round_double('least(center_exact + spread, 1)', 6) }} end as ucl,
+        {{ round_double('weekday_baseline_exact', 2) }} as weekday_baseline,
+        {{ round_double('transactions / nullif(weekday_baseline_exact, 0)', 6) }}
+            as volume_ratio
     from limits
 )
 
