@@ -214,11 +214,13 @@ def forget_build(warehouse: Warehouse) -> None:
 
 
 def built_tables(manifest: Path) -> list[tuple[str, str]]:
-    """(schema, name) of every model Spark keeps as a table (views are left to DuckDB)."""
+    """(schema, name) of every seed and every model Spark keeps as a table (views are left
+    to DuckDB)."""
     nodes = json.loads(manifest.read_text())["nodes"].values()
     return sorted((n["schema"], n["alias"]) for n in nodes
-                  if n["resource_type"] == "model"
-                  and n["config"].get("materialized") in ("table", "incremental"))
+                  if n["resource_type"] == "seed"
+                  or (n["resource_type"] == "model"
+                      and n["config"].get("materialized") in ("table", "incremental")))
 
 
 def freeze_run(warehouse: Warehouse, run_id: str) -> list[tuple[str, str]]:
