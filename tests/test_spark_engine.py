@@ -63,13 +63,33 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def built(demo: dict[str, Path]) -> dict[str, Path]:
-    """The demo zone built by DuckDB and by Spark, with the same card key."""
-    duck, spark = demo["root"] / "duck", demo["root"] / "spark"
-    _refresh(demo["whole"], duck)
-    _same_key(duck, spark)
-    out = _refresh(demo["whole"], spark, "--engine", "spark")
-    assert "PUBLISHED" in out, out[-3000:]
-    return {"duck": duck, "spark": spark}
+    """On Spark: the demo zone less its last day, then that day added (incremental), and the
+    whole zone in one full build; on DuckDB the whole zone in one full build. All with the
+    same card key, and the full builds with the case store the first publish opened (a
+    source of every build after it)."""
+    root = demo["root"]
+    landing, growing = root / "growing", root / "spark-inc"
+    copy_tree(demo["first"], landing)
+    growing.parent.mkdir(parents=True, exist_ok=True)
+    out = _refresh(landing, growing, "--engine", "spark")
+    assert "full build (first build)" in out, out[-3000:]
+    first_snapshot = Warehouse.at(growing).current_id()
+    assert add_files(demo["extra"], landing) > 0
+    cases = root / "cases.sqlite"
+    _copy_cases(growing / "cases.sqlite", cases)
+    out = _refresh(landing, growing, "--engine", "spark")
+    assert "incremental build from" in out, out[-3000:]
+
+    built = {"growing": growing, "first_snapshot": Path(str(first_snapshot))}
+    for name, engine in (("spark", "spark"), ("duck", "duckdb")):
+        warehouse = root / name
+        warehouse.mkdir()
+        _same_key(growing, warehouse)
+        _copy_cases(cases, warehouse / "cases.sqlite")
+        out = _refresh(demo["whole"], warehouse, "--engine", engine)
+        assert "full build (first build)" in out, out[-3000:]
+        built[name] = warehouse
+    return built
 
 
 def _unequal(duckdb_db: Path, spark: Path) -> list[str]:
@@ -90,8 +110,8 @@ def test_every_table_is_equal_row_for_row_on_the_demo(built: dict[str, Path]) ->
 def test_the_spark_snapshot_reads_as_the_duckdb_one(built: dict[str, Path]) -> None:
     """Readers open the snapshot as before: the marts are there, typed as DuckDB's, times
     in UTC wall time, money exact."""
-    sql = ("select count(*), sum(exposure_amount), min(detected_at) is not null, "
-           "count(distinct exception_id) from fct_exceptions")
+    sql = ("select count(*), sum(exposure_amount), count(distinct exception_id), "
+           "min(business_date), max(txn_time) from fct_exceptions")
     answers = []
     for name in ("duck", "spark"):
         path = Warehouse.at(built[name]).current_snapshot()
@@ -115,6 +135,26 @@ def test_evaluate_scores_the_same(built: dict[str, Path], demo: dict[str, Path])
     assert len(scores[0]) >= 8
 
 
+def test_a_day_added_on_spark_equals_a_full_spark_build(built: dict[str, Path]) -> None:
+    assert differences(Warehouse.at(built["growing"]).current_snapshot(),
+                       Warehouse.at(built["spark"]).current_snapshot(), tables_only=False) == {}
+
+
+def test_a_rolled_back_spark_snapshot_still_reads_its_own_run(built: dict[str, Path]) -> None:
+    growing = Warehouse.at(built["growing"])
+    latest = growing.current_id()
+    run_cli("rollback", "--warehouse", str(growing.root), "--to", built["first_snapshot"].name,
+            check=True)
+    try:
+        with duckdb.connect(str(growing.current_snapshot()), read_only=True) as con:
+            days = scalar(con, "select count(distinct business_date) from fct_transactions")
+        with duckdb.connect(str(growing.snapshot_path(str(latest))), read_only=True) as con:
+            assert scalar(con, "select count(distinct business_date) "
+                               "from fct_transactions") == days + 1
+    finally:
+        run_cli("rollback", "--warehouse", str(growing.root), "--to", str(latest), check=True)
+
+
 def test_the_labelled_fixture_gives_the_same_marts_and_scores(tmp_path: Path) -> None:
     duck, spark = tmp_path / "duck", tmp_path / "spark"
     _refresh(LABELLED, duck)
@@ -128,42 +168,8 @@ def test_the_labelled_fixture_gives_the_same_marts_and_scores(tmp_path: Path) ->
         assert s.precision >= 0.99 and s.recall >= 0.99, s
 
 
-def test_a_day_added_on_spark_equals_a_full_spark_build(
-        built: dict[str, Path], demo: dict[str, Path]) -> None:
-    landing, warehouse = demo["root"] / "growing", demo["root"] / "spark-inc"
-    copy_tree(demo["first"], landing)
-    _same_key(built["duck"], warehouse)
-    out = _refresh(landing, warehouse, "--engine", "spark")
-    assert "full build (first build)" in out, out[-3000:]
-    first_snapshot = Warehouse.at(warehouse).current_id()
-    # The cases the first publish opened are a source of the next build: the full build
-    # it is compared with must read the same store.
-    _copy_cases(warehouse, demo["root"] / "cases.sqlite")
-    assert add_files(demo["extra"], landing) > 0
-    out = _refresh(landing, warehouse, "--engine", "spark")
-    assert "incremental build from" in out, out[-3000:]
-
-    full = demo["root"] / "spark-full"
-    _same_key(built["duck"], full)
-    full.mkdir()
-    _copy_cases_into(demo["root"] / "cases.sqlite", full)
-    _refresh(landing, full, "--engine", "spark")
-    assert differences(Warehouse.at(warehouse).current_snapshot(),
-                       Warehouse.at(full).current_snapshot(), tables_only=False) == {}
-
-    # The first snapshot still reads its own run's files after a rollback.
-    run_cli("rollback", "--warehouse", str(warehouse), "--to", str(first_snapshot), check=True)
-    with duckdb.connect(str(Warehouse.at(warehouse).current_snapshot()), read_only=True) as con:
-        assert scalar(con, "select count(*) from fct_transactions") > 0
-
-
-def _copy_cases(warehouse: Path, target: Path) -> None:
-    with sqlite3.connect(warehouse / "cases.sqlite") as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-
-
-def _copy_cases_into(source: Path, warehouse: Path) -> None:
-    with sqlite3.connect(source) as src, sqlite3.connect(warehouse / "cases.sqlite") as dst:
+def _copy_cases(source: Path, target: Path) -> None:
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
 
 
