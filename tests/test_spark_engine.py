@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -37,10 +38,13 @@ if shutil.which("java") is None:  # `make test` installs it (make spark-deps)
 pytest.importorskip("pyspark", reason="PySpark is missing: install the spark extra")
 
 LABELLED = ROOT / "tests" / "fixtures" / "independent_labelled"
-def _refresh(landing: Path, warehouse: Path, *extra: str) -> str:
-    result = run_cli("refresh", "--landing", str(landing), "--warehouse", str(warehouse),
-                     *extra, check=True)
-    return result.stdout
+def _refresh(landing: Path, warehouse: Path, *extra: str) -> dict[str, Any]:
+    """Refresh; the build of the run record (mode, reason, start)."""
+    run_cli("refresh", "--landing", str(landing), "--warehouse", str(warehouse), *extra,
+            check=True)
+    record = json.loads(sorted((warehouse / "runs").glob("*.json"))[-1].read_text())
+    assert record["outcome"].startswith("PUBLISHED"), record
+    return dict(record["build"])
 
 
 def _same_key(first: Path, other: Path) -> None:
@@ -71,14 +75,14 @@ def built(demo: dict[str, Path]) -> dict[str, Path]:
     landing, growing = root / "growing", root / "spark-inc"
     copy_tree(demo["first"], landing)
     growing.parent.mkdir(parents=True, exist_ok=True)
-    out = _refresh(landing, growing, "--engine", "spark")
-    assert "full build (first build)" in out, out[-3000:]
+    build = _refresh(landing, growing, "--engine", "spark")
+    assert (build["mode"], build["reason"]) == ("FULL", "first build"), build
     first_snapshot = Warehouse.at(growing).current_id()
     assert add_files(demo["extra"], landing) > 0
     cases = root / "cases.sqlite"
     _copy_cases(growing / "cases.sqlite", cases)
-    out = _refresh(landing, growing, "--engine", "spark")
-    assert "incremental build from" in out, out[-3000:]
+    build = _refresh(landing, growing, "--engine", "spark")
+    assert build["mode"] == "INCREMENTAL" and build["start"] > "2026-10-02", build
 
     built = {"growing": growing, "first_snapshot": Path(str(first_snapshot))}
     for name, engine in (("spark", "spark"), ("duck", "duckdb")):
@@ -86,8 +90,8 @@ def built(demo: dict[str, Path]) -> dict[str, Path]:
         warehouse.mkdir()
         _same_key(growing, warehouse)
         _copy_cases(cases, warehouse / "cases.sqlite")
-        out = _refresh(demo["whole"], warehouse, "--engine", engine)
-        assert "full build (first build)" in out, out[-3000:]
+        build = _refresh(demo["whole"], warehouse, "--engine", engine)
+        assert build["mode"] == "FULL", build
         built[name] = warehouse
     return built
 

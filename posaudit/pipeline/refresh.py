@@ -272,10 +272,13 @@ def _build(run: _Run, full: bool) -> bool:
     # The engine is part of what a build depends on: switching engines rebuilds everything.
     fingerprint = f"{build_window.code_fingerprint(project_dir())}:{run.engine}"
     with run.step("plan"), duckdb.connect(str(wh.build_db)) as con:
-        if run.engine == SPARK and not spark_engine.holds_build_of(wh, _last_build(con)):
-            full = True  # Spark's tables are not the last build's (a rollback, a DuckDB build)
+        last = _last_build(con)
+        reason: bool | str = full
+        if not full and run.engine == SPARK and not spark_engine.holds_build_of(wh, last):
+            # A rollback or a DuckDB build since: Spark's tables are not the last build's.
+            reason = "Spark's tables are not the last build's"
         result.window = build_window.plan(con, result.run_id, fingerprint,
-                                          _manifest(run), full=full)
+                                          _manifest(run), full=reason)
     run.console(result.window.describe())
     result.dbt = _build_on_spark(run) if run.engine == SPARK else _build_on_duckdb(run)
     if result.dbt.success:

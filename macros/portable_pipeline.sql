@@ -1,5 +1,6 @@
-{#- More places where DuckDB and Spark differ, for the staging and intermediate models (see
-    portable.sql for the rules). -#}
+{#- More places where DuckDB and Spark differ: types, a regular expression's whitespace, the
+    superseded files of models kept by file, and chains of queries (see portable.sql for the
+    rules). -#}
 
 {#- The type of a timestamp with time zone: Spark's timestamp already is one (instants shown in
     the session time zone). -#}
@@ -26,40 +27,6 @@
     delete from {{ this }} where file_id not in (select file_id from {{ source('ingest', 'file_manifest') }} where status = 'LOADED')
 {%- endmacro %}
 {% macro default__drop_unloaded_files() -%}{%- endmacro %}
-
-{#- Seeds on Spark: dbt-spark's in-process connection binds every value as quoted text, so a
-    quote inside a value breaks the statement and an empty cell becomes the text 'None'. The
-    values are written as literals instead: null, numbers as written, text escaped. -#}
-{% macro spark__load_csv_rows(model, agate_table) %}
-    {%- set column_override = model['config'].get('column_types', {}) -%}
-    {%- set statements = [] -%}
-    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
-        {%- set sql -%}
-            insert into {{ this.render() }} values
-            {% for row in chunk -%}
-                ({%- for value in row -%}
-                    {%- set col_name = agate_table.column_names[loop.index0] -%}
-                    {%- set type = column_override.get(col_name, adapter.convert_type(agate_table, loop.index0)) -%}
-                    cast({{ posaudit.spark_seed_literal(value) }} as {{ type }})
-                    {%- if not loop.last %},{% endif -%}
-                {%- endfor -%})
-                {%- if not loop.last %},{% endif %}
-            {% endfor %}
-        {%- endset -%}
-        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
-        {%- if loop.index0 == 0 -%}{%- do statements.append(sql) -%}{%- endif -%}
-    {%- endfor -%}
-    {{ return(statements[0] if statements else '') }}
-{% endmacro %}
-
-{% macro spark_seed_literal(value) -%}
-    {%- if value is none -%}null
-    {%- elif value is sameas true -%}true
-    {%- elif value is sameas false -%}false
-    {%- elif value is number -%}{{ value }}
-    {%- else -%}'{{ value | string | replace('\\', '\\\\') | replace("'", "\\'") }}'
-    {%- endif -%}
-{%- endmacro %}
 
 {#- A chain of named queries, each reading the ones before it through step_relation(name):
     the `with` clause of CTEs on DuckDB; on Spark each is built as a table first (Spark inlines
