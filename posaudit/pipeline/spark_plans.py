@@ -51,6 +51,7 @@ def _session(paths: SparkPaths) -> Any:
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={paths.root}",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.ansi.enabled": "false",
+        "spark.sql.parquet.datetimeRebaseModeInRead": "CORRECTED",
         "spark.ui.enabled": "false",
     }.items():
         builder = builder.config(key, value)
