@@ -4,7 +4,7 @@ published read-only snapshots that every reader opens.
 ```
 W/
   build.duckdb              written by refresh and ingest only (ingest, then dbt)
-  raw/<table>/<file>.parquet the raw layer as Parquet, a file per landing file (ingest.raw_files)
+  raw/<table>/<file>.parquet  the raw layer as Parquet, a file per landing file (ingest.raw_files)
   spark/                    Spark's sources, tables and frozen runs (pipeline.spark_engine)
   build.compacted.json      its size when last written fresh (when to compact it again)
   snapshots/<id>.duckdb     published copies; readers open these read-only
