@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from posaudit.pipeline.warehouse import NoSnapshotError, Warehouse
-from posaudit.sql import open_current
+from posaudit.sql import lock_down, open_current
 
 WAREHOUSE_ENV = "POSAUDIT_WAREHOUSE"
 
@@ -39,15 +39,23 @@ def current_snapshot() -> Snapshot:
     return Snapshot(snapshot_id=path.stem, path=str(path))
 
 
-# Pages and the analysts' SQL page share one connection per snapshot: no files, no network, a
-# memory ceiling, and a configuration nobody can SET away afterwards.
-CONFIG: dict[str, str | bool] = {"enable_external_access": False, "memory_limit": os.environ.get(
-    "POSAUDIT_DASHBOARD_MEMORY", "2GB"), "lock_configuration": True}
+# Pages and the analysts' SQL page share one connection per snapshot: a memory ceiling, and
+# locked down like `posaudit sql` (no files but a Spark snapshot's own, no network).
+CONFIG: dict[str, str | bool] = {"memory_limit": os.environ.get("POSAUDIT_DASHBOARD_MEMORY",
+                                                                "2GB")}
+
+
+def open_snapshot(path: str, allowed: list[str]) -> duckdb.DuckDBPyConnection:
+    """A snapshot as the pages read it: read-only, CONFIG, locked down (``allowed``: the
+    folders of its Spark-built marts, Warehouse.snapshot_data_dirs)."""
+    con = duckdb.connect(path, read_only=True, config=dict(CONFIG))
+    lock_down(con, allowed)
+    return con
 
 
 @st.cache_resource(max_entries=3)
 def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(path, read_only=True, config=dict(CONFIG))
+    return open_snapshot(path, warehouse().snapshot_data_dirs())
 
 
 def _cursor() -> duckdb.DuckDBPyConnection:

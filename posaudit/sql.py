@@ -41,11 +41,23 @@ def open_current(warehouse: Warehouse,
     raise AssertionError("unreachable")
 
 
-def connect_snapshot(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
-    _, con = open_current(warehouse)
-    # Analysts query the warehouse, not the machine: no files, no extensions, no network.
+def lock_down(con: duckdb.DuckDBPyConnection, allowed: list[str]) -> None:
+    """Analysts query the warehouse, not the machine: no files, no extensions, no network, and
+    a configuration nobody can SET away afterwards. ``allowed``: folders still read (a snapshot
+    built on Spark reads its marts' Parquet there: Warehouse.snapshot_data_dirs). DuckDB shares
+    one instance per file and configuration: one already locked down stays as it is."""
+    locked = con.execute("select current_setting('lock_configuration')").fetchone()
+    if locked is not None and locked[0]:
+        return
+    folders = ", ".join(f"'{d}'" for d in allowed)
+    con.execute(f"SET allowed_directories = [{folders}]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
+
+
+def connect_snapshot(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
+    _, con = open_current(warehouse)
+    lock_down(con, warehouse.snapshot_data_dirs())
     return con
 
 

@@ -123,6 +123,11 @@ class Warehouse:
     def raw_dir(self) -> Path:
         return self.root / "raw"
 
+    def snapshot_data_dirs(self) -> list[str]:
+        """The folders a published snapshot's views read files from: the frozen Parquet of
+        runs built on Spark (posaudit.pipeline.spark_engine), with a trailing slash."""
+        return [f"{self.root.resolve() / 'spark' / 'runs'}/"]
+
     @property
     def snapshots_dir(self) -> Path:
         return self.root / "snapshots"

@@ -17,7 +17,7 @@ from posaudit.cases import roles
 from posaudit.cases.store import Store, cases_path
 from posaudit.cases.sync import sync_from_warehouse
 from posaudit.dashboard_server import LOGIN_ENV
-from posaudit.dashboards.connection import CONFIG
+from posaudit.dashboards.connection import open_snapshot
 from posaudit.pipeline.warehouse import Warehouse
 from tests.helpers.cli import Built
 from tests.helpers.dashboard_app import APP, PAGES, USERS, login, password, release_connections
@@ -54,7 +54,7 @@ def make_app(built: Built, monkeypatch: pytest.MonkeyPatch) -> Callable[..., App
 def snapshot(built: Built) -> Iterator[duckdb.DuckDBPyConnection]:
     path = Warehouse.at(built.warehouse).current_snapshot()
     # The dashboard's own configuration: DuckDB shares one instance per file and setting.
-    with duckdb.connect(str(path), read_only=True, config=dict(CONFIG)) as con:
+    with open_snapshot(str(path), []) as con:
         yield con
 
 

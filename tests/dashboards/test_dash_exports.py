@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
-import duckdb
 import openpyxl
 import pandas as pd
 import pytest
@@ -52,10 +51,10 @@ def test_xlsx_opens_with_openpyxl_and_drops_time_zones() -> None:
 
 @pytest.mark.slow
 def test_workpaper_has_its_sheets_and_ties_to_the_marts(built: Built) -> None:
-    from posaudit.dashboards.connection import CONFIG
+    from posaudit.dashboards.connection import open_snapshot
 
     path = Warehouse.at(built.warehouse).current_snapshot()
-    with duckdb.connect(str(path), read_only=True, config=dict(CONFIG)) as con:
+    with open_snapshot(str(path), []) as con:
         # The case outcomes the loss split reads, as the Overview registers them.
         con.register(case_outcomes.FRAME,
                      case_outcomes.outcomes(casework.existing_store(built.warehouse)))

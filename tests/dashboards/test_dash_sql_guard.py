@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from posaudit.dashboards import i18n, sql_guard
-from posaudit.dashboards.connection import CONFIG
+from posaudit.dashboards.connection import CONFIG, open_snapshot
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def cursor(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     with duckdb.connect(str(path)) as con:
         con.execute("create table fct_exceptions as "
                     "select range as n, 'ONE_SIDED' as exception_type from range(50)")
-    with duckdb.connect(str(path), read_only=True, config=dict(CONFIG)) as con:
+    with open_snapshot(str(path), []) as con:
         yield con.cursor()
 
 
