@@ -25,7 +25,6 @@ W/spark/
   tables/<schema>.db/<table>/ the models (Spark's warehouse; incremental builds change them)
   metastore/                  Spark's catalog of them (Derby)
   runs/<run id>/              each published run's tables, frozen (hard links)
-  built.json                  the run whose build the tables hold
   dbt/                        dbt's target and logs for Spark builds
 ```
 """
@@ -45,7 +44,8 @@ import duckdb
 
 from posaudit.ingest.load import RAW, TABLE_DDL
 from posaudit.ingest.raw_files import RawFiles
-from posaudit.pipeline.warehouse import Warehouse, read_json, write_json
+from posaudit.pipeline.dbt_runner import DbtOutcome
+from posaudit.pipeline.warehouse import Warehouse, read_json
 from posaudit.resources import project_dir
 
 DUCKDB, SPARK = "duckdb", "spark"
@@ -85,10 +85,6 @@ class SparkPaths:
     def manifest(self) -> Path:
         return self.dbt / "target" / "manifest.json"
 
-    @property
-    def built_record(self) -> Path:
-        return self.root / "built.json"
-
     def table(self, schema: str, name: str) -> Path:
         return self.tables / f"{schema}.db" / name
 
@@ -106,19 +102,12 @@ class SparkOptions:
     target: str = SPARK
 
 
-@dataclass(frozen=True)
-class SparkRun:
-    success: bool
-    nodes: list[dict[str, object]]
-    output: str
+@dataclass
+class SparkRun(DbtOutcome):
+    """A dbt run on Spark: its nodes, and dbt's console output (the run is a process of its
+    own, so its errors are read there)."""
 
-    @property
-    def failures(self) -> list[dict[str, object]]:
-        return [n for n in self.nodes if n["status"] in ("error", "fail", "runtime error")]
-
-    @property
-    def warnings(self) -> list[dict[str, object]]:
-        return [n for n in self.nodes if n["status"] == "warn"]
+    output: str = ""
 
 
 # --- 1. sources ------------------------------------------------------------------------------
@@ -172,7 +161,7 @@ def run_dbt_spark(warehouse: Warehouse, args: list[str],
     done = subprocess.run(cli, env=spark_env(paths, options), cwd=paths.root, text=True,
                           capture_output=True, check=False)
     return SparkRun(done.returncode == 0, _nodes(paths.dbt / "target" / "run_results.json"),
-                    done.stdout + done.stderr)
+                    output=done.stdout + done.stderr)
 
 
 def _nodes(run_results: Path) -> list[dict[str, object]]:
@@ -193,21 +182,6 @@ def build(warehouse: Warehouse, args: list[str],
     export_sources(warehouse.build_db, source_tables(paths.manifest), paths.sources,
                    RawFiles(warehouse.raw_dir))
     return run_dbt_spark(warehouse, args, options)
-
-
-def holds_build_of(warehouse: Warehouse, run_id: str | None) -> bool:
-    """Whether Spark's tables are those of run ``run_id``'s build (an incremental build may
-    start from them; after a rollback or a DuckDB build they are not)."""
-    record = read_json(SparkPaths.of(warehouse).built_record) or {}
-    return run_id is not None and record.get("run_id") == run_id
-
-
-def mark_built(warehouse: Warehouse, run_id: str) -> None:
-    write_json(SparkPaths.of(warehouse).built_record, {"run_id": run_id})
-
-
-def forget_build(warehouse: Warehouse) -> None:
-    SparkPaths.of(warehouse).built_record.unlink(missing_ok=True)
 
 
 # --- 3. freeze, 4. catalog ------------------------------------------------------------------

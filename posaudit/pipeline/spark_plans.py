@@ -61,7 +61,7 @@ def _session(paths: SparkPaths) -> Any:
 def plans(warehouse: Warehouse) -> dict[str, list[str]]:
     """Model name -> the unscalable operators of its Spark plan."""
     paths = SparkPaths.of(warehouse)
-    compiled = run_dbt_spark(warehouse, ["compile", "--resource-type", "model"])
+    compiled = run_dbt_spark(warehouse, ["compile", "--select", "resource_type:model"])
     if not compiled.success:
         raise RuntimeError(f"dbt compile failed on Spark:\n{compiled.output[-3000:]}")
     os.environ.update(spark_env(paths, SparkOptions()))
