@@ -44,15 +44,20 @@ card_testing as (
     having count(*) >= {{ var('suspicion_card_testing_min_declines') }}
 ),
 
-limits as (
-    select {{ explode_values(var('suspicion_split_ticket_round_limits')) }} as round_limit
-),
-
+-- A sale near a round limit: one row per limit it sits just under. A generator over the
+-- limits in the select list, not a join without a key (a range join is a nested loop).
+{%- set near_limits = [] %}
+{%- for limit in var('suspicion_split_ticket_round_limits') %}
+    {%- do near_limits.append('case when t.amount < ' ~ limit ~ ' and t.amount >= ' ~ limit ~ ' * '
+                              ~ var('suspicion_split_ticket_near_limit_ratio') ~ ' then ' ~ limit ~ ' end') %}
+{%- endfor %}
 near_limit as (
-    select t.*, l.round_limit
-    from txns as t
-    join limits as l on t.amount < l.round_limit and t.amount >= l.round_limit * {{ var('suspicion_split_ticket_near_limit_ratio') }}
-    where t.is_approved and t.txn_type = 'SALE' and t.card_key is not null
+    select * from (
+        select t.*, {{ explode_values(near_limits) }} as round_limit
+        from txns as t
+        where t.is_approved and t.txn_type = 'SALE' and t.card_key is not null
+    ) as candidates
+    where round_limit is not null
 ),
 
 split_ticket as (

@@ -126,7 +126,7 @@ select
     waiting_amount,
     covered_through,
     coalesce(covered_through > pending_date, false) as is_gap,
-    as_of.as_of_date,
-    greatest({{ days_between('due_date', 'as_of.as_of_date') }}, 0) as days_overdue
+    -- A scalar subquery, not a cross join: every join in the project has an equality key.
+    (select as_of_date from as_of) as as_of_date,
+    greatest({{ days_between('due_date', '(select as_of_date from as_of)') }}, 0) as days_overdue
 from waiting
-cross join as_of
