@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from posaudit.pipeline import spark_plans
+from posaudit.pipeline import spark_engine, spark_plans
 from posaudit.pipeline.spark_engine import SparkPaths
 from posaudit.pipeline.warehouse import Warehouse
 from posaudit.tools.engine_parity import compare
@@ -187,3 +187,20 @@ AdaptiveSparkPlan isFinalPlan=false
 """
     assert len(spark_plans.offending(plan)) == 2
     assert spark_plans.offending("+- SortMergeJoin [terminal_id#3], [terminal_id#9], Inner") == []
+
+
+
+def test_the_duckdb_engine_drops_the_spark_catalog_before_it_builds(tmp_path: Path) -> None:
+    """After a Spark build the build database's models are views over frozen runs; a DuckDB
+    build (switching engines back) must find their names free, and only theirs."""
+    warehouse = Warehouse.at(tmp_path / "wh")
+    frozen = SparkPaths.of(warehouse).frozen("r1", "main", "fct_transactions")
+    frozen.mkdir(parents=True)
+    with duckdb.connect(str(tmp_path / "build.duckdb")) as con:
+        con.execute(f"copy (select 1 as n) to '{frozen / 'part-0.parquet'}' (format parquet)")
+        con.execute(f"create view fct_transactions as select * from "
+                    f"read_parquet('{frozen}/**/*.parquet')")
+        con.execute("create view fct_alerts as select 1 as n")
+        assert spark_engine.uncatalog(con, warehouse) == 1
+        assert [r[0] for r in con.execute("select view_name from duckdb_views() "
+                                          "where not internal").fetchall()] == ["fct_alerts"]

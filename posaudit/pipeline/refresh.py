@@ -304,6 +304,8 @@ def _dbt_args(run: _Run, *args: str) -> list[str]:
 
 def _build_on_duckdb(run: _Run) -> DbtOutcome:
     log = run.warehouse.dbt_dir / "logs" / "dbt.log"
+    with duckdb.connect(str(run.warehouse.build_db)) as con:
+        spark_engine.uncatalog(con, run.warehouse)  # after a Spark build: its views go
     with run.step("dbt build", unit="nodes", quiet=True) as step, \
             following(log, dbt_lines(step)):
         # Unit tests check the models' logic, not the data: CI runs them (tests/), refreshes

@@ -238,6 +238,17 @@ def catalog(con: duckdb.DuckDBPyConnection, warehouse: Warehouse, run_id: str,
         con.execute(f'create or replace view "{schema}"."{name}" as select {select} from {scan}')
 
 
+def uncatalog(con: duckdb.DuckDBPyConnection, warehouse: Warehouse) -> int:
+    """Drop the views ``catalog`` made (those reading a frozen Spark run), so that DuckDB can
+    build its own tables in their place; returns how many."""
+    runs = f"{SparkPaths.of(warehouse).runs}/"
+    views = con.execute("select schema_name, view_name from duckdb_views() "
+                        "where not internal and contains(sql, ?)", [runs]).fetchall()
+    for schema, name in views:
+        con.execute(f'drop view "{schema}"."{name}"')
+    return len(views)
+
+
 def prune_runs(warehouse: Warehouse) -> list[str]:
     """Delete the frozen files of runs that no snapshot reads any more."""
     runs = SparkPaths.of(warehouse).runs
