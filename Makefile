@@ -51,8 +51,11 @@ JRE  ?= openjdk-17-jre-headless
 spark-deps: setup
 	@command -v $(JAVA) >/dev/null 2>&1 || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(JRE))
 
+# Two test files at a time (pytest-xdist): much of a test's time is one Python process (dbt
+# parsing, Spark's driver), so two side by side keep both cores busy. A file stays on one worker,
+# its module fixtures built once.
 test: lint browser-deps spark-deps
-	$(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
 
 bench: setup
 	$(BIN)/python benchmarks/scale.py
