@@ -2,7 +2,7 @@
 
     python benchmarks/refresh.py [--transactions 10000000] [--days 100] [--terminals 600]
                                  [--landing DIR] [--skip-pandas] [--keep] [--out FILE]
-                                 [--work DIR]
+                                 [--work DIR] [--engine duckdb|spark]
 
 1. Landing zone: generates D + 1 days (N × (D + 1) / D transactions, ending yesterday, so that
    the incoming date checks accept every line) with ``posaudit generate``, or copies
@@ -165,11 +165,11 @@ def folder_size(folder: Path) -> dict[str, int]:
 # --- posaudit side ---------------------------------------------------------------------------
 
 
-def refresh(landing: Path, warehouse: Path, log: Path) -> dict[str, Any]:
+def refresh(landing: Path, warehouse: Path, log: Path, engine: str = "duckdb") -> dict[str, Any]:
     runs = warehouse / "runs"
     before = set(runs.glob("*.json")) if runs.is_dir() else set()
     result = measure([*POSAUDIT, "refresh", "--landing", str(landing), "--warehouse",
-                      str(warehouse)], log)
+                      str(warehouse), "--engine", engine], log)
     new = sorted(set(runs.glob("*.json")) - before) if runs.is_dir() else []
     if new:
         record = json.loads(new[-1].read_text(encoding="utf-8"))
@@ -257,7 +257,7 @@ def machine() -> dict[str, Any]:
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for package in ("posaudit", "duckdb", "polars", "pandas", "pyarrow", "dbt-core",
-                    "dbt-duckdb", "great-expectations"):
+                    "dbt-duckdb", "great-expectations", "dbt-spark", "pyspark"):
         try:
             out[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
@@ -299,7 +299,7 @@ def generate(landing: Path, *, days: int, terminals: int, transactions: int, see
                     str(transactions), "--start", start.isoformat()], log)
 
 
-def fixed_cost(work: Path) -> dict[str, Any]:
+def fixed_cost(work: Path, engine: str) -> dict[str, Any]:
     """A refresh that adds one day to a warehouse of a few thousand transactions: what every
     such refresh pays whatever the data (process start, dbt's parse and its per-node work for
     every model and data test, the Great Expectations suites, publishing)."""
@@ -309,9 +309,9 @@ def fixed_cost(work: Path) -> dict[str, Any]:
     if gen["exit_code"] != 0:
         return {"error": f"generate failed: see {gen['log']}"}
     split(landing, extra)
-    first = refresh(landing, warehouse, work / "tiny-full.log")
+    first = refresh(landing, warehouse, work / "tiny-full.log", engine)
     add_files(extra, landing)
-    added = refresh(landing, warehouse, work / "tiny-incremental.log")
+    added = refresh(landing, warehouse, work / "tiny-incremental.log", engine)
     return {"transactions": FIXED_COST_TRANSACTIONS, "days": FIXED_COST_DAYS,
             "full_refresh": {k: first.get(k) for k in ("seconds", "exit_code", "steps")},
             "incremental_refresh": {k: added.get(k) for k in
@@ -346,6 +346,8 @@ def main() -> None:
                         "benchmarks/results/refresh-<date>.json)")
     parser.add_argument("--work", type=Path, help="folder for the work folder (default: the "
                         "system temp folder)")
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                        help="the engine posaudit refresh builds on (docs/scale-out.md)")
     parser.add_argument("--read-with-duckdb", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.read_with_duckdb:
@@ -361,6 +363,7 @@ def main() -> None:
     result: dict[str, Any] = {
         "date": today.isoformat(),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "engine": args.engine,
         "machine": machine(),
         "versions": versions(),
         "load_average_at_start": load_average(),
@@ -400,7 +403,7 @@ def main() -> None:
         warm(landing)
         say("full refresh")
         result["load_average_before_full"] = load_average()
-        full = refresh(landing, warehouse, work / "refresh-full.log")
+        full = refresh(landing, warehouse, work / "refresh-full.log", args.engine)
         result["full_refresh"] = full
         say(f"full refresh: {full['seconds']} s, {full['peak_rss_mib']} MiB, "
             f"exit {full['exit_code']}")
@@ -440,7 +443,7 @@ def main() -> None:
         added = add_files(extra, landing)
         warm(landing)
         result["load_average_before_incremental"] = load_average()
-        incremental = refresh(landing, warehouse, work / "refresh-incremental.log")
+        incremental = refresh(landing, warehouse, work / "refresh-incremental.log", args.engine)
         incremental["files_added"] = added
         if incremental["exit_code"] in (0, 1):
             incremental["exceptions"] = exceptions_of(warehouse)["exceptions"]
@@ -449,7 +452,7 @@ def main() -> None:
             f"{incremental['peak_rss_mib']} MiB, exit {incremental['exit_code']}")
 
         say("fixed cost: a day added to a 5,000-transaction warehouse")
-        fixed = fixed_cost(work)
+        fixed = fixed_cost(work, args.engine)
         result["fixed_cost"] = fixed
         fixed_s = (fixed.get("incremental_refresh") or {}).get("seconds")
         say(f"fixed cost: {fixed_s} s")

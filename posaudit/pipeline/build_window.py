@@ -124,10 +124,9 @@ def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def plan(con: duckdb.DuckDBPyConnection, run_id: str, fingerprint: str, manifest: Path, *,
-         full: bool | str = False) -> Window:
+         full: bool = False) -> Window:
     """Decide this build's window and record it as PENDING (abandoning unfinished ones).
-    ``manifest`` is the last build's target/manifest.json. ``full``: build everything,
-    because it was asked for (True) or for the reason given."""
+    ``manifest`` is the last build's target/manifest.json."""
     ensure_table(con)
     window = _decide(con, fingerprint, manifest, full)
     con.execute("begin")
@@ -159,7 +158,7 @@ def mark_done(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
 
 
 def _decide(con: duckdb.DuckDBPyConnection, fingerprint: str, manifest: Path,
-            full: bool | str) -> Window:
+            full: bool) -> Window:
     new_files = _scalar(con, f"""
         select count(*) from {RAW}.file_manifest
         where status = 'LOADED' and file_id not in (select file_id from {RAW}.build_files)""")
@@ -178,14 +177,14 @@ def _decide(con: duckdb.DuckDBPyConnection, fingerprint: str, manifest: Path,
 
 
 def _full_reason(con: duckdb.DuckDBPyConnection, fingerprint: str, manifest: Path,
-                 full: bool | str) -> str | None:
+                 full: bool) -> str | None:
+    if full:
+        return "asked for"
     last = con.execute(f"""
         select fingerprint, state from {RAW}.build_window
         order by planned_at desc limit 1""").fetchone()
     if last is None:
         return "first build"
-    if full:
-        return full if isinstance(full, str) else "asked for"
     if last[1] != DONE:
         return "the previous build did not finish"
     if last[0] != fingerprint:

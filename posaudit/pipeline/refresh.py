@@ -271,13 +271,9 @@ def _build(run: _Run, full: bool) -> bool:
     result, wh = run.result, run.warehouse
     # The engine is part of what a build depends on: switching engines rebuilds everything.
     fingerprint = f"{build_window.code_fingerprint(project_dir())}:{run.engine}"
-    reason: bool | str = full
-    if not full and run.engine == SPARK:
-        # Spark's incremental build is not yet row for row a full one (DECISIONLOG.md).
-        reason = "the Spark engine builds in full"
     with run.step("plan"), duckdb.connect(str(wh.build_db)) as con:
         result.window = build_window.plan(con, result.run_id, fingerprint,
-                                          _manifest(run), full=reason)
+                                          _manifest(run), full=full)
     run.console(result.window.describe())
     result.dbt = _build_on_spark(run) if run.engine == SPARK else _build_on_duckdb(run)
     if result.dbt.success:

@@ -8,12 +8,15 @@ digits (the engines add in different orders), columns are matched by name (Spark
 columns last).
 
 Columns that record when a row was made (VOLATILE) are left out: two builds never agree on
-them.
+them. Comparing a build that grew day by day with one made in one go, also leave out the
+columns that record when a row was last decided (``--ignore settlement_covered_through``):
+an incremental build keeps them as they were when the row was decided, on either engine.
 
 ``python -m posaudit.tools.engine_parity W [table ...]`` compares a warehouse built by both
 engines (DuckDB's tables in its build database, Spark's in W/spark); ``--duckdb DB`` takes
 DuckDB's tables from another database (a warehouse built with the DuckDB engine from the same
-landing zone). One line per table; exit 1 when any differs.
+landing zone); ``--ignore COLUMN`` (repeatable) leaves a column out of every table. One line
+per table; exit 1 when any differs.
 """
 
 from __future__ import annotations
@@ -73,15 +76,16 @@ def _normalised(column: str, duck_type: str, side: str) -> str:
 
 
 def compare_table(con: duckdb.DuckDBPyConnection, schema: str, table: str,
-                  spark_folder: Path) -> TableParity:
-    """DuckDB's ``schema.table`` (in ``con``) against the Parquet files of Spark's."""
+                  spark_folder: Path, ignore: frozenset[str] = frozenset()) -> TableParity:
+    """DuckDB's ``schema.table`` (in ``con``) against the Parquet files of Spark's, the
+    columns in ``ignore`` left out."""
     files = f"{spark_folder}/**/*.parquet"
     try:
         spark_cols = {r[0] for r in con.execute(
             f"describe select * from read_parquet('{files}', hive_partitioning = true)").fetchall()}
     except duckdb.Error as exc:
         return TableParity(schema, table, 0, 0, 0, 0, error=f"Spark table unreadable: {exc}")
-    volatile = VOLATILE.get(table, frozenset())
+    volatile = VOLATILE.get(table, frozenset()) | ignore
     duck = [(c, t) for c, t in con.execute(
         "select column_name, data_type from information_schema.columns "
         "where table_schema = ? and table_name = ? order by ordinal_position",
@@ -104,16 +108,16 @@ def compare_table(con: duckdb.DuckDBPyConnection, schema: str, table: str,
     return TableParity(schema, table, *counts)
 
 
-def compare(duckdb_db: Path, spark: SparkPaths, tables: list[str] | None = None
-            ) -> list[TableParity]:
+def compare(duckdb_db: Path, spark: SparkPaths, tables: list[str] | None = None,
+            ignore: frozenset[str] = frozenset()) -> list[TableParity]:
     """Every base table of the compared schemas in ``duckdb_db`` (or ``tables``,
-    schema.table) against Spark's."""
+    schema.table) against Spark's, the columns in ``ignore`` left out."""
     with duckdb.connect(str(duckdb_db), read_only=True) as con:
         names = [tuple(t.split(".", 1)) for t in tables] if tables else con.execute(
             "select table_schema, table_name from information_schema.tables "
             f"where table_type = 'BASE TABLE' and table_schema in {COMPARED_SCHEMAS} "
             "order by 1, 2").fetchall()
-        return [compare_table(con, schema, table, spark.table(schema, table))
+        return [compare_table(con, schema, table, spark.table(schema, table), ignore)
                 for schema, table in names]
 
 
@@ -122,10 +126,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("warehouse")
     parser.add_argument("tables", nargs="*", help="schema.table (default: all)")
     parser.add_argument("--duckdb", help="DuckDB's tables from this database instead")
+    parser.add_argument("--ignore", action="append", default=[], metavar="COLUMN",
+                        help="leave this column out of every table (repeatable)")
     args = parser.parse_args(argv)
     warehouse = Warehouse.at(args.warehouse)
     results = compare(Path(args.duckdb) if args.duckdb else warehouse.build_db,
-                      SparkPaths.of(warehouse), args.tables or None)
+                      SparkPaths.of(warehouse), args.tables or None, frozenset(args.ignore))
     for r in results:
         print(r.describe())
     return 0 if all(r.equal for r in results) else 1

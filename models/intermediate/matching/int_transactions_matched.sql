@@ -46,8 +46,10 @@
     from {{ ref('int_settlement_lines_unioned') }}
     {%- if is_incremental() %}
     where {{ in_build_window('txn_date', days_before=1) }}
-      -- Held by a journal line before the window (the window's rows were deleted already).
-      and settlement_line_id not in (select settlement_line_id from {{ this }})
+      -- Held by a journal line before the window. Said outright: on Spark the window's old
+      -- rows are still in the table until their partitions are overwritten.
+      and settlement_line_id not in (
+          select settlement_line_id from {{ this }} where business_date < {{ build_window_start() }})
     {%- endif %}
 {%- endset -%}
 {%- do steps.append(('lines', lines_sql)) -%}
