@@ -7,11 +7,23 @@ into a DuckDB file with a real ``dbt build``.
 from __future__ import annotations
 
 import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers.cli import MONTH, SMALL, Built, Generation, run_cli
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """Streamlit's AppTest installs the dashboard script as ``__main__`` and leaves it there; a
+    later test in the same process that spawns Python (multiprocessing) would run the
+    dashboard in its children. Put the real one back after every test."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(scope="session")
