@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ from posaudit.ingest.checks import IncomingChecks, P, R, Refusal, WindowFile
 from posaudit.ingest.errors import IngestError
 from posaudit.ingest.layouts import LAYOUTS, Layout, Parsed
 from posaudit.ingest.load import RAW, PendingBatch, ensure_schema, write_batch
-from posaudit.ingest.raw_files import RawFiles
+from posaudit.ingest.raw_files import RawFiles, RawWriter
 from posaudit.ingest.source import SourceFile
 
 log = logging.getLogger("posaudit.ingest")
@@ -256,6 +257,8 @@ def load_landing(
     window_rows = 0
     windows = 0
     pending: deque[Future[_Work[P]]] = deque()
+    # The raw layer's Parquet files are written beside the parsing, on a thread of their own.
+    writer = RawWriter(raw) if raw is not None else None
 
     def close_window() -> None:
         """Check the window's files, decide them in file order, write them in one go."""
@@ -284,7 +287,7 @@ def load_landing(
                 progress(f"{outcome.status:<11} {work.name}{note}")
         window.clear()
         window_rows = 0
-        write_batch(con, batch, raw)
+        write_batch(con, batch, writer)
 
     def settle(work: _Work[P]) -> None:
         nonlocal window_rows
@@ -296,7 +299,8 @@ def load_landing(
         if window_rows >= FLUSH_ROWS:
             close_window()
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
+    with writer or nullcontext(), \
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
         for path, name, folder in landing_files(landing):
             stat = path.stat()
             if (name, stat.st_size, stat.st_mtime_ns) in known.by_stat:
@@ -309,7 +313,7 @@ def load_landing(
                 settle(pending.popleft().result())
         while pending:
             settle(pending.popleft().result())
-    close_window()
+        close_window()
     report.seconds = time.perf_counter() - started
     log.info(scrub(report.summary()))
     return report

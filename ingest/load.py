@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from posaudit.ingest.layouts import LAYOUTS
-from posaudit.ingest.raw_files import RawFiles
+from posaudit.ingest.raw_files import RawWriter
 
 RAW = "raw"
 
@@ -87,13 +86,12 @@ class PendingBatch:
 
 
 def write_batch(con: duckdb.DuckDBPyConnection, batch: PendingBatch,
-                raw: RawFiles | None = None) -> None:
+                raw: RawWriter | None = None) -> None:
     """All of the batch or none of it: a file's rows and its manifest row commit together.
-    With ``raw``, each file's rows are also written as Parquet (before the commit, removed if
-    it fails; a superseded file's after it)."""
+    With ``raw``, once they have committed, each file's rows are handed to it to be written as
+    Parquet, and a superseded file's Parquet to be removed."""
     if not batch:
         return
-    written: list[Path] = []
     con.execute("BEGIN TRANSACTION")
     try:
         for table, frames in batch.frames.items():
@@ -104,8 +102,6 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: PendingBatch,
                 con.register("_batch", frame.select(columns).to_arrow())
                 con.execute(f"INSERT INTO {RAW}.{table} ({names}) SELECT * FROM _batch")
                 con.unregister("_batch")
-                if raw is not None and frame.height:
-                    written += raw.write(table, frame, TABLE_DDL[table])
         if batch.manifest:
             manifest_names = [n for n, _ in MANIFEST_COLUMNS]
             rows = pl.DataFrame(
@@ -126,10 +122,12 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: PendingBatch,
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
-        for path in written:
-            path.unlink(missing_ok=True)
         raise
     if raw is not None:
+        for table, frames in batch.frames.items():
+            for frame in frames:
+                if frame.height:
+                    raw.write(table, frame, TABLE_DDL[table])
         for table, old_id, _ in batch.superseded:
             raw.remove(table, [old_id])
 

@@ -9,16 +9,20 @@ match them after every ingest, so a crash between the two writes or a rollback o
 database leaves no lasting difference.
 
 Each file is written whole under a temporary name and renamed into place, so a reader never
-sees half a file.
+sees half a file. During ingest a RawWriter writes them on a thread of its own, beside the
+parsing and the inserts.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 import duckdb
 import polars as pl
@@ -98,3 +102,51 @@ class RawFiles:
                                 "(select unnest($ids))", params={"ids": missing}).pl()
                 wrote += len(self.write(table, frame, columns))
         return wrote, deleted
+
+
+class RawWriter:
+    """Writes and removes raw files on one background thread, in the order asked, while ingest
+    goes on parsing and inserting (polars writes Parquet without holding the GIL). At most
+    ``max_pending_rows`` rows wait in memory; beyond that ``write`` waits for the oldest jobs.
+    ``close`` waits for every job and raises the first failure. Until then the files lag the
+    tables, as after a crash: ``RawFiles.reconcile`` after ingest settles any difference."""
+
+    def __init__(self, files: RawFiles, max_pending_rows: int = 1_000_000) -> None:
+        self.files = files
+        self.max_pending_rows = max_pending_rows
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="raw-files")
+        self._jobs: deque[tuple[Future[object], int]] = deque()
+        self._pending_rows = 0
+
+    def write(self, table: str, frame: pl.DataFrame, columns: Sequence[tuple[str, str]]) -> None:
+        while self._jobs and self._pending_rows + frame.height > self.max_pending_rows:
+            self._settle_oldest()
+        self._jobs.append((self._pool.submit(self.files.write, table, frame, columns),
+                           frame.height))
+        self._pending_rows += frame.height
+
+    def remove(self, table: str, file_ids: Iterable[str]) -> None:
+        self._jobs.append((self._pool.submit(self.files.remove, table, list(file_ids)), 0))
+
+    def _settle_oldest(self) -> None:
+        job, rows = self._jobs.popleft()
+        self._pending_rows -= rows
+        job.result()
+
+    def close(self) -> None:
+        try:
+            while self._jobs:
+                self._settle_oldest()
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> RawWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if kind is None:
+            self.close()
+            return
+        # Ingest failed already: its error is the one to report; reconcile mends the files.
+        self._pool.shutdown(wait=True, cancel_futures=True)

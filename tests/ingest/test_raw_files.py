@@ -7,10 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import polars as pl
+import pytest
 
 from posaudit.ingest.cardsafe import CardKey
 from posaudit.ingest.load import RAW, TABLE_DDL
-from posaudit.ingest.raw_files import RawFiles
+from posaudit.ingest.raw_files import RawFiles, RawWriter
 from posaudit.pipeline.ingest_step import ingest_landing
 from tests.helpers.raw_docs import LandingZone
 from tests.helpers.raw_settlement import cn_pos_statement
@@ -69,3 +71,22 @@ def test_reconcile_writes_what_is_missing_and_deletes_what_is_stale(
     assert not list(raw.folder("pos_journal_v1").glob("*.tmp"))
     assert _differing_rows(con, raw, "pos_journal_v1") == 0
     assert raw.reconcile(con, TABLE_DDL, RAW) == (0, 0)
+
+
+def test_the_background_writer_keeps_order_bounds_memory_and_reports_a_failure(
+        tmp_path: Path) -> None:
+    raw = RawFiles(tmp_path / "raw")
+    columns = [("file_id", "VARCHAR"), ("n", "BIGINT")]
+    frame = pl.DataFrame({"file_id": ["f1", "f1", "f2"], "n": [1, 2, 3]})
+    with RawWriter(raw, max_pending_rows=2) as writer:
+        writer.write("t", frame, columns)
+        writer.write("t", frame.filter(pl.col("file_id") == "f2"), columns)
+        writer.remove("t", ["f1"])  # after the writes, as asked
+    assert raw.file_ids("t") == {"f2"}
+    assert pl.read_parquet(raw.path("t", "f2")).to_dicts() == [{"file_id": "f2", "n": 3}]
+
+    (tmp_path / "raw" / "blocked").write_text("a file where the table's folder should be")
+    writer = RawWriter(raw)
+    writer.write("blocked", frame, columns)
+    with pytest.raises(OSError):
+        writer.close()
