@@ -49,7 +49,6 @@ from posaudit.pipeline.warehouse import Warehouse, read_json
 from posaudit.resources import project_dir
 
 DUCKDB, SPARK = "duckdb", "spark"
-ENGINES = (DUCKDB, SPARK)
 SPARK_DIR_ENV = "POSAUDIT_SPARK_DIR"
 SOURCES_ENV = "POSAUDIT_SPARK_SOURCES"
 MASTER_ENV = "POSAUDIT_SPARK_MASTER"
@@ -212,7 +211,8 @@ def freeze_run(warehouse: Warehouse, run_id: str) -> list[tuple[str, str]]:
             frozen = paths.frozen(run_id, schema, name) / file.relative_to(source)
             frozen.parent.mkdir(parents=True, exist_ok=True)
             os.link(file, frozen)
-        (paths.frozen(run_id, schema, name)).mkdir(parents=True, exist_ok=True)
+        # A table without rows still has its folder: the catalog's view reads it.
+        paths.frozen(run_id, schema, name).mkdir(parents=True, exist_ok=True)
     return tables
 
 
