@@ -1,4 +1,4 @@
-"""posaudit refresh, side by side with DuckDB alone and a pandas script, in one run.
+"""posaudit refresh, side by side with its floor and a pandas script, in one run.
 
     python benchmarks/refresh.py [--transactions 10000000] [--days 100] [--terminals 600]
                                  [--landing DIR] [--skip-pandas] [--keep] [--out FILE]
@@ -13,18 +13,22 @@
    settlement files to E − 2, bank statements to E − 1.
 2. Full refresh of the first D days: ``posaudit refresh`` as a subprocess (wall seconds, peak
    RSS, step timings from the run record).
-3. DuckDB alone reading the same raw files into memory (``duckdb_read`` of scale.py), in a
-   subprocess.
+3. The floor: polars and DuckDB each reading the same raw files into memory, GBK decoded as
+   GBK and the zipped bills opened (floor.py), each in a subprocess; the faster is the floor.
 4. The pandas baseline (pandas_baseline.py) on the same landing zone, in a subprocess; its
    exceptions (count, exposure and root causes by type) beside posaudit's fct_exceptions.
 5. Incremental refresh: the extra day's files copied in, ``posaudit refresh`` again.
 6. Fixed cost: steps 1, 2 and 5 on a 5,000-transaction zone (8 + 1 days, 20 terminals), so
    that the day added costs only what every refresh costs whatever the data.
 
-Beside a target in seconds stands its floor, measured in the same run: DuckDB alone reading the
-raw files for the full refresh (and for 5x faster than pandas, which asks for a full refresh
-within pandas' time / 5), the fixed cost for the refresh adding a day. A target below its floor
-cannot be met on the machine the run measured, however fast posaudit's own work becomes.
+The performance targets are ratios measured side by side: the full refresh at least as fast
+as pandas, ingest plus models at least 1.5 times as fast, the full refresh within 2.5 times
+the floor, a day added within 15 s, the fixed cost within 5 s, peak memory within 6 GB and a
+third of pandas'. Beside a target in seconds stands its floor, measured in the same run (the
+read for the full refresh, the fixed cost for a day added): a target below its floor cannot be
+met on the machine the run measured, however fast posaudit's own work becomes. Each refresh
+step's CPU use (user + system seconds per wall second; 2.0 is both cores of two) comes from
+the run record.
 
 Peak RSS of a subprocess is the larger of wait4's ru_maxrss (the largest single process among
 it and its waited-for children) and the process tree's summed RSS sampled every 0.2 s. Before
@@ -59,12 +63,13 @@ ROOT = HERE.parent
 POSAUDIT = [sys.executable, "-m", "posaudit.cli"]
 MIB = 2**20
 # The performance targets (6 GB read as 6 × 10⁹ bytes: the stricter reading).
-TARGET_FULL_S = 60.0
+TARGET_VS_PANDAS = 1.0  # pandas seconds / full refresh seconds, at least
+TARGET_BUILD_VS_PANDAS = 1.5  # pandas seconds / (ingest + models) seconds, at least
+TARGET_VS_FLOOR = 2.5  # full refresh seconds / floor seconds, at most
+TARGET_INCREMENTAL_S = 15.0
+TARGET_FIXED_S = 5.0
 TARGET_PEAK_MIB = 6e9 / MIB
-TARGET_VS_DUCKDB = 6.0
-TARGET_INCREMENTAL_S = 10.0
-TARGET_SPEEDUP = 5.0
-TARGET_MEMORY_SHARE = 0.25
+TARGET_MEMORY_SHARE = 1 / 3
 TARGET_SCALE = 10_000_000
 # Disk a run needs per byte of landing zone: the warehouse's build database and snapshots
 # (each about 1.4 times the landing zone at 10 million transactions) and DuckDB's spill files.
@@ -136,6 +141,8 @@ def measure(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> dic
     maxrss = usage.ru_maxrss * 1024  # KiB on Linux
     return {
         "seconds": round(seconds, 2),
+        # The process and the children it waited for, every thread: 2.0 is two busy cores.
+        "cpu_use": round((usage.ru_utime + usage.ru_stime) / seconds, 2) if seconds else None,
         "exit_code": proc.returncode,
         "peak_rss_mib": round(max(maxrss, peak[0]) / MIB),
         "ru_maxrss_mib": round(maxrss / MIB),
@@ -176,6 +183,7 @@ def refresh(landing: Path, warehouse: Path, log: Path, engine: str = "duckdb") -
         result["run_id"] = record.get("run_id")
         result["outcome"] = record.get("outcome")
         result["steps"] = record.get("timings")
+        result["cpu_use_per_step"] = record.get("cpu_use")
         result["build"] = record.get("build")  # FULL, or INCREMENTAL from which date
         if result["exit_code"] not in (0, 1):  # why it did not publish, kept with the figures
             result["messages"] = record.get("messages", [])[:20]
@@ -319,14 +327,16 @@ def fixed_cost(work: Path, engine: str) -> dict[str, Any]:
                                      "journal_rows_loaded")}}
 
 
-def read_with_duckdb(landing: Path) -> None:
-    """The DuckDB-alone step, run in its own process by the harness."""
-    sys.path.insert(0, str(HERE))
-    from scale import duckdb_read  # type: ignore[import-not-found]  # on the sys.path entry above
-
-    per_layout: dict[str, float] = {}
-    seconds, rows = duckdb_read(landing, per_layout=per_layout)
-    print(json.dumps({"seconds": round(seconds, 2), "rows": rows, "per_layout": per_layout}))
+def read_floor(landing: Path, reader: str, log: Path) -> dict[str, Any]:
+    """One reader of floor.py in its own process: its wall figures and its own report."""
+    found = measure([sys.executable, str(HERE / "floor.py"), str(landing), "--reader", reader],
+                    log)
+    lines = Path(found["log"]).read_text(encoding="utf-8").strip().splitlines()
+    if found["exit_code"] == 0 and lines:
+        found.update(json.loads(lines[-1])[reader])
+        found["wall_seconds"] = found.pop("seconds")
+        found["read_seconds"] = json.loads(lines[-1])[reader]["seconds"]
+    return found
 
 
 def main() -> None:
@@ -348,11 +358,7 @@ def main() -> None:
                         "system temp folder)")
     parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                         help="the engine posaudit refresh builds on (docs/scale-out.md)")
-    parser.add_argument("--read-with-duckdb", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.read_with_duckdb:
-        read_with_duckdb(args.read_with_duckdb)
-        return
 
     today = date.today()
     out = args.out or HERE / "results" / f"refresh-{today.isoformat()}.json"
@@ -409,18 +415,22 @@ def main() -> None:
             f"exit {full['exit_code']}")
         found = exceptions_of(warehouse) if full["exit_code"] in (0, 1) else None
 
-        warm(landing)
-        say("DuckDB alone")
-        duck = measure([sys.executable, str(Path(__file__).resolve()), "--read-with-duckdb",
-                        str(landing)], work / "duckdb.log")
-        log_lines = Path(duck["log"]).read_text(encoding="utf-8").strip().splitlines()
-        if duck["exit_code"] == 0 and log_lines:
-            inner = json.loads(log_lines[-1])
-            duck["read_seconds"] = inner["seconds"]
-            duck["rows"] = inner["rows"]
-            duck["seconds_per_layout"] = inner["per_layout"]
-        result["duckdb_read"] = duck
-        say(f"DuckDB: {duck.get('read_seconds')} s read, {duck['seconds']} s wall")
+        readers: dict[str, dict[str, Any]] = {}
+        for reader in ("polars", "duckdb"):
+            warm(landing)
+            say(f"the floor: {reader} reading the raw files")
+            readers[reader] = read_floor(landing, reader, work / f"floor-{reader}.log")
+            say(f"{reader}: {readers[reader].get('read_seconds')} s read")
+        read = {r: f["read_seconds"] for r, f in readers.items() if "read_seconds" in f}
+        result["floor"] = {
+            "readers": readers,
+            "seconds": min(read.values()) if read else None,
+            "by": min(read, key=lambda r: read[r]) if read else None,
+            "how": "the faster of polars and DuckDB reading every landing file into memory, "
+                   "every cell as text, GBK decoded as GBK, zipped bills opened (floor.py); "
+                   "the reading alone, after imports",
+        }
+        floor_s = result["floor"]["seconds"]
 
         pandas: dict[str, Any] | None = None
         if not args.skip_pandas:
@@ -465,47 +475,59 @@ def main() -> None:
 
         # Ratios and targets.
         refresh_s = full["seconds"]
-        duck_s = duck.get("read_seconds")
-        ratios: dict[str, Any] = {
-            "refresh_vs_duckdb_read": round(refresh_s / duck_s, 2) if duck_s else None,
-            "refresh_vs_duckdb_wall": round(refresh_s / duck["seconds"], 2),
-        }
+        steps = full.get("steps") or {}
+        build_s = (round(steps["ingest"] + steps["dbt_build"], 2)
+                   if "ingest" in steps and "dbt_build" in steps else None)
         ok_full = full["exit_code"] in (0, 1)
+        ratios: dict[str, Any] = {
+            "refresh_vs_floor": round(refresh_s / floor_s, 2) if floor_s else None,
+            "ingest_plus_models_seconds": build_s,
+        }
+        incremental_ok = incremental["exit_code"] in (0, 1)
         targets = {
-            "full_refresh_seconds": target(
-                f"< {TARGET_FULL_S:g} s", refresh_s, ok_full and refresh_s < TARGET_FULL_S,
-                floor("DuckDB alone reading the raw files into memory", duck_s,
-                      TARGET_FULL_S)),
-            "full_refresh_peak_rss_mib": target(
-                f"< 6 GB ({TARGET_PEAK_MIB:.0f} MiB)", full["peak_rss_mib"],
-                ok_full and full["peak_rss_mib"] < TARGET_PEAK_MIB),
-            "full_refresh_vs_duckdb_read": target(
-                f"<= {TARGET_VS_DUCKDB:g}x DuckDB reading the raw files into memory",
-                ratios["refresh_vs_duckdb_read"],
-                None if duck_s is None else ok_full
-                and ratios["refresh_vs_duckdb_read"] <= TARGET_VS_DUCKDB),
+            "full_refresh_vs_floor": target(
+                f"<= {TARGET_VS_FLOOR:g}x the floor (full refresh seconds / floor seconds)",
+                ratios["refresh_vs_floor"],
+                None if floor_s is None else ok_full
+                and ratios["refresh_vs_floor"] <= TARGET_VS_FLOOR),
             "incremental_refresh_seconds": target(
-                f"< {TARGET_INCREMENTAL_S:g} s", incremental["seconds"],
-                incremental["exit_code"] in (0, 1)
-                and incremental["seconds"] < TARGET_INCREMENTAL_S,
+                f"<= {TARGET_INCREMENTAL_S:g} s", incremental["seconds"],
+                incremental_ok and incremental["seconds"] <= TARGET_INCREMENTAL_S,
                 floor(f"a refresh adding a day to a {FIXED_COST_TRANSACTIONS:,}-transaction "
                       "warehouse", fixed_s, TARGET_INCREMENTAL_S)),
+            "fixed_cost_seconds": target(
+                f"<= {TARGET_FIXED_S:g} s (a day added to a "
+                f"{FIXED_COST_TRANSACTIONS:,}-transaction warehouse)", fixed_s,
+                None if fixed_s is None else fixed_s <= TARGET_FIXED_S),
+            "full_refresh_peak_rss_mib": target(
+                f"<= 6 GB ({TARGET_PEAK_MIB:.0f} MiB)", full["peak_rss_mib"],
+                ok_full and full["peak_rss_mib"] <= TARGET_PEAK_MIB),
         }
         if pandas and pandas["exit_code"] == 0:
-            ratios["pandas_seconds_vs_posaudit"] = round(pandas["seconds"] / refresh_s, 2)
-            ratios["posaudit_peak_vs_pandas"] = round(
-                full["peak_rss_mib"] / pandas["peak_rss_mib"], 3)
-            targets["faster_than_pandas"] = target(
-                f">= {TARGET_SPEEDUP:g}x (pandas seconds / posaudit seconds)",
-                ratios["pandas_seconds_vs_posaudit"],
-                ok_full and ratios["pandas_seconds_vs_posaudit"] >= TARGET_SPEEDUP,
-                # 5x faster means a full refresh within pandas' time / 5.
-                floor("DuckDB alone reading the raw files into memory", duck_s,
-                      pandas["seconds"] / TARGET_SPEEDUP))
-            targets["memory_vs_pandas"] = target(
-                f"<= {TARGET_MEMORY_SHARE:g} (posaudit peak / pandas peak)",
-                ratios["posaudit_peak_vs_pandas"],
-                ok_full and ratios["posaudit_peak_vs_pandas"] <= TARGET_MEMORY_SHARE)
+            ratios["pandas_vs_refresh"] = round(pandas["seconds"] / refresh_s, 2)
+            ratios["pandas_vs_ingest_plus_models"] = (
+                round(pandas["seconds"] / build_s, 2) if build_s else None)
+            ratios["peak_vs_pandas"] = round(full["peak_rss_mib"] / pandas["peak_rss_mib"], 3)
+            targets["full_refresh_vs_pandas"] = target(
+                f">= {TARGET_VS_PANDAS:g}x (pandas seconds / full refresh seconds)",
+                ratios["pandas_vs_refresh"],
+                ok_full and ratios["pandas_vs_refresh"] >= TARGET_VS_PANDAS,
+                floor("the floor", floor_s, pandas["seconds"] / TARGET_VS_PANDAS))
+            targets["ingest_plus_models_vs_pandas"] = target(
+                f">= {TARGET_BUILD_VS_PANDAS:g}x (pandas seconds / (ingest + dbt build) seconds)",
+                ratios["pandas_vs_ingest_plus_models"],
+                None if build_s is None else ok_full
+                and ratios["pandas_vs_ingest_plus_models"] >= TARGET_BUILD_VS_PANDAS,
+                floor("the floor", floor_s, pandas["seconds"] / TARGET_BUILD_VS_PANDAS))
+            targets["peak_memory_vs_pandas"] = target(
+                "<= 1/3 (full refresh peak / pandas peak)", ratios["peak_vs_pandas"],
+                ok_full and ratios["peak_vs_pandas"] <= TARGET_MEMORY_SHARE)
+        # Both cores: the refresh steps that kept under one core and a half busy, with their
+        # seconds (a step of a few seconds is mostly process and dbt start).
+        result["steps_under_one_and_a_half_cores"] = {
+            step: {"cpu_use": use, "seconds": steps.get(step)}
+            for step, use in (full.get("cpu_use_per_step") or {}).items()
+            if use < 1.5 and (steps.get(step) or 0) >= 1}
         result["ratios"] = ratios
         journal = full.get("journal_rows_loaded", 0)
         result["at_target_scale"] = journal >= 0.95 * TARGET_SCALE

@@ -162,7 +162,7 @@ def mask_card_column(col: pl.Series) -> tuple[pl.Series, pl.Series]:
 class CardKey:
     """The HMAC key; built by :func:`load_card_key`, never printed."""
 
-    __slots__ = ("_inner", "_outer")
+    __slots__ = ("_inner", "_key", "_outer")
 
     def __init__(self, key: bytes) -> None:
         if len(key) < 16:
@@ -172,11 +172,16 @@ class CardKey:
         if len(key) > 64:
             key = hashlib.sha256(key).digest()
         key = key.ljust(64, b"\0")
+        self._key = key
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
 
     def __repr__(self) -> str:
         return "CardKey(<hidden>)"
+
+    def __reduce__(self) -> tuple[type[CardKey], tuple[bytes]]:
+        # Ingest's parsing processes get the key through a pipe of this process's own.
+        return (CardKey, (self._key,))
 
     def token(self, pan: str) -> str:
         inner = self._inner.copy()

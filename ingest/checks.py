@@ -8,7 +8,7 @@ only as opaque values (``P`` and ``R``): it keeps them, passes them on and repor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
@@ -52,6 +52,10 @@ class WindowVerdict(Generic[R]):
 class IncomingChecks(Protocol[P, R]):
     def prepare(self, layout: Layout, parsed: Parsed) -> P:
         """Derive one file's check columns; runs in ingest's worker threads (thread-safe)."""
+        ...
+
+    def preparer(self) -> Callable[[Layout, Parsed], P]:
+        """``prepare`` as a function that can be sent to a worker process (picklable)."""
         ...
 
     def check_window(self, files: Sequence[WindowFile[P]], window: int) -> WindowVerdict[R]:

@@ -16,6 +16,10 @@ class IngestError(Exception):
         self.reason = scrub(reason)
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type[IngestError], tuple[str, int | None, str | None, str]]:
+        # Sent back whole from ingest's parsing processes.
+        return (IngestError, (self.file, self.line, self.field, self.reason))
+
     def __str__(self) -> str:
         where = [self.file]
         if self.line is not None:

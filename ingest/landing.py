@@ -4,7 +4,8 @@ Idempotent by content: a file already recorded with the same name and SHA-256 is
 same content under another name is a DUPLICATE; new content for a logical file already loaded
 (same layout and scope) SUPERSEDES it. A file loads whole or not at all.
 
-Files are parsed in worker threads and gathered into windows of about FLUSH_ROWS rows. Each
+Files are parsed by workers (threads; processes when there is much to read, PROCESS_BYTES)
+and gathered into windows of about FLUSH_ROWS rows. Each
 window goes through the incoming data-quality checks the caller passes in
 (``posaudit.ingest.checks.IncomingChecks``: one validation per layout for all its files), then
 every file is decided in file order: a file that fails a check is QUARANTINED like one that
@@ -16,10 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +43,11 @@ log = logging.getLogger("posaudit.ingest")
 
 FOLDERS = ("terminal", "settlement", "bank", "events", "reports", "reference")
 FLUSH_ROWS = 1_000_000
+# New landing files of at least this many bytes in all are parsed in worker processes, one per
+# core: parsing holds the GIL for a good part of each file (decoding GBK, tokenising cards,
+# the checks' columns), so threads keep about one core and a half busy. Below it, starting
+# the processes costs more than it saves.
+PROCESS_BYTES = 64 * 2**20
 # The manifest's error_check and error_severity for a file that does not parse.
 PARSE_CHECK = "parse"
 PARSE_SEVERITY = "warning"
@@ -68,6 +75,8 @@ class IngestReport(Generic[R]):
     # check and failing file; and the time they took.
     checks: list[R] = field(default_factory=list)
     check_seconds: float = 0.0
+    # How the files were parsed: "threads" or "processes" (PROCESS_BYTES).
+    parsed_in: str = "threads"
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -181,11 +190,45 @@ class _Work(Generic[P]):
         return self.parsed.frame.height if self.parsed is not None else 0
 
 
+@dataclass(frozen=True)
+class _Parser(Generic[P]):
+    """What every file's parse needs, sent once to each worker process (or shared by the
+    worker threads): the card key, the content already loaded, the checks' column maker."""
+
+    key: CardKey
+    loaded_shas: frozenset[str]
+    prepare: Callable[[Layout, Parsed], P] | None
+
+    def __call__(self, path: Path, name: str, folder: str, mtime_ns: int) -> _Work[P]:
+        return _prepare(path, name, folder, mtime_ns, self.key, self.loaded_shas, self.prepare)
+
+
+# The parser of a worker process, set once by its initializer (a process pool sends each task
+# its arguments; the parser's set of loaded hashes is too big to send with every file).
+_PROCESS_PARSER: list[_Parser[Any]] = []
+
+
+def _start_worker(parser: _Parser[Any]) -> None:
+    _PROCESS_PARSER.append(parser)
+
+
+def _parse_in_worker(path: Path, name: str, folder: str, mtime_ns: int) -> _Work[Any]:
+    return _PROCESS_PARSER[-1](path, name, folder, mtime_ns)
+
+
+def _workers(parser: _Parser[P], workers: int, processes: bool) -> Executor:
+    if processes:
+        # forkserver, not fork: this process runs threads (polars', the raw writer's).
+        return ProcessPoolExecutor(max_workers=workers,
+                                   mp_context=multiprocessing.get_context("forkserver"),
+                                   initializer=_start_worker, initargs=(parser,))
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest")
+
+
 def _prepare(path: Path, name: str, folder: str, mtime_ns: int, key: CardKey,
-             loaded_shas: frozenset[str], checks: IncomingChecks[P, Any] | None = None
-             ) -> _Work[P]:
-    """Runs in a worker thread: no shared state is touched (polars and hashing release the
-    GIL, so two files are parsed while the main thread writes to DuckDB)."""
+             loaded_shas: frozenset[str],
+             prepare: Callable[[Layout, Parsed], P] | None = None) -> _Work[P]:
+    """Runs in a worker: no shared state is touched."""
     data = path.read_bytes()
     work: _Work[P] = _Work(path, name, folder, len(data), mtime_ns,
                            hashlib.sha256(data).hexdigest())
@@ -205,8 +248,8 @@ def _prepare(path: Path, name: str, folder: str, mtime_ns: int, key: CardKey,
         parsed = work.layout.parse(src, key)
         # line_no as the raw tables store it, so that the type check sees what is loaded.
         parsed.frame = parsed.frame.with_columns(pl.col("line_no").cast(pl.Int32))
-        if checks is not None:
-            work.prepared = checks.prepare(work.layout, parsed)
+        if prepare is not None:
+            work.prepared = prepare(work.layout, parsed)
         work.parsed = parsed
     except IngestError as err:
         work.error = err
@@ -238,10 +281,13 @@ def load_landing(
     progress: Callable[[str], None] | None = None,
     workers: int = 2,
     raw: RawFiles | None = None,
+    process_bytes: int = PROCESS_BYTES,
 ) -> IngestReport[R]:
     """Load what is new in ``landing``, each window through the incoming ``checks`` (the
     pipeline's ``ingest_landing`` passes them in). ``checks=None`` skips them: for measuring
     what they cost, never for loading data. ``raw``: also write the raw layer's Parquet files.
+    ``workers`` parse files side by side: processes when the new files hold ``process_bytes``
+    or more, else threads.
     """
     started = time.perf_counter()
     report: IngestReport[R] = IngestReport(run_id=run_id or new_run_id())
@@ -257,6 +303,7 @@ def load_landing(
     window_rows = 0
     windows = 0
     pending: deque[Future[_Work[P]]] = deque()
+    new_bytes = 0
     # The raw layer's Parquet files are written beside the parsing, on a thread of their own.
     writer = RawWriter(raw) if raw is not None else None
 
@@ -299,15 +346,22 @@ def load_landing(
         if window_rows >= FLUSH_ROWS:
             close_window()
 
-    with writer or nullcontext(), \
-            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
-        for path, name, folder in landing_files(landing):
-            stat = path.stat()
-            if (name, stat.st_size, stat.st_mtime_ns) in known.by_stat:
-                report.skipped_unchanged += 1
-                continue
-            pending.append(pool.submit(_prepare, path, name, folder, stat.st_mtime_ns, key,
-                                       loaded_shas, checks))
+    new: list[tuple[Path, str, str, int]] = []
+    for path, name, folder in landing_files(landing):
+        stat = path.stat()
+        if (name, stat.st_size, stat.st_mtime_ns) in known.by_stat:
+            report.skipped_unchanged += 1
+            continue
+        new.append((path, name, folder, stat.st_mtime_ns))
+        new_bytes += stat.st_size
+    processes = workers > 1 and new_bytes >= process_bytes
+    report.parsed_in = "processes" if processes else "threads"
+    parser: _Parser[P] = _Parser(key, loaded_shas, checks.preparer() if checks else None)
+    parse: Callable[[Path, str, str, int], _Work[P]] = (
+        _parse_in_worker if processes else parser)
+    with writer or nullcontext(), _workers(parser, workers, processes) as pool:
+        for path, name, folder, mtime_ns in new:
+            pending.append(pool.submit(parse, path, name, folder, mtime_ns))
             # Decisions are taken in file order; keep only a few parsed files in memory.
             while len(pending) > workers + 1:
                 settle(pending.popleft().result())

@@ -97,11 +97,13 @@ def write_batch(con: duckdb.DuckDBPyConnection, batch: PendingBatch,
         for table, frames in batch.frames.items():
             columns = TABLE_COLUMNS[table]
             names = ", ".join(f'"{c}"' for c in columns)
-            # A positional insert with the columns named: faster than BY NAME.
-            for frame in frames:
-                con.register("_batch", frame.select(columns).to_arrow())
-                con.execute(f"INSERT INTO {RAW}.{table} ({names}) SELECT * FROM _batch")
-                con.unregister("_batch")
+            # One positional insert per table, the columns named: each INSERT costs about
+            # 10 ms whatever its size, and a window holds hundreds of files.
+            rows = pl.concat([f.select(columns) for f in frames], how="vertical_relaxed",
+                             rechunk=False)
+            con.register("_batch", rows.to_arrow())
+            con.execute(f"INSERT INTO {RAW}.{table} ({names}) SELECT * FROM _batch")
+            con.unregister("_batch")
         if batch.manifest:
             manifest_names = [n for n, _ in MANIFEST_COLUMNS]
             rows = pl.DataFrame(

@@ -306,8 +306,112 @@ def _parse_datetime(col: pl.Series, fmts: Sequence[str]) -> pl.Series:
 def cast_fields(
     table: StringTable, fields: Sequence[Field], key: CardKey | None = None
 ) -> pl.DataFrame:
-    """Validate and type every field; raise on the first bad value with its line and field."""
+    """Validate and type every field; raise on the first bad value with its line and field.
+
+    Every check and cast of every column is one parallel polars query; only when it finds a
+    bad value are the fields checked again one by one, to name the first bad line and field.
+    """
     cols = require_columns(table, fields)
+    fast = _cast_in_one_query(table, fields, cols, key)
+    return fast if fast is not None else _cast_one_by_one(table, fields, cols, key)
+
+
+def _cast_in_one_query(table: StringTable, fields: Sequence[Field],
+                       cols: dict[str, pl.Series | None], key: CardKey | None
+                       ) -> pl.DataFrame | None:
+    """The typed frame, or None when any value is bad (the caller then finds which)."""
+    n = len(table)
+    columns: list[pl.Series] = []
+    for i, f in enumerate(fields):
+        found = cols[f.name]
+        column = found if found is not None else pl.Series([None] * n, dtype=pl.String)
+        columns.append(column.alias(f"r{i}"))
+    raw = pl.DataFrame(columns, height=n)
+    typed: list[pl.Expr] = []
+    bad: list[pl.Expr] = []
+    eager: dict[int, Field] = {}  # card and free-text fields: Python per distinct value
+    for i, f in enumerate(fields):
+        col = pl.col(f"r{i}")
+        present = col.is_not_null()
+        if f.required:
+            bad.append(~present)
+        if f.drop:
+            continue
+        if f.values is not None:
+            bad.append(present & ~col.is_in(list(f.values)))
+        if f.pattern is not None:
+            bad.append(present & ~col.str.contains(f"^(?:{f.pattern})$").fill_null(False))
+        if f.kind == "card" or (f.kind == "str" and f.free_text):
+            eager[i] = f
+            continue
+        value, wrong = _typed_expr(f, col, present)
+        typed.append(value.alias(f"t{i}"))
+        if wrong is not None:
+            bad.append(wrong)
+    flags = [pl.any_horizontal(bad).any().alias("bad")] if bad else []
+    checked = raw.lazy().select(*typed, *flags).collect() if typed or flags else None
+    # The flag is broadcast to every row: any() also reads an empty file as clean.
+    if checked is not None and flags and checked.get_column("bad").any():
+        return None
+    out: list[pl.Series] = []
+    masked: list[tuple[str, pl.Series]] = []
+    for i, f in enumerate(fields):
+        if f.drop:
+            continue
+        if i not in eager:
+            assert checked is not None
+            out.append(checked.get_column(f"t{i}").alias(f.name))
+        elif f.kind == "card":
+            if key is None:
+                raise RuntimeError("a card column needs the card key")
+            token, mask, unreadable = protect_card_column(raw.get_column(f"r{i}"), key)
+            if unreadable.any():
+                return None
+            out.extend([token, mask])
+        else:
+            text, hits = mask_card_column(raw.get_column(f"r{i}"))
+            masked.append((f.source, hits))
+            out.append(text.alias(f.name))
+    return note_masked(pl.DataFrame(out).with_columns(table.line_no.alias("line_no")), masked)
+
+
+def _typed_expr(f: Field, col: pl.Expr, present: pl.Expr) -> tuple[pl.Expr, pl.Expr | None]:
+    """The typed value of a field and where it is bad, as expressions (the rules of _typed)."""
+    kind = f.kind
+    if kind == "str":
+        return col, None
+    if kind in _NUMBER:
+        pattern, dtype, _ = _NUMBER[kind]
+        cleaned = col.str.replace_all(",", "", literal=True).str.replace(r"^([-+]?)\.", "${1}0.")
+        value = cleaned.str.strip_prefix("+").cast(dtype, strict=False)
+        wrong = present & (~cleaned.str.contains(f"^{pattern}$").fill_null(False)
+                           | value.is_null())
+        return value, wrong
+    if kind == "percent":
+        pct = col.str.strip_suffix("%").cast(pl.Decimal(18, 8), strict=False)
+        value = (pct / 100).cast(pl.Decimal(12, 8), strict=False)
+        wrong = present & (~col.str.contains(r"^\d+(?:\.\d+)?%$").fill_null(False)
+                           | value.is_null())
+        return value, wrong
+    if kind == "int":
+        value = col.cast(pl.Int64, strict=False)
+    elif kind == "date":
+        fmts = (f.fmt,) if f.fmt else _DATE_FORMATS
+        value = pl.coalesce([col.str.strptime(pl.Date, fmt, strict=False) for fmt in fmts])
+    elif kind == "time":
+        value = col.str.strptime(pl.Time, f.fmt or "%H:%M:%S", strict=False)
+    elif kind == "datetime":
+        fmts = (f.fmt,) if f.fmt else _DATETIME_FORMATS
+        value = pl.coalesce([col.str.strptime(pl.Datetime("us"), fmt, strict=False)
+                             for fmt in fmts])
+    else:
+        raise ValueError(f"unknown field kind {kind!r}")
+    return value, present & value.is_null()
+
+
+def _cast_one_by_one(table: StringTable, fields: Sequence[Field],
+                     cols: dict[str, pl.Series | None], key: CardKey | None) -> pl.DataFrame:
+    """Each field in turn, each check in turn: the first bad value raises, named."""
     n = len(table)
     file, line_no = table.file, table.line_no
     out: list[pl.Series] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ import duckdb
 import pytest
 
 from posaudit.pipeline import build_window
+from posaudit.pipeline.dbt_runner import run_dbt
+from posaudit.pipeline.refresh import _failed_node
 from posaudit.pipeline.warehouse import Warehouse
 from tests.helpers.cli import Built
 from tests.helpers.paths import ROOT
@@ -83,8 +86,13 @@ def test_every_model_has_a_key_tested_unique_and_not_null(manifest: dict[str, An
     for node in manifest["nodes"].values():
         test = node.get("test_metadata") or {}
         name, model = test.get("name"), node.get("attached_node")
+        kwargs = test.get("kwargs") or {}
+        if model in models and name == "columns_valid":  # a model's column checks, one scan
+            unique[model].extend(kwargs.get("unique") or [])
+            not_null[model].update(kwargs.get("not_null") or [])
+            continue
         # A model-level test names its column (or expression) only in its arguments.
-        column = node.get("column_name") or (test.get("kwargs") or {}).get("column_name")
+        column = node.get("column_name") or kwargs.get("column_name")
         if model in models and column and name == "unique":
             unique[model].append(column)
         elif model in models and column and name == "not_null":
@@ -151,3 +159,40 @@ def test_windowed_models_are_declared_in_their_config(manifest: dict[str, Any],
     # Each has the project's pre-hook, which deletes the window's rows only for them.
     for node in _models(manifest).values():
         assert any("delete_build_window" in h["sql"] for h in node["config"]["pre-hook"])
+
+
+def test_folded_column_checks_fail_and_say_which(built: Built, tmp_path: Path) -> None:
+    """A model's not_null, unique and accepted_values checks run as one test
+    (columns_valid): on a copy of a built database where each of them is broken, the test
+    fails through dbt, and the refresh's message names each broken check and column."""
+    copy = Warehouse.at(tmp_path / "warehouse")
+    copy.root.mkdir()
+    shutil.copyfile(Warehouse.at(built.warehouse).build_db, copy.build_db)
+    with duckdb.connect(str(copy.build_db)) as con:
+        con.execute("insert into main.fct_transactions select * from main.fct_transactions "
+                    "order by journal_line_id desc limit 2 offset 5")
+        con.execute("update main.fct_transactions set merchant_id = null "
+                    "where journal_line_id in (select journal_line_id from main.fct_transactions "
+                    "order by 1 limit 3)")
+        con.execute("update main.fct_transactions set txn_type = 'BOGUS' "
+                    "where journal_line_id = (select max(journal_line_id) "
+                    "from main.fct_transactions)")
+    outcome = run_dbt(copy, ["test", "--select", "columns_valid_fct_transactions"], quiet=True)
+    assert not outcome.success
+    [failed] = outcome.failures
+    said = _failed_node(copy, failed)
+    assert said.startswith("columns_valid_fct_transactions (")
+    for check in ("not_null merchant_id: 3 row(s)", "unique journal_line_id: 2 row(s)",
+                  "accepted_values txn_type: 1 row(s)"):
+        assert check in said, said
+    # The untouched checks of the same test pass on the same data.
+    assert "channel" not in said
+
+
+def test_folded_column_checks_pass_on_the_built_warehouse(built: Built, tmp_path: Path) -> None:
+    copy = Warehouse.at(tmp_path / "warehouse")
+    copy.root.mkdir()
+    shutil.copyfile(Warehouse.at(built.warehouse).build_db, copy.build_db)
+    outcome = run_dbt(copy, ["test", "--select", "columns_valid_fct_transactions"], quiet=True)
+    assert outcome.success, outcome.failures
+    assert [n["status"] for n in outcome.nodes if n["resource_type"] == "test"] == ["pass"]

@@ -26,9 +26,10 @@ The modules: ``rules`` (what each layout is held to), ``prepare`` (the check col
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 from posaudit.expectations.config import DQConfig
 from posaudit.expectations.core import CheckResult, DQContext
@@ -63,6 +64,9 @@ class IncomingChecker:
 
     def prepare(self, layout: Layout, parsed: Parsed) -> Prepared:
         return prepare(layout, parsed, self.config, self.today)
+
+    def preparer(self) -> Callable[[Layout, Parsed], Prepared]:
+        return partial(prepare, config=self.config, today=self.today)
 
     def check_window(self, files: Sequence[WindowFile[Prepared]], window: int
                      ) -> WindowVerdict[CheckResult]:

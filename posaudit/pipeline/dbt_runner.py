@@ -9,6 +9,7 @@ from posaudit.pipeline.warehouse import Warehouse
 from posaudit.resources import project_dir
 
 DB_ENV = "POSAUDIT_DB_PATH"
+FAILED = ("error", "fail", "runtime error")
 
 
 @dataclass
@@ -19,7 +20,7 @@ class DbtOutcome:
 
     @property
     def failures(self) -> list[dict[str, object]]:
-        return [n for n in self.nodes if n["status"] in ("error", "fail", "runtime error")]
+        return [n for n in self.nodes if n["status"] in FAILED]
 
     @property
     def warnings(self) -> list[dict[str, object]]:
@@ -44,13 +45,17 @@ def run_dbt(warehouse: Warehouse, args: list[str], *, quiet: bool = False) -> Db
     nodes: list[dict[str, object]] = []
     res = result.result
     for r in getattr(res, "results", None) or []:
-        nodes.append({
+        node: dict[str, object] = {
             "name": r.node.name,
             "resource_type": str(r.node.resource_type),
             "status": str(r.status),
             "seconds": round(float(r.execution_time or 0), 3),
             "message": r.message,
             "failures": r.failures,
-        })
+        }
+        if node["status"] in FAILED and node["resource_type"] == "test":
+            # A test of several checks (columns_valid) says which failed only in its rows.
+            node["sql"] = getattr(r.node, "compiled_code", None)
+        nodes.append(node)
     error = str(result.exception) if result.exception else None
     return DbtOutcome(success=bool(result.success), nodes=nodes, error=error)

@@ -157,14 +157,23 @@ class _Run:
     def step(self, name: str, *, unit: str = "", quiet: bool = False) -> Iterator[Step]:
         """One step: named in the lock file, shown on the console, timed in the record."""
         self.lock.at_step(name)
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _cpu_seconds()
         try:
             with self.console.step(name, unit=unit, quiet=quiet) as shown:
                 yield shown
         finally:
-            self.result.timings[name.replace(" ", "_")] = round(time.perf_counter() - t, 3)
+            key, wall = name.replace(" ", "_"), time.perf_counter() - t
+            self.result.timings[key] = round(wall, 3)
+            if wall > 0:
+                self.result.cpu_use[key] = round((_cpu_seconds() - cpu) / wall, 2)
         # Kept current on disk (still RUNNING), so a killed run's record says how far it got.
         write_json(self.warehouse.run_record_path(self.result.run_id), self.record(interim=True))
+
+
+def _cpu_seconds() -> float:
+    """User and system seconds of this process's threads and of the children it waited for."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def refresh(landing: Path, warehouse: Warehouse,
@@ -280,10 +289,26 @@ def _build(run: _Run, full: bool) -> bool:
         with duckdb.connect(str(wh.build_db)) as con:
             build_window.mark_done(con, result.run_id)
         return True
-    failed = ", ".join(str(n["name"]) for n in result.dbt.failures) or result.dbt.error
+    failed = "; ".join(_failed_node(wh, n) for n in result.dbt.failures) or result.dbt.error
     result.messages.append(f"dbt build failed ({failed}): the last snapshot stays published")
     result.outcome = REFUSED
     return False
+
+
+def _failed_node(wh: Warehouse, node: dict[str, object]) -> str:
+    """A failed node's name; for a test of several checks, the checks that failed: its
+    rows, read again from the build database (check, column, rows that break it)."""
+    name, sql = str(node["name"]), node.get("sql")
+    if not isinstance(sql, str) or not name.startswith("columns_valid_"):
+        return name
+    release_dbt_connection()  # dbt's own handle on the file would refuse a read-only one
+    try:
+        with duckdb.connect(str(wh.build_db), read_only=True) as con:
+            rows = con.execute(f"select * from ({sql}) as failed limit 20").fetchall()
+    except duckdb.Error:
+        return name
+    said = ", ".join(f"{check} {column}: {count} row(s)" for check, column, count in rows)
+    return f"{name} ({said})" if said else name
 
 
 def _manifest(run: _Run) -> Path:
@@ -302,12 +327,22 @@ def _build_on_duckdb(run: _Run) -> DbtOutcome:
     log = run.warehouse.dbt_dir / "logs" / "dbt.log"
     with duckdb.connect(str(run.warehouse.build_db)) as con:
         spark_engine.uncatalog(con, run.warehouse)  # after a Spark build: its views go
+    # Seeds and models first, then every data test on them: two steps, timed apart, as on
+    # Spark. A failing test refuses the snapshot either way. Unit tests check the models'
+    # logic, not the data: CI runs them (tests/), refreshes don't. dbt's own console output is
+    # replaced by each step's progress.
     with run.step("dbt build", unit="nodes", quiet=True) as step, \
             following(log, dbt_lines(step)):
-        # Unit tests check the models' logic, not the data: CI runs them (tests/), refreshes
-        # don't. dbt's own console output is replaced by the step's progress.
-        return run_dbt(run.warehouse, _dbt_args(run, "build", "--exclude-resource-type",
-                                                "unit_test"), quiet=True)
+        built = run_dbt(run.warehouse, _dbt_args(run, "build", "--exclude-resource-type",
+                                                 "unit_test", "--exclude-resource-type",
+                                                 "test"), quiet=True)
+    if not built.success:
+        return built
+    with run.step("dbt test", unit="nodes", quiet=True) as step, \
+            following(log, dbt_lines(step)):
+        tested = run_dbt(run.warehouse, ["test", "--exclude-resource-type", "unit_test"],
+                         quiet=True)
+    return DbtOutcome(tested.success, built.nodes + tested.nodes, tested.error)
 
 
 def _build_on_spark(run: _Run) -> DbtOutcome:

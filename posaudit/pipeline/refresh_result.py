@@ -27,6 +27,9 @@ class RefreshResult:
     outcome: str
     snapshot_id: str | None
     timings: dict[str, float] = field(default_factory=dict)
+    # Per step, CPU seconds (user + system, every thread and waited-for child) per wall
+    # second: 2.0 keeps both cores of a 2-core machine busy.
+    cpu_use: dict[str, float] = field(default_factory=dict)
     ingest: IngestReport[CheckResult] | None = None
     dbt: DbtOutcome | None = None
     checks: list[CheckResult] = field(default_factory=list)

@@ -83,7 +83,7 @@ def test_labels_read_from_the_locale_files() -> None:
     assert i18n.column_label("zh", "exception_type") == "差错类型"
 
 
-# Where each kind of code takes its values from: the dbt models' accepted_values tests
+# Where each kind of code takes its values from: the dbt models' accepted_values checks
 # (model, column), plus the values only Python knows (below).
 CODE_SOURCES: dict[str, list[tuple[str, str]]] = {
     "exception_type": [("fct_exceptions", "exception_type")],
@@ -116,6 +116,12 @@ def _accepted_values() -> dict[tuple[str, str], list[str]]:
     out: dict[tuple[str, str], list[str]] = {}
     for path in (ROOT / "models").rglob("*.yml"):
         for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models") or []:
+            # A model's column checks in one test (columns_valid): accepted_values by column.
+            for test in model.get("data_tests") or []:
+                if isinstance(test, dict) and "columns_valid" in test:
+                    listed = test["columns_valid"]["arguments"].get("accepted_values") or {}
+                    out.update({(model["name"], column): [str(v) for v in values]
+                                for column, values in listed.items()})
             for column in model.get("columns") or []:
                 for test in column.get("data_tests") or column.get("tests") or []:
                     if isinstance(test, dict) and "accepted_values" in test:

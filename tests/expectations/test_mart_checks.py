@@ -58,12 +58,26 @@ def test_every_mart_check_passes_on_the_built_warehouse(
             "marts.reconciliation_ties", "marts.fct_transactions",
             "marts.terminal_daily_controls", "marts.settlement_file_coverage",
             "marts.exception_spikes"} <= suites
-    # fct_transactions is validated one business day at a time.
+    # fct_transactions is validated in batches of consecutive days: here, small, in one.
     days = scalar(
         snapshot_copy,
         "select count(distinct business_date) from fct_transactions")
-    batches = {r.batch for r in results if r.suite == "marts.fct_transactions"}
-    assert len(batches) == days
+    batches = {r.batch or "" for r in results if r.suite == "marts.fct_transactions"}
+    assert len(batches) == 1 and f"({days} days)" in batches.pop()
+
+
+def test_transaction_batches_cover_every_day_once_and_stay_bounded(
+        snapshot_copy: duckdb.DuckDBPyConnection) -> None:
+    days = [d for (d,) in snapshot_copy.execute(
+        "select distinct business_date from fct_transactions order by 1").fetchall()]
+    per_day = dict(snapshot_copy.execute(
+        "select business_date, count(*) from fct_transactions group by 1").fetchall())
+    bound = max(per_day.values()) * 3
+    batches = marts.day_batches(snapshot_copy, days, rows=bound)
+    assert [d for batch in batches for d in batch] == days
+    assert len(batches) > 1
+    # A batch exceeds the bound only when one day alone does.
+    assert all(sum(per_day[d] for d in batch) <= bound for batch in batches)
 
 
 def test_negative_exposure_is_critical_and_names_the_exception(
@@ -164,7 +178,7 @@ def test_transaction_checks_fail_on_a_broken_day(
     snapshot_copy.execute(
         "update fct_transactions set settlement_line_id = null, trace_no = null "
         "where journal_line_id = ?", [line])
-    results = _suite(snapshot_copy, dq, "marts.fct_transactions", [day])
+    results = _suite(snapshot_copy, dq, "marts.fct_transactions", [[day]])
     assert any(r.field == "trace_no" for r in _failed(results, "transaction_keys_present"))
     assert any(r.field == "settlement_line_id"
                for r in _failed(results, "match_status_consistent"))
@@ -173,7 +187,7 @@ def test_transaction_checks_fail_on_a_broken_day(
         "select max(business_date) from fct_transactions where business_date <> ?",
         [day])
     assert not any(r.failed for r in _suite(snapshot_copy, dq, "marts.fct_transactions",
-                                             [other_day]))
+                                             [[other_day]]))
 
 
 def test_shrunk_fact_against_the_previous_snapshot_is_critical(

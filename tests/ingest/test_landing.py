@@ -10,6 +10,10 @@ import duckdb
 import polars as pl
 import pytest
 
+from posaudit.expectations.config import DQConfig
+from posaudit.expectations.core import DQContext
+from posaudit.expectations.incoming import IncomingChecker
+from posaudit.ingest.landing import load_landing
 from posaudit.pipeline.ingest_step import ingest_landing
 from tests.helpers.raw_docs import Doc, LandingZone, xlsx, zipped
 from tests.helpers.raw_settlement import (
@@ -125,6 +129,32 @@ def test_every_layout_loads(landing, con, card_key):
     assert types["settle_amount"] == "DECIMAL(18,2)"
     total = con.execute("SELECT sum(settle_amount) FROM raw.cn_pos_statement").fetchone()[0]
     assert total == Decimal("1464.53")
+
+
+def test_processes_load_exactly_what_threads_load(landing, card_key, tmp_path):
+    """Much new data is parsed in worker processes (PROCESS_BYTES); here forced, on every
+    layout, a zipped bill and a file that does not parse: the same raw rows, card tokens,
+    manifest and quarantine as with threads, and the checks' columns made in the workers."""
+    _put_all(landing)
+    landing.put("settlement", "alipay_20261103.csv.zip",
+                zipped("20889112345678900156_业务明细.csv", alipay_bill().data()))
+    landing.put("terminal", "pos_53990011_20261104.csv",
+                pos_journal_v1().data().replace(b"SALE", b"SAIL", 1))
+    tables = ["file_manifest", *sorted({t for _, _, _, _, t, _ in ONE_OF_EACH}), "alipay_bill"]
+    loaded: dict[str, dict[str, list[tuple[Any, ...]]]] = {}
+    for how, process_bytes in (("threads", 2**62), ("processes", 0)):
+        with duckdb.connect(str(tmp_path / f"{how}.duckdb")) as db:
+            checker = IncomingChecker(DQConfig(), DQContext())
+            report = load_landing(landing.root, db, card_key, checks=checker, run_id="R1",
+                                  process_bytes=process_bytes)
+            assert report.count("QUARANTINED") == 1, how
+            assert report.parsed_in == how
+            # Everything but when each file was decided.
+            loaded[how] = {t: sorted(db.execute(
+                f"select * {'exclude (first_seen_at, loaded_at)' if t == 'file_manifest' else ''}"
+                f" from raw.{t}").fetchall(), key=repr) for t in tables}
+    assert loaded["processes"] == loaded["threads"]
+    assert loaded["threads"]["pos_journal_v1"] and loaded["threads"]["alipay_bill"]
 
 
 def test_xlsx_error_report_loads(landing, con, card_key):
