@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from posaudit.expectations.core import CRITICAL, WARNING, Severity
+from posaudit.expectations.severity import CRITICAL, WARNING, Severity
 from posaudit.resources import policy_file
 
 CONFIG_ENV = "POSAUDIT_DQ_CONFIG"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 # GX reports usage to a server unless told not to; nothing here may reach the network.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -31,9 +31,9 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.datasource.fluent import PandasDatasource
 from great_expectations.expectations import Expectation
 
-Severity = Literal["critical", "warning"]
-CRITICAL: Severity = "critical"
-WARNING: Severity = "warning"
+from posaudit.expectations.severity import CRITICAL as CRITICAL
+from posaudit.expectations.severity import WARNING as WARNING
+from posaudit.expectations.severity import Severity as Severity
 
 PASSED, FAILED, ERROR = "PASSED", "FAILED", "ERROR"
 

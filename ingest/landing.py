@@ -48,6 +48,9 @@ FLUSH_ROWS = 1_000_000
 # the checks' columns), so threads keep about one core and a half busy. Below it, starting
 # the processes costs more than it saves.
 PROCESS_BYTES = 64 * 2**20
+# Parsed files waiting to be decided, per worker: a window's checks and write take seconds,
+# and the workers parse on meanwhile.
+IN_FLIGHT_PER_WORKER = 4
 # The manifest's error_check and error_severity for a file that does not parse.
 PARSE_CHECK = "parse"
 PARSE_SEVERITY = "warning"
@@ -75,8 +78,10 @@ class IngestReport(Generic[R]):
     # check and failing file; and the time they took.
     checks: list[R] = field(default_factory=list)
     check_seconds: float = 0.0
-    # How the files were parsed: "threads" or "processes" (PROCESS_BYTES).
+    # How the files were parsed: "threads" or "processes" (PROCESS_BYTES), and the CPU
+    # seconds the worker processes spent (threads count in this process's own times).
     parsed_in: str = "threads"
+    worker_cpu_seconds: float = 0.0
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -184,6 +189,8 @@ class _Work(Generic[P]):
     parsed: Parsed | None = None
     prepared: P | None = None  # the incoming checks' columns
     error: IngestError | None = None
+    # CPU seconds of the parse in a worker process (not counted in this process's own times).
+    worker_cpu_seconds: float = 0.0
 
     @property
     def rows(self) -> int:
@@ -213,7 +220,10 @@ def _start_worker(parser: _Parser[Any]) -> None:
 
 
 def _parse_in_worker(path: Path, name: str, folder: str, mtime_ns: int) -> _Work[Any]:
-    return _PROCESS_PARSER[-1](path, name, folder, mtime_ns)
+    started = time.process_time()
+    work = _PROCESS_PARSER[-1](path, name, folder, mtime_ns)
+    work.worker_cpu_seconds = time.process_time() - started
+    return work
 
 
 def _workers(parser: _Parser[P], workers: int, processes: bool) -> Executor:
@@ -338,6 +348,7 @@ def load_landing(
 
     def settle(work: _Work[P]) -> None:
         nonlocal window_rows
+        report.worker_cpu_seconds += work.worker_cpu_seconds
         if (work.name, work.sha) in known.by_name_sha:
             report.skipped_unchanged += 1
             return
@@ -359,11 +370,13 @@ def load_landing(
     parser: _Parser[P] = _Parser(key, loaded_shas, checks.preparer() if checks else None)
     parse: Callable[[Path, str, str, int], _Work[P]] = (
         _parse_in_worker if processes else parser)
+    in_flight = IN_FLIGHT_PER_WORKER * workers
     with writer or nullcontext(), _workers(parser, workers, processes) as pool:
         for path, name, folder, mtime_ns in new:
             pending.append(pool.submit(parse, path, name, folder, mtime_ns))
-            # Decisions are taken in file order; keep only a few parsed files in memory.
-            while len(pending) > workers + 1:
+            # Decisions are taken in file order; keep only a few parsed files in memory, but
+            # enough that the workers go on parsing while a window is checked and written.
+            while len(pending) > in_flight:
                 settle(pending.popleft().result())
         while pending:
             settle(pending.popleft().result())

@@ -30,27 +30,30 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
+from typing import TYPE_CHECKING
 
 from posaudit.expectations.config import DQConfig
-from posaudit.expectations.core import CheckResult, DQContext
-from posaudit.expectations.incoming.messages import FileFailure, noted, refusal
 from posaudit.expectations.incoming.prepare import Prepared, prepare
 from posaudit.expectations.incoming.rules import CHECKS, LOADS_ANYWAY, RULES, Rules, rules_for
-from posaudit.expectations.incoming.runner import (
-    CONTROL_INDEX,
-    ROW_INDEX,
-    WindowChecks,
-    validate_window,
-)
-from posaudit.expectations.incoming.suites import control_checks, row_checks
 from posaudit.ingest.checks import WindowFile, WindowVerdict
 from posaudit.ingest.layouts.base import Layout, Parsed
 
+if TYPE_CHECKING:
+    from posaudit.expectations.core import CheckResult, DQContext
+
+# Great Expectations (``core``, ``runner``, ``suites``, ``messages``) is imported only when a
+# window is validated: ingest's parsing processes import this package for ``prepare`` alone,
+# and importing GX takes seconds.
 __all__ = [
-    "CHECKS", "CONTROL_INDEX", "LOADS_ANYWAY", "ROW_INDEX", "RULES", "FileFailure",
-    "IncomingChecker", "Prepared", "Rules", "WindowChecks", "control_checks", "noted",
-    "prepare", "refusal", "row_checks", "rules_for", "validate_window",
+    "CHECKS", "LOADS_ANYWAY", "RULES", "IncomingChecker", "Prepared", "Rules", "prepare",
+    "rules_for",
 ]
+
+
+def _new_context() -> DQContext:
+    from posaudit.expectations.core import DQContext
+
+    return DQContext()
 
 
 @dataclass
@@ -59,7 +62,7 @@ class IncomingChecker:
     ``dq`` keeps the GX results, ``today`` bounds the dates a file may hold."""
 
     config: DQConfig
-    dq: DQContext = field(default_factory=DQContext)
+    dq: DQContext = field(default_factory=_new_context)
     today: date = field(default_factory=date.today)
 
     def prepare(self, layout: Layout, parsed: Parsed) -> Prepared:
@@ -70,6 +73,9 @@ class IncomingChecker:
 
     def check_window(self, files: Sequence[WindowFile[Prepared]], window: int
                      ) -> WindowVerdict[CheckResult]:
+        from posaudit.expectations.incoming.messages import noted, refusal
+        from posaudit.expectations.incoming.runner import validate_window
+
         checked = validate_window(files, self.dq, self.config, window=window)
         return WindowVerdict(
             results=checked.results,

@@ -271,6 +271,10 @@ def _ingest(run: _Run) -> None:
         report = run_ingest(run.landing, run.warehouse, run.result.run_id,
                             ingest_lines(step, run.verbose), dq=run.dq, config=run.config)
     run.result.ingest = report
+    seconds = run.result.timings.get("ingest")
+    if seconds and report.worker_cpu_seconds:  # parsing processes: not this process's times
+        run.result.cpu_use["ingest"] = round(
+            run.result.cpu_use.get("ingest", 0) + report.worker_cpu_seconds / seconds, 2)
     run.result.checks.extend(report.checks)
     run.result.files = input_files(run.warehouse, run.result.run_id)
     run.console("\n".join([report.summary(), *report.layout_lines()]))

@@ -21,8 +21,9 @@ import posaudit.expectations.core as core
 import posaudit.ingest.landing as landing_module
 from posaudit.expectations.config import DQConfig
 from posaudit.expectations.core import CRITICAL, FAILED, PASSED, WARNING, DQContext
-from posaudit.expectations.incoming import CHECKS, ROW_INDEX, row_checks
-from posaudit.expectations.incoming.runner import _BatchRun
+from posaudit.expectations.incoming import CHECKS
+from posaudit.expectations.incoming.runner import ROW_INDEX, _BatchRun
+from posaudit.expectations.incoming.suites import row_checks
 from posaudit.ingest.cardsafe import CardKey, mask_pan
 from posaudit.ingest.landing import IngestReport
 from posaudit.ingest.layouts import BY_NAME

@@ -149,6 +149,7 @@ def test_processes_load_exactly_what_threads_load(landing, card_key, tmp_path):
                                   process_bytes=process_bytes)
             assert report.count("QUARANTINED") == 1, how
             assert report.parsed_in == how
+            assert (report.worker_cpu_seconds > 0) == (how == "processes")
             # Everything but when each file was decided.
             loaded[how] = {t: sorted(db.execute(
                 f"select * {'exclude (first_seen_at, loaded_at)' if t == 'file_manifest' else ''}"
