@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from posaudit.expectations.core import CheckResult
-from posaudit.expectations.marts import Span
-from posaudit.ingest.landing import IngestReport
-from posaudit.pipeline.build_window import Window
-from posaudit.pipeline.dbt_runner import DbtOutcome
+if TYPE_CHECKING:  # types only: the CLI reads the exit codes without importing GX or dbt
+    from posaudit.expectations.core import CheckResult
+    from posaudit.expectations.marts import Span
+    from posaudit.ingest.landing import IngestReport
+    from posaudit.pipeline.build_window import Window
+    from posaudit.pipeline.dbt_runner import DbtOutcome
 
 EXIT_OK, EXIT_WARN, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2, 3
 
