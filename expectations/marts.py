@@ -507,8 +507,8 @@ def run_mart_checks(con: duckdb.DuckDBPyConnection, dq: DQContext, config: DQCon
                     progress: Callable[[str], None] | None = None) -> list[CheckResult]:
     """Every mart check. Small marts whole; fct_transactions in batches of business days
     (``day_batches``), on the days of the files loaded after run ``loaded_after`` (None: every
-    day); the anomaly
-    checks over ``span`` (default: the span those days reach; none when they reach none)."""
+    day); the anomaly checks over ``span`` (default: the span those days reach; none when they
+    reach none)."""
     say = progress or (lambda _m: None)
     results = row_count_results(con, dq, config, previous)
     for name in ("marts.fct_exceptions", "marts.mart_reconciliation_daily",

@@ -48,8 +48,7 @@ FLUSH_ROWS = 1_000_000
 # the checks' columns), so threads keep about one core and a half busy. Below it, starting
 # the processes costs more than it saves.
 PROCESS_BYTES = 64 * 2**20
-# Parsed files waiting to be decided, per worker: a window's checks and write take seconds,
-# and the workers parse on meanwhile.
+# Parsed files held waiting to be decided, per worker (the parse of the next files goes on).
 IN_FLIGHT_PER_WORKER = 4
 # The manifest's error_check and error_severity for a file that does not parse.
 PARSE_CHECK = "parse"
@@ -297,7 +296,8 @@ def load_landing(
     pipeline's ``ingest_landing`` passes them in). ``checks=None`` skips them: for measuring
     what they cost, never for loading data. ``raw``: also write the raw layer's Parquet files.
     ``workers`` parse files side by side: processes when the new files hold ``process_bytes``
-    or more, else threads.
+    or more, else threads. As everywhere with worker processes, a script that calls this
+    needs an ``if __name__ == "__main__":`` guard (each worker imports the script's module).
     """
     started = time.perf_counter()
     report: IngestReport[R] = IngestReport(run_id=run_id or new_run_id())
@@ -374,8 +374,7 @@ def load_landing(
     with writer or nullcontext(), _workers(parser, workers, processes) as pool:
         for path, name, folder, mtime_ns in new:
             pending.append(pool.submit(parse, path, name, folder, mtime_ns))
-            # Decisions are taken in file order; keep only a few parsed files in memory, but
-            # enough that the workers go on parsing while a window is checked and written.
+            # Decisions are taken in file order; keep only a few parsed files in memory.
             while len(pending) > in_flight:
                 settle(pending.popleft().result())
         while pending:
