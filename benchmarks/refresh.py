@@ -332,10 +332,11 @@ def read_floor(landing: Path, reader: str, log: Path) -> dict[str, Any]:
     found = measure([sys.executable, str(HERE / "floor.py"), str(landing), "--reader", reader],
                     log)
     lines = Path(found["log"]).read_text(encoding="utf-8").strip().splitlines()
+    found["wall_seconds"] = found.pop("seconds")  # the process, start and imports included
     if found["exit_code"] == 0 and lines:
-        found.update(json.loads(lines[-1])[reader])
-        found["wall_seconds"] = found.pop("seconds")
-        found["read_seconds"] = json.loads(lines[-1])[reader]["seconds"]
+        report = json.loads(lines[-1])[reader]
+        found["read_seconds"] = report.pop("seconds")
+        found.update(report)
     return found
 
 

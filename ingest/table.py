@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 import polars as pl
 
@@ -285,7 +286,7 @@ def require_columns(table: StringTable, fields: Sequence[Field]) -> dict[str, pl
 
 
 def _fail(file: str, line_no: pl.Series, bad: pl.Series, field: Field, why: str,
-          values: pl.Series | None = None) -> None:
+          values: pl.Series | None = None) -> NoReturn:
     i = int(bad.arg_true()[0])
     shown = ""
     if values is not None and field.kind != "card" and not field.drop:
@@ -294,150 +295,135 @@ def _fail(file: str, line_no: pl.Series, bad: pl.Series, field: Field, why: str,
     raise IngestError(file, int(line_no[i]), field.source, f"{why}{shown}")
 
 
-def _parse_datetime(col: pl.Series, fmts: Sequence[str]) -> pl.Series:
-    out = None
-    for fmt in fmts:
-        parsed = col.str.strptime(pl.Datetime("us"), fmt, strict=False)
-        out = parsed if out is None else out.fill_null(parsed)
-    assert out is not None
-    return out
-
-
 def cast_fields(
     table: StringTable, fields: Sequence[Field], key: CardKey | None = None
 ) -> pl.DataFrame:
     """Validate and type every field; raise on the first bad value with its line and field.
 
     Every check and cast of every column is one parallel polars query; only when it finds a
-    bad value are the fields checked again one by one, to name the first bad line and field.
+    bad value are the same checks run again field by field, in order, to name the first bad
+    line and field.
     """
     cols = require_columns(table, fields)
-    fast = _cast_in_one_query(table, fields, cols, key)
-    return fast if fast is not None else _cast_one_by_one(table, fields, cols, key)
-
-
-def _cast_in_one_query(table: StringTable, fields: Sequence[Field],
-                       cols: dict[str, pl.Series | None], key: CardKey | None
-                       ) -> pl.DataFrame | None:
-    """The typed frame, or None when any value is bad (the caller then finds which)."""
     n = len(table)
-    columns: list[pl.Series] = []
-    for i, f in enumerate(fields):
-        found = cols[f.name]
-        column = found if found is not None else pl.Series([None] * n, dtype=pl.String)
-        columns.append(column.alias(f"r{i}"))
-    raw = pl.DataFrame(columns, height=n)
-    typed: list[pl.Expr] = []
-    bad: list[pl.Expr] = []
-    eager: dict[int, Field] = {}  # card and free-text fields: Python per distinct value
-    for i, f in enumerate(fields):
-        col = pl.col(f"r{i}")
-        present = col.is_not_null()
-        if f.required:
-            bad.append(~present)
-        if f.drop:
-            continue
-        if f.values is not None:
-            bad.append(present & ~col.is_in(list(f.values)))
-        if f.pattern is not None:
-            bad.append(present & ~col.str.contains(f"^(?:{f.pattern})$").fill_null(False))
-        if f.kind == "card" or (f.kind == "str" and f.free_text):
-            eager[i] = f
-            continue
-        value, wrong = _typed_expr(f, col, present)
-        typed.append(value.alias(f"t{i}"))
-        if wrong is not None:
-            bad.append(wrong)
-    flags = [pl.any_horizontal(bad).any().alias("bad")] if bad else []
-    checked = raw.lazy().select(*typed, *flags).collect() if typed or flags else None
+    raw = pl.DataFrame([
+        (found if (found := cols[f.name]) is not None
+         else pl.Series([None] * n, dtype=pl.String)).alias(f"r{i}")
+        for i, f in enumerate(fields)
+    ], height=n)
+    rules = [_Rules.of(f, pl.col(f"r{i}")) for i, f in enumerate(fields)]
+    typed = raw.lazy().select(
+        *(r.value.alias(f"t{i}") for i, r in enumerate(rules) if r.value is not None),
+        pl.any_horizontal([pl.lit(False), *(bad for r in rules for bad, _, _ in r.checks)])
+        .any().alias("bad"),
+    ).collect()
     # The flag is broadcast to every row: any() also reads an empty file as clean.
-    if checked is not None and flags and checked.get_column("bad").any():
-        return None
+    clean = not typed.get_column("bad").any()
     out: list[pl.Series] = []
     masked: list[tuple[str, pl.Series]] = []
-    for i, f in enumerate(fields):
+    for i, (f, r) in enumerate(zip(fields, rules, strict=True)):
         if f.drop:
             continue
-        if i not in eager:
-            assert checked is not None
-            out.append(checked.get_column(f"t{i}").alias(f.name))
+        column = raw.get_column(f"r{i}")
+        if r.value is not None:
+            out.append(typed.get_column(f"t{i}").alias(f.name))
         elif f.kind == "card":
             if key is None:
                 raise RuntimeError("a card column needs the card key")
-            token, mask, unreadable = protect_card_column(raw.get_column(f"r{i}"), key)
-            if unreadable.any():
-                return None
+            token, mask, unreadable = protect_card_column(column, key)
+            clean = clean and not unreadable.any()
             out.extend([token, mask])
-        else:
-            text, hits = mask_card_column(raw.get_column(f"r{i}"))
+        else:  # free text: a card number in it is masked where it stands
+            text, hits = mask_card_column(column)
             masked.append((f.source, hits))
             out.append(text.alias(f.name))
+    if not clean:
+        _raise_first_bad(table, fields, raw, rules, key)
     return note_masked(pl.DataFrame(out).with_columns(table.line_no.alias("line_no")), masked)
 
 
-def _typed_expr(f: Field, col: pl.Expr, present: pl.Expr) -> tuple[pl.Expr, pl.Expr | None]:
-    """The typed value of a field and where it is bad, as expressions (the rules of _typed)."""
-    kind = f.kind
-    if kind == "str":
-        return col, None
-    if kind in _NUMBER:
-        pattern, dtype, _ = _NUMBER[kind]
-        cleaned = col.str.replace_all(",", "", literal=True).str.replace(r"^([-+]?)\.", "${1}0.")
-        value = cleaned.str.strip_prefix("+").cast(dtype, strict=False)
-        wrong = present & (~cleaned.str.contains(f"^{pattern}$").fill_null(False)
-                           | value.is_null())
-        return value, wrong
-    if kind == "percent":
-        pct = col.str.strip_suffix("%").cast(pl.Decimal(18, 8), strict=False)
-        value = (pct / 100).cast(pl.Decimal(12, 8), strict=False)
-        wrong = present & (~col.str.contains(r"^\d+(?:\.\d+)?%$").fill_null(False)
-                           | value.is_null())
-        return value, wrong
-    if kind == "int":
-        value = col.cast(pl.Int64, strict=False)
-    elif kind == "date":
-        fmts = (f.fmt,) if f.fmt else _DATE_FORMATS
-        value = pl.coalesce([col.str.strptime(pl.Date, fmt, strict=False) for fmt in fmts])
-    elif kind == "time":
-        value = col.str.strptime(pl.Time, f.fmt or "%H:%M:%S", strict=False)
-    elif kind == "datetime":
-        fmts = (f.fmt,) if f.fmt else _DATETIME_FORMATS
-        value = pl.coalesce([col.str.strptime(pl.Datetime("us"), fmt, strict=False)
-                             for fmt in fmts])
-    else:
-        raise ValueError(f"unknown field kind {kind!r}")
-    return value, present & value.is_null()
+@dataclass(frozen=True)
+class _Rules:
+    """One field's typed value (None where Python types it: cards, free text) and its checks
+    in the order they are reported: where the value is bad, why, and whether to show it."""
 
+    value: pl.Expr | None
+    checks: list[tuple[pl.Expr, str, bool]]
 
-def _cast_one_by_one(table: StringTable, fields: Sequence[Field],
-                     cols: dict[str, pl.Series | None], key: CardKey | None) -> pl.DataFrame:
-    """Each field in turn, each check in turn: the first bad value raises, named."""
-    n = len(table)
-    file, line_no = table.file, table.line_no
-    out: list[pl.Series] = []
-    masked: list[tuple[str, pl.Series]] = []
-    for f in fields:
-        raw = cols[f.name]
-        if raw is None:
-            raw = pl.Series(f.name, [None] * n, dtype=pl.String)
-        present = raw.is_not_null()
-        if f.required and not present.all():
-            _fail(file, line_no, ~present, f, "value is required")
+    @classmethod
+    def of(cls, f: Field, col: pl.Expr) -> _Rules:
+        present = col.is_not_null()
+        checks: list[tuple[pl.Expr, str, bool]] = []
+        if f.required:
+            checks.append((~present, "value is required", False))
         if f.drop:
-            continue
-        if f.kind == "str" and f.free_text:
-            raw, hits = mask_card_column(raw)
-            masked.append((f.source, hits))
+            return cls(None, checks)
         if f.values is not None:
-            bad = present & ~raw.is_in(list(f.values))
-            if bad.any():
-                _fail(file, line_no, bad, f, f"expected one of {', '.join(f.values)}", raw)
+            checks.append((present & ~col.is_in(list(f.values)),
+                           f"expected one of {', '.join(f.values)}", True))
         if f.pattern is not None:
-            bad = present & ~raw.str.contains(f"^(?:{f.pattern})$").fill_null(False)
-            if bad.any():
-                _fail(file, line_no, bad, f, "value has the wrong format", raw)
-        out.extend(_typed(file, line_no, f, raw, present, key))
-    return note_masked(pl.DataFrame(out).with_columns(line_no.alias("line_no")), masked)
+            checks.append((present & ~col.str.contains(f"^(?:{f.pattern})$").fill_null(False),
+                           "value has the wrong format", True))
+        kind = f.kind
+        if kind == "card" or (kind == "str" and f.free_text):
+            return cls(None, checks)
+        if kind == "str":
+            return cls(col, checks)
+        if kind in _NUMBER:
+            pattern, dtype, desc = _NUMBER[kind]
+            # Thousands separators go; ".91" (as some exports write it) becomes "0.91".
+            cleaned = col.str.replace_all(",", "", literal=True).str.replace(
+                r"^([-+]?)\.", "${1}0.")
+            value = cleaned.str.strip_prefix("+").cast(dtype, strict=False)
+            checks.append((present & ~cleaned.str.contains(f"^{pattern}$").fill_null(False),
+                           f"expected {desc}", True))
+            checks.append((present & value.is_null(),
+                           f"expected {desc}: the value is too large", True))
+            return cls(value, checks)
+        if kind == "percent":
+            pct = col.str.strip_suffix("%").cast(pl.Decimal(18, 8), strict=False)
+            value = (pct / 100).cast(pl.Decimal(12, 8), strict=False)
+            why = "expected a percentage like 0.60%"
+            checks.append((present & ~col.str.contains(r"^\d+(?:\.\d+)?%$").fill_null(False),
+                           why, True))
+            checks.append((present & value.is_null(), why, True))
+            return cls(value, checks)
+        if kind == "int":
+            value, why = col.cast(pl.Int64, strict=False), "expected a whole number"
+        elif kind == "date":
+            fmts = (f.fmt,) if f.fmt else _DATE_FORMATS
+            value = pl.coalesce([col.str.strptime(pl.Date, fmt, strict=False) for fmt in fmts])
+            why = f"expected a valid date as {fmts[0]}"
+        elif kind == "time":
+            fmt = f.fmt or "%H:%M:%S"
+            value = col.str.strptime(pl.Time, fmt, strict=False)
+            why = f"expected a valid time as {fmt}"
+        elif kind == "datetime":
+            fmts = (f.fmt,) if f.fmt else _DATETIME_FORMATS
+            value = pl.coalesce([col.str.strptime(pl.Datetime("us"), fmt, strict=False)
+                                 for fmt in fmts])
+            why = f"expected a valid datetime as {fmts[0]}"
+        else:
+            raise ValueError(f"unknown field kind {kind!r}")
+        checks.append((present & value.is_null(), why, True))
+        return cls(value, checks)
+
+
+def _raise_first_bad(table: StringTable, fields: Sequence[Field], raw: pl.DataFrame,
+                     rules: Sequence[_Rules], key: CardKey | None) -> NoReturn:
+    """The same checks field by field, each in turn: the first bad value raises, named."""
+    for i, (f, r) in enumerate(zip(fields, rules, strict=True)):
+        column = raw.get_column(f"r{i}")
+        for bad, why, show in r.checks:
+            flags = raw.select(bad).to_series()
+            if flags.any():
+                _fail(table.file, table.line_no, flags, f, why, column if show else None)
+        if f.kind == "card" and not f.drop and key is not None:
+            _, _, unreadable = protect_card_column(column, key)
+            if unreadable.any():
+                _fail(table.file, table.line_no, unreadable, f,
+                      "not a card number or a masked card number")
+    raise AssertionError(f"{table.file}: a bad value was flagged but not found")
 
 
 _NUMBER = {
@@ -446,70 +432,6 @@ _NUMBER = {
     "amount4": (r"[-+]?\d+(?:\.\d{1,4})?", AMOUNT4, "an amount with at most 4 decimals"),
     "rate": (r"[-+]?\d+(?:\.\d{1,15})?", RATE, "a decimal number"),
 }
-
-
-def _typed(file: str, line_no: pl.Series, f: Field, raw: pl.Series, present: pl.Series,
-           key: CardKey | None) -> list[pl.Series]:
-    kind = f.kind
-    if kind == "str":  # free text is masked by the caller
-        return [raw.alias(f.name)]
-    if kind in _NUMBER:
-        pattern, dtype, desc = _NUMBER[kind]
-        # Thousands separators go; ".91" (as some exports write it) becomes "0.91".
-        cleaned = raw.str.replace_all(",", "", literal=True).str.replace(r"^([-+]?)\.", "${1}0.")
-        bad = present & ~cleaned.str.contains(f"^{pattern}$").fill_null(False)
-        if bad.any():
-            _fail(file, line_no, bad, f, f"expected {desc}", raw)
-        typed = cleaned.str.strip_prefix("+").cast(dtype, strict=False)
-        bad = present & typed.is_null()
-        if bad.any():
-            _fail(file, line_no, bad, f, f"expected {desc}: the value is too large", raw)
-        return [typed.alias(f.name)]
-    if kind == "percent":
-        bad = present & ~raw.str.contains(r"^\d+(?:\.\d+)?%$").fill_null(False)
-        if bad.any():
-            _fail(file, line_no, bad, f, "expected a percentage like 0.60%", raw)
-        pct = raw.str.strip_suffix("%").cast(pl.Decimal(18, 8), strict=False)
-        typed = (pct / 100).cast(pl.Decimal(12, 8), strict=False)
-        bad = present & typed.is_null()
-        if bad.any():
-            _fail(file, line_no, bad, f, "expected a percentage like 0.60%", raw)
-        return [typed.alias(f.name)]
-    if kind == "int":
-        typed = raw.cast(pl.Int64, strict=False)
-        bad = present & typed.is_null()
-        if bad.any():
-            _fail(file, line_no, bad, f, "expected a whole number", raw)
-        return [typed.alias(f.name)]
-    if kind in ("date", "datetime", "time"):
-        if kind == "date":
-            fmts = (f.fmt,) if f.fmt else _DATE_FORMATS
-            dates: pl.Series | None = None
-            for fmt in fmts:
-                parsed = raw.str.strptime(pl.Date, fmt, strict=False)
-                dates = parsed if dates is None else dates.fill_null(parsed)
-            assert dates is not None
-            typed = dates
-            desc = fmts[0]
-        elif kind == "time":
-            typed = raw.str.strptime(pl.Time, f.fmt or "%H:%M:%S", strict=False)
-            desc = f.fmt or "%H:%M:%S"
-        else:
-            fmts = (f.fmt,) if f.fmt else _DATETIME_FORMATS
-            typed = _parse_datetime(raw, fmts)
-            desc = fmts[0]
-        bad = present & typed.is_null()
-        if bad.any():
-            _fail(file, line_no, bad, f, f"expected a valid {kind} as {desc}", raw)
-        return [typed.alias(f.name)]
-    if kind == "card":
-        if key is None:
-            raise RuntimeError("a card column needs the card key")
-        token, mask, bad = protect_card_column(raw, key)
-        if bad.any():
-            _fail(file, line_no, bad, f, "not a card number or a masked card number")
-        return [token, mask]
-    raise ValueError(f"unknown field kind {kind!r}")
 
 
 def ddl_type(f: Field) -> list[tuple[str, str]]:
