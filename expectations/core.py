@@ -216,8 +216,7 @@ class DQContext:
                 element_count=int(result.get("element_count") or len(frame)),
                 unexpected_count=int(result.get("unexpected_count") or 0),
                 observed=result.get("observed_value"),
-                failing_rows=[_plain(r) for r in rows[:MAX_FAILING_ROWS]]
-                if isinstance(rows, list) else [],
+                failing_rows=_first_rows(rows) if isinstance(rows, list) else [],
                 error=error,
             ))
         return Validation(suite, batch, outcomes)
@@ -229,6 +228,14 @@ class DQContext:
         self._ctx.build_data_docs()
         index = self.root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
         return index if index.exists() else None
+
+
+def _first_rows(rows: list[Any]) -> list[dict[str, Any]]:
+    """The first MAX_FAILING_ROWS failing rows in the order of their values: a frame computed
+    in parallel comes in no fixed order, and the log should name the same rows every run."""
+    plain = [_plain(r) for r in rows]
+    plain.sort(key=lambda r: json.dumps(r, default=str, sort_keys=True, ensure_ascii=False))
+    return plain[:MAX_FAILING_ROWS]
 
 
 def _plain(row: Any) -> dict[str, Any]:

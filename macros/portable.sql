@@ -14,6 +14,13 @@
 {% macro duckdb__not_materialized() -%}not materialized{%- endmacro %}
 {% macro default__not_materialized() -%}{%- endmacro %}
 
+{#- `with x as {{ materialized_once() }} (…)`: DuckDB computes the CTE once, on its own, before
+    the query that reads it. For a small aggregate of a big table (a median per terminal) this
+    keeps the planner from sizing it by the join around it, which at 10M made it spill. -#}
+{% macro materialized_once() -%}{{ return(adapter.dispatch('materialized_once', 'posaudit')()) }}{%- endmacro %}
+{% macro duckdb__materialized_once() -%}materialized{%- endmacro %}
+{% macro default__materialized_once() -%}{%- endmacro %}
+
 {#- Seconds since 1970 of a timestamp, with its fraction (a double, as DuckDB's epoch): for
     differences between two times in seconds. -#}
 {% macro epoch_seconds(ts) -%}{{ return(adapter.dispatch('epoch_seconds', 'posaudit')(ts)) }}{%- endmacro %}

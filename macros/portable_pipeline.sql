@@ -31,19 +31,21 @@
 {#- A chain of named queries, each reading the ones before it through step_relation(name):
     the `with` clause of CTEs on DuckDB; on Spark each is built as a table first (Spark inlines
     every CTE under create table, so a query read twice by each next one would double the plan
-    with every step). `steps` is a list of (name, sql) in order. -#}
+    with every step). `steps` is a list of (name, sql) in order, or (name, sql, 'inline') for a
+    step DuckDB should compute where it is read rather than hold in memory: a filtered scan of a
+    big table is cheaper read twice than materialised. -#}
 {% macro chained_steps(steps) -%}{{ return(adapter.dispatch('chained_steps', 'posaudit')(steps)) }}{%- endmacro %}
 {% macro duckdb__chained_steps(steps) -%}
-with {% for name, sql in steps %}{{ name }} as (
-{{ sql }}
+with {% for step in steps %}{{ step[0] }} as {{ 'not materialized ' if step | length > 2 and step[2] == 'inline' }}(
+{{ step[1] }}
 ){{ "," if not loop.last }}
 {% endfor %}
 {%- endmacro %}
 {% macro default__chained_steps(steps) -%}
     {%- if execute -%}
-    {%- for name, sql in steps -%}
-        {%- do run_query('drop table if exists ' ~ posaudit.step_relation(name)) -%}
-        {%- do run_query('create table ' ~ posaudit.step_relation(name) ~ ' using parquet as ' ~ sql) -%}
+    {%- for step in steps -%}
+        {%- do run_query('drop table if exists ' ~ posaudit.step_relation(step[0])) -%}
+        {%- do run_query('create table ' ~ posaudit.step_relation(step[0]) ~ ' using parquet as ' ~ step[1]) -%}
     {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}

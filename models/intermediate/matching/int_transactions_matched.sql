@@ -36,7 +36,7 @@
       and {{ in_build_window('business_date') }}
     {%- endif %}
 {%- endset -%}
-{%- do steps.append(('journal', journal_sql)) -%}
+{%- do steps.append(('journal', journal_sql, 'inline')) -%}
 
 {%- set lines_sql -%}
     select
@@ -52,10 +52,13 @@
           select settlement_line_id from {{ this }} where business_date < {{ build_window_start() }})
     {%- endif %}
 {%- endset -%}
-{%- do steps.append(('lines', lines_sql)) -%}
+{%- do steps.append(('lines', lines_sql, 'inline')) -%}
 
 {#- Each rule runs in passes over what is still unmatched: a pass keeps the pairs that are each
-    other's best candidate, so a later pass can pair the runners-up. -#}
+    other's best candidate, so a later pass can pair the runners-up. A rule joins the unmatched
+    journal and settlement lines once; its later passes take the candidate pairs whose both
+    sides are still free (the same pairs the join of what is left would give), so only the
+    few runners-up are read again, and the lines left over are set apart once per rule. -#}
 {%- set rules = [
     (1, "l.terminal_id = j.terminal_id and l.batch_no = j.batch_no and l.trace_no = j.trace_no and l.family = j.family"),
     (2, "l.rrn = j.rrn and l.family = j.family"),
@@ -66,45 +69,75 @@
 {%- set gap = 'abs(' ~ epoch_seconds('l.txn_time') ~ ' - ' ~ epoch_seconds('j.txn_time') ~ ')' -%}
 {%- set ns = namespace(journal='journal', lines='lines', pairs=[]) -%}
 {%- for rank, condition in rules %}
+{%- set rule = 'r' ~ rank %}
+
+{%- set candidates_sql -%}
+    select j.journal_line_id, j.business_date, l.settlement_line_id, {{ gap }} as gap
+    from {{ step_relation(ns.journal) }} as j
+    join {{ step_relation(ns.lines) }} as l on {{ condition }}
+{%- endset -%}
+{%- do steps.append((rule ~ '_candidates', candidates_sql)) -%}
+{%- set ns.candidates = rule ~ '_candidates' %}
+{%- set rule_pairs = [] %}
+
 {%- for p in range(passes) %}
-{%- set step = 'r' ~ rank ~ '_' ~ p %}
+{%- set step = rule ~ '_' ~ p %}
+{%- if p > 0 %}
+{%- set free_sql -%}
+    select * from {{ step_relation(ns.candidates) }} as c
+    where not exists (select 1 from {{ step_relation(ns.pass) }} as s where s.journal_line_id = c.journal_line_id)
+      and not exists (select 1 from {{ step_relation(ns.pass) }} as s where s.settlement_line_id = c.settlement_line_id)
+{%- endset -%}
+{%- do steps.append((step ~ '_candidates', free_sql)) -%}
+{%- set ns.candidates = step ~ '_candidates' %}
+{%- endif %}
 
 {%- set pairs_sql -%}
-    select journal_line_id, business_date, settlement_line_id, rule_rank
+    select journal_line_id, business_date, settlement_line_id, {{ rank }} as rule_rank
     from (
         select
-            j.journal_line_id, j.business_date, l.settlement_line_id, {{ rank }} as rule_rank,
+            journal_line_id, business_date, settlement_line_id,
             row_number() over (
-                partition by j.journal_line_id
-                order by {{ gap }} asc nulls last, l.settlement_line_id asc nulls last
+                partition by journal_line_id
+                order by gap asc nulls last, settlement_line_id asc nulls last
             ) as journal_choice,
             row_number() over (
-                partition by l.settlement_line_id
-                order by {{ gap }} asc nulls last, j.journal_line_id asc nulls last
+                partition by settlement_line_id
+                order by gap asc nulls last, journal_line_id asc nulls last
             ) as line_choice
-        from {{ step_relation(ns.journal) }} as j
-        join {{ step_relation(ns.lines) }} as l on {{ condition }}
-    ) as candidates
+        from {{ step_relation(ns.candidates) }}
+    ) as ranked
     where journal_choice = 1 and line_choice = 1
 {%- endset -%}
 {%- do steps.append((step, pairs_sql)) -%}
+{%- set ns.pass = step %}
+{%- do rule_pairs.append(step) %}
+{%- do ns.pairs.append(step) %}
+{%- endfor %}
+
+{%- if not loop.last %}
+{%- set rule_pairs_sql -%}
+    {%- for step in rule_pairs %}
+    select journal_line_id, settlement_line_id from {{ step_relation(step) }}{% if not loop.last %} union all{% endif %}
+    {%- endfor %}
+{%- endset -%}
+{%- do steps.append((rule ~ '_pairs', rule_pairs_sql)) -%}
 
 {%- set journal_left_sql -%}
     select * from {{ step_relation(ns.journal) }} as j
-    where not exists (select 1 from {{ step_relation(step) }} as s where s.journal_line_id = j.journal_line_id)
+    where not exists (select 1 from {{ step_relation(rule ~ '_pairs') }} as s where s.journal_line_id = j.journal_line_id)
 {%- endset -%}
-{%- do steps.append((step ~ '_journal', journal_left_sql)) -%}
+{%- do steps.append((rule ~ '_journal', journal_left_sql, 'inline')) -%}
 
 {%- set lines_left_sql -%}
     select * from {{ step_relation(ns.lines) }} as l
-    where not exists (select 1 from {{ step_relation(step) }} as s where s.settlement_line_id = l.settlement_line_id)
+    where not exists (select 1 from {{ step_relation(rule ~ '_pairs') }} as s where s.settlement_line_id = l.settlement_line_id)
 {%- endset -%}
-{%- do steps.append((step ~ '_lines', lines_left_sql)) -%}
+{%- do steps.append((rule ~ '_lines', lines_left_sql, 'inline')) -%}
 
-{%- set ns.journal = step ~ '_journal' %}
-{%- set ns.lines = step ~ '_lines' %}
-{%- do ns.pairs.append(step) %}
-{%- endfor %}
+{%- set ns.journal = rule ~ '_journal' %}
+{%- set ns.lines = rule ~ '_lines' %}
+{%- endif %}
 {%- endfor %}
 
 {{ chained_steps(steps) }}

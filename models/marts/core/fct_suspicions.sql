@@ -119,7 +119,7 @@ refund_other_card as (
     where o.card_key is not null and r.card_key <> o.card_key
 ),
 
-terminal_medians as (
+terminal_medians as {{ materialized_once() }} (
     select terminal_id, {{ median_amount('amount') }} as median_amount, count(*) as n
     from txns where txn_type = 'SALE' and is_approved
     group by terminal_id

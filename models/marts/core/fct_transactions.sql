@@ -30,19 +30,14 @@ with txns as {{ not_materialized() }} (
     {%- endif %}
 ),
 
-matches as {{ not_materialized() }} (
-    {%- if is_incremental() %}
-    {{ build_window_rows(ref('int_transactions_matched')) }}
-    {%- else %}
-    select * from {{ ref('int_transactions_matched') }}
-    {%- endif %}
-),
-
+-- The settlement line each journal line is paired with, as fct_settlement_lines (built from
+-- int_transactions_matched) records it: one join of the two big tables instead of two.
 lines as {{ not_materialized() }} (
     select * from {{ ref('fct_settlement_lines') }}
+    where journal_line_id is not null
     {%- if is_incremental() %}
-    -- The window's settlement lines only: a hash join then builds on thousands, not millions.
-    where settlement_line_id in (select settlement_line_id from matches)
+    -- The window's lines only: a hash join then builds on thousands, not millions.
+      and journal_line_id in (select journal_line_id from txns)
     {%- endif %}
 ),
 
@@ -96,9 +91,8 @@ settlement_days as {{ not_materialized() }} (
 joined as (
     select
         routed.*,
-        matches.settlement_line_id,
-        matches.match_rule,
-        matches.matched_on_keys,
+        lines.settlement_line_id,
+        lines.match_rule,
         lines.acquirer as settled_acquirer,
         lines.merchant_id as settled_merchant_id,
         lines.gross_amount as settled_gross_amount,
@@ -117,8 +111,7 @@ joined as (
         coverage.covered_through as settlement_covered_through,
         payouts.credited_on as deposit_date
     from routed
-    left join matches using (journal_line_id)
-    left join lines using (settlement_line_id)
+    left join lines on lines.journal_line_id = routed.journal_line_id
     left join terms
         on {{ fee_terms_join('terms', 'routed', 'expected_acquirer', 'expected_merchant_id',
                              'channel_group', 'card_type', 'business_date') }}
