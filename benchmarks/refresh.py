@@ -1,8 +1,8 @@
 """posaudit refresh, side by side with its floor and a pandas script, in one run.
 
     python benchmarks/refresh.py [--transactions 10000000] [--days 100] [--terminals 600]
-                                 [--landing DIR] [--skip-pandas] [--keep] [--out FILE]
-                                 [--work DIR] [--engine duckdb|spark]
+                                 [--landing DIR] [--skip-pandas] [--full-only] [--keep]
+                                 [--out FILE] [--work DIR] [--engine duckdb|spark]
 
 1. Landing zone: generates D + 1 days (N × (D + 1) / D transactions, ending yesterday, so that
    the incoming date checks accept every line) with ``posaudit generate``, or copies
@@ -20,6 +20,9 @@
 5. Incremental refresh: the extra day's files copied in, ``posaudit refresh`` again.
 6. Fixed cost: steps 1, 2 and 5 on a 5,000-transaction zone (8 + 1 days, 20 terminals), so
    that the day added costs only what every refresh costs whatever the data.
+
+``--full-only`` stops after step 2: a point of the scale curve (scale_curve.py), where the time
+per million journal lines is what counts.
 
 The performance targets are ratios measured side by side: the full refresh at least as fast
 as pandas, ingest plus models at least 1.5 times as fast, the full refresh within 2.5 times
@@ -340,6 +343,157 @@ def read_floor(landing: Path, reader: str, log: Path) -> dict[str, Any]:
     return found
 
 
+def scale_point(result: dict[str, Any], full: dict[str, Any]) -> None:
+    """A point of the scale curve (--full-only): the full refresh alone, per million journal
+    lines, with its steps' CPU use."""
+    journal = full.get("journal_rows_loaded") or 0
+    steps = full.get("steps") or {}
+    result["scale_point"] = {
+        "journal_lines": journal,
+        "full_refresh_seconds": full["seconds"],
+        "seconds_per_million_lines": round(full["seconds"] / (journal / 1e6), 2)
+        if journal else None,
+        "steps_per_million_lines": {
+            step: round(seconds / (journal / 1e6), 2) for step, seconds in steps.items()
+            if isinstance(seconds, int | float) and step != "total"} if journal else {},
+        "peak_rss_mib": full["peak_rss_mib"],
+        "not_measured": "the floor, the pandas script, the day added and the fixed cost "
+                        "(a full run of this script measures them)",
+    }
+    result["steps_under_one_and_a_half_cores"] = {
+        step: {"cpu_use": use, "seconds": steps.get(step)}
+        for step, use in (full.get("cpu_use_per_step") or {}).items()
+        if use < 1.5 and (steps.get(step) or 0) >= 1}
+
+
+def compare_side_by_side(args: argparse.Namespace, result: dict[str, Any], work: Path,
+                         landing: Path, extra: Path, warehouse: Path, full: dict[str, Any],
+                         found: dict[str, dict[str, Any]] | None) -> None:
+    """Steps 3 to 6: the floor, the pandas script, the day added and the fixed cost, then the
+    ratios and targets, into ``result``."""
+    readers: dict[str, dict[str, Any]] = {}
+    for reader in ("polars", "duckdb"):
+        warm(landing)
+        say(f"the floor: {reader} reading the raw files")
+        readers[reader] = read_floor(landing, reader, work / f"floor-{reader}.log")
+        say(f"{reader}: {readers[reader].get('read_seconds')} s read")
+    read = {r: f["read_seconds"] for r, f in readers.items() if "read_seconds" in f}
+    result["floor"] = {
+        "readers": readers,
+        "seconds": min(read.values()) if read else None,
+        "by": min(read, key=lambda r: read[r]) if read else None,
+        "how": "the faster of polars and DuckDB reading every landing file into memory, "
+               "every cell as text, GBK decoded as GBK, zipped bills opened (floor.py); "
+               "the reading alone, after imports",
+    }
+    floor_s = result["floor"]["seconds"]
+
+    pandas: dict[str, Any] | None = None
+    if not args.skip_pandas:
+        warm(landing)
+        say("pandas baseline")
+        pandas_json = work / "pandas.json"
+        pandas = measure([sys.executable, str(HERE / "pandas_baseline.py"), str(landing),
+                          "--out", str(pandas_json)], work / "pandas.log")
+        if pandas["exit_code"] == 0:
+            inner = json.loads(pandas_json.read_text(encoding="utf-8"))
+            for key in ("rows_read", "matched_by_rule", "match_status", "exceptions",
+                        "exposure_by_type", "root_causes", "phases"):
+                pandas[key] = inner[key]
+            pandas["own_seconds"] = inner["seconds"]
+        result["pandas"] = pandas
+        say(f"pandas: {pandas['seconds']} s, {pandas['peak_rss_mib']} MiB, "
+            f"exit {pandas['exit_code']}")
+
+    say("incremental refresh (the extra day)")
+    added = add_files(extra, landing)
+    warm(landing)
+    result["load_average_before_incremental"] = load_average()
+    incremental = refresh(landing, warehouse, work / "refresh-incremental.log", args.engine)
+    incremental["files_added"] = added
+    if incremental["exit_code"] in (0, 1):
+        incremental["exceptions"] = exceptions_of(warehouse)["exceptions"]
+    result["incremental_refresh"] = incremental
+    say(f"incremental refresh: {incremental['seconds']} s, "
+        f"{incremental['peak_rss_mib']} MiB, exit {incremental['exit_code']}")
+
+    say("fixed cost: a day added to a 5,000-transaction warehouse")
+    fixed = fixed_cost(work, args.engine)
+    result["fixed_cost"] = fixed
+    fixed_s = (fixed.get("incremental_refresh") or {}).get("seconds")
+    say(f"fixed cost: {fixed_s} s")
+
+    # Exceptions, side by side.
+    if found is not None:
+        result["exceptions_first_days"] = (
+            compare(found, pandas) if pandas and "exceptions" in pandas
+            else {"posaudit": found["exceptions"]})
+
+    # Ratios and targets.
+    refresh_s = full["seconds"]
+    steps = full.get("steps") or {}
+    build_s = (round(steps["ingest"] + steps["dbt_build"], 2)
+               if "ingest" in steps and "dbt_build" in steps else None)
+    ok_full = full["exit_code"] in (0, 1)
+    ratios: dict[str, Any] = {
+        "refresh_vs_floor": round(refresh_s / floor_s, 2) if floor_s else None,
+        "ingest_plus_models_seconds": build_s,
+    }
+    incremental_ok = incremental["exit_code"] in (0, 1)
+    targets = {
+        "full_refresh_vs_floor": target(
+            f"<= {TARGET_VS_FLOOR:g}x the floor (full refresh seconds / floor seconds)",
+            ratios["refresh_vs_floor"],
+            None if floor_s is None else ok_full
+            and ratios["refresh_vs_floor"] <= TARGET_VS_FLOOR),
+        "incremental_refresh_seconds": target(
+            f"<= {TARGET_INCREMENTAL_S:g} s", incremental["seconds"],
+            incremental_ok and incremental["seconds"] <= TARGET_INCREMENTAL_S,
+            floor(f"a refresh adding a day to a {FIXED_COST_TRANSACTIONS:,}-transaction "
+                  "warehouse", fixed_s, TARGET_INCREMENTAL_S)),
+        "fixed_cost_seconds": target(
+            f"<= {TARGET_FIXED_S:g} s (a day added to a "
+            f"{FIXED_COST_TRANSACTIONS:,}-transaction warehouse)", fixed_s,
+            None if fixed_s is None else fixed_s <= TARGET_FIXED_S),
+        "full_refresh_peak_rss_mib": target(
+            f"<= 6 GB ({TARGET_PEAK_MIB:.0f} MiB)", full["peak_rss_mib"],
+            ok_full and full["peak_rss_mib"] <= TARGET_PEAK_MIB),
+    }
+    if pandas and pandas["exit_code"] == 0:
+        ratios["pandas_vs_refresh"] = round(pandas["seconds"] / refresh_s, 2)
+        ratios["pandas_vs_ingest_plus_models"] = (
+            round(pandas["seconds"] / build_s, 2) if build_s else None)
+        ratios["peak_vs_pandas"] = round(full["peak_rss_mib"] / pandas["peak_rss_mib"], 3)
+        targets["full_refresh_vs_pandas"] = target(
+            f">= {TARGET_VS_PANDAS:g}x (pandas seconds / full refresh seconds)",
+            ratios["pandas_vs_refresh"],
+            ok_full and ratios["pandas_vs_refresh"] >= TARGET_VS_PANDAS,
+            floor("the floor", floor_s, pandas["seconds"] / TARGET_VS_PANDAS))
+        targets["ingest_plus_models_vs_pandas"] = target(
+            f">= {TARGET_BUILD_VS_PANDAS:g}x (pandas seconds / (ingest + dbt build) seconds)",
+            ratios["pandas_vs_ingest_plus_models"],
+            None if build_s is None else ok_full
+            and ratios["pandas_vs_ingest_plus_models"] >= TARGET_BUILD_VS_PANDAS,
+            floor("the floor", floor_s, pandas["seconds"] / TARGET_BUILD_VS_PANDAS))
+        targets["peak_memory_vs_pandas"] = target(
+            "<= 1/3 (full refresh peak / pandas peak)", ratios["peak_vs_pandas"],
+            ok_full and ratios["peak_vs_pandas"] <= TARGET_MEMORY_SHARE)
+    # Both cores: the refresh steps that kept under one core and a half busy, with their
+    # seconds (a step of a few seconds is mostly process and dbt start).
+    result["steps_under_one_and_a_half_cores"] = {
+        step: {"cpu_use": use, "seconds": steps.get(step)}
+        for step, use in (full.get("cpu_use_per_step") or {}).items()
+        if use < 1.5 and (steps.get(step) or 0) >= 1}
+    result["ratios"] = ratios
+    journal = full.get("journal_rows_loaded", 0)
+    result["at_target_scale"] = journal >= 0.95 * TARGET_SCALE
+    if not result["at_target_scale"]:
+        result["note"] = (f"{journal:,} journal lines: the targets are set for "
+                          f"{TARGET_SCALE:,}; pass/fail here is indicative only")
+    result["targets"] = targets
+
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -352,6 +506,9 @@ def main() -> None:
                         help="a generated zone of D + 1 days to use instead of generating one "
                              "(copied, never changed)")
     parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument("--full-only", action="store_true",
+                        help="a point of the scale curve: the full refresh alone (no floor, "
+                             "pandas, day added or fixed cost)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--out", type=Path, help="result file (default "
                         "benchmarks/results/refresh-<date>.json)")
@@ -416,126 +573,10 @@ def main() -> None:
             f"exit {full['exit_code']}")
         found = exceptions_of(warehouse) if full["exit_code"] in (0, 1) else None
 
-        readers: dict[str, dict[str, Any]] = {}
-        for reader in ("polars", "duckdb"):
-            warm(landing)
-            say(f"the floor: {reader} reading the raw files")
-            readers[reader] = read_floor(landing, reader, work / f"floor-{reader}.log")
-            say(f"{reader}: {readers[reader].get('read_seconds')} s read")
-        read = {r: f["read_seconds"] for r, f in readers.items() if "read_seconds" in f}
-        result["floor"] = {
-            "readers": readers,
-            "seconds": min(read.values()) if read else None,
-            "by": min(read, key=lambda r: read[r]) if read else None,
-            "how": "the faster of polars and DuckDB reading every landing file into memory, "
-                   "every cell as text, GBK decoded as GBK, zipped bills opened (floor.py); "
-                   "the reading alone, after imports",
-        }
-        floor_s = result["floor"]["seconds"]
-
-        pandas: dict[str, Any] | None = None
-        if not args.skip_pandas:
-            warm(landing)
-            say("pandas baseline")
-            pandas_json = work / "pandas.json"
-            pandas = measure([sys.executable, str(HERE / "pandas_baseline.py"), str(landing),
-                              "--out", str(pandas_json)], work / "pandas.log")
-            if pandas["exit_code"] == 0:
-                inner = json.loads(pandas_json.read_text(encoding="utf-8"))
-                for key in ("rows_read", "matched_by_rule", "match_status", "exceptions",
-                            "exposure_by_type", "root_causes", "phases"):
-                    pandas[key] = inner[key]
-                pandas["own_seconds"] = inner["seconds"]
-            result["pandas"] = pandas
-            say(f"pandas: {pandas['seconds']} s, {pandas['peak_rss_mib']} MiB, "
-                f"exit {pandas['exit_code']}")
-
-        say("incremental refresh (the extra day)")
-        added = add_files(extra, landing)
-        warm(landing)
-        result["load_average_before_incremental"] = load_average()
-        incremental = refresh(landing, warehouse, work / "refresh-incremental.log", args.engine)
-        incremental["files_added"] = added
-        if incremental["exit_code"] in (0, 1):
-            incremental["exceptions"] = exceptions_of(warehouse)["exceptions"]
-        result["incremental_refresh"] = incremental
-        say(f"incremental refresh: {incremental['seconds']} s, "
-            f"{incremental['peak_rss_mib']} MiB, exit {incremental['exit_code']}")
-
-        say("fixed cost: a day added to a 5,000-transaction warehouse")
-        fixed = fixed_cost(work, args.engine)
-        result["fixed_cost"] = fixed
-        fixed_s = (fixed.get("incremental_refresh") or {}).get("seconds")
-        say(f"fixed cost: {fixed_s} s")
-
-        # Exceptions, side by side.
-        if found is not None:
-            result["exceptions_first_days"] = (
-                compare(found, pandas) if pandas and "exceptions" in pandas
-                else {"posaudit": found["exceptions"]})
-
-        # Ratios and targets.
-        refresh_s = full["seconds"]
-        steps = full.get("steps") or {}
-        build_s = (round(steps["ingest"] + steps["dbt_build"], 2)
-                   if "ingest" in steps and "dbt_build" in steps else None)
-        ok_full = full["exit_code"] in (0, 1)
-        ratios: dict[str, Any] = {
-            "refresh_vs_floor": round(refresh_s / floor_s, 2) if floor_s else None,
-            "ingest_plus_models_seconds": build_s,
-        }
-        incremental_ok = incremental["exit_code"] in (0, 1)
-        targets = {
-            "full_refresh_vs_floor": target(
-                f"<= {TARGET_VS_FLOOR:g}x the floor (full refresh seconds / floor seconds)",
-                ratios["refresh_vs_floor"],
-                None if floor_s is None else ok_full
-                and ratios["refresh_vs_floor"] <= TARGET_VS_FLOOR),
-            "incremental_refresh_seconds": target(
-                f"<= {TARGET_INCREMENTAL_S:g} s", incremental["seconds"],
-                incremental_ok and incremental["seconds"] <= TARGET_INCREMENTAL_S,
-                floor(f"a refresh adding a day to a {FIXED_COST_TRANSACTIONS:,}-transaction "
-                      "warehouse", fixed_s, TARGET_INCREMENTAL_S)),
-            "fixed_cost_seconds": target(
-                f"<= {TARGET_FIXED_S:g} s (a day added to a "
-                f"{FIXED_COST_TRANSACTIONS:,}-transaction warehouse)", fixed_s,
-                None if fixed_s is None else fixed_s <= TARGET_FIXED_S),
-            "full_refresh_peak_rss_mib": target(
-                f"<= 6 GB ({TARGET_PEAK_MIB:.0f} MiB)", full["peak_rss_mib"],
-                ok_full and full["peak_rss_mib"] <= TARGET_PEAK_MIB),
-        }
-        if pandas and pandas["exit_code"] == 0:
-            ratios["pandas_vs_refresh"] = round(pandas["seconds"] / refresh_s, 2)
-            ratios["pandas_vs_ingest_plus_models"] = (
-                round(pandas["seconds"] / build_s, 2) if build_s else None)
-            ratios["peak_vs_pandas"] = round(full["peak_rss_mib"] / pandas["peak_rss_mib"], 3)
-            targets["full_refresh_vs_pandas"] = target(
-                f">= {TARGET_VS_PANDAS:g}x (pandas seconds / full refresh seconds)",
-                ratios["pandas_vs_refresh"],
-                ok_full and ratios["pandas_vs_refresh"] >= TARGET_VS_PANDAS,
-                floor("the floor", floor_s, pandas["seconds"] / TARGET_VS_PANDAS))
-            targets["ingest_plus_models_vs_pandas"] = target(
-                f">= {TARGET_BUILD_VS_PANDAS:g}x (pandas seconds / (ingest + dbt build) seconds)",
-                ratios["pandas_vs_ingest_plus_models"],
-                None if build_s is None else ok_full
-                and ratios["pandas_vs_ingest_plus_models"] >= TARGET_BUILD_VS_PANDAS,
-                floor("the floor", floor_s, pandas["seconds"] / TARGET_BUILD_VS_PANDAS))
-            targets["peak_memory_vs_pandas"] = target(
-                "<= 1/3 (full refresh peak / pandas peak)", ratios["peak_vs_pandas"],
-                ok_full and ratios["peak_vs_pandas"] <= TARGET_MEMORY_SHARE)
-        # Both cores: the refresh steps that kept under one core and a half busy, with their
-        # seconds (a step of a few seconds is mostly process and dbt start).
-        result["steps_under_one_and_a_half_cores"] = {
-            step: {"cpu_use": use, "seconds": steps.get(step)}
-            for step, use in (full.get("cpu_use_per_step") or {}).items()
-            if use < 1.5 and (steps.get(step) or 0) >= 1}
-        result["ratios"] = ratios
-        journal = full.get("journal_rows_loaded", 0)
-        result["at_target_scale"] = journal >= 0.95 * TARGET_SCALE
-        if not result["at_target_scale"]:
-            result["note"] = (f"{journal:,} journal lines: the targets are set for "
-                              f"{TARGET_SCALE:,}; pass/fail here is indicative only")
-        result["targets"] = targets
+        if args.full_only:
+            scale_point(result, full)
+        else:
+            compare_side_by_side(args, result, work, landing, extra, warehouse, full, found)
         result["load_average_at_end"] = load_average()
     finally:
         if args.keep:

@@ -12,6 +12,7 @@ errors) on the days this run brought in.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -187,9 +188,17 @@ def _ties_checks(config: DQConfig) -> list[Check]:
 
 # --- fct_transactions, in batches of business days ----------------------------------------------
 
-_TXN_SQL = """
+# Whether a status and its settlement line disagree is computed here, per row: GX would filter
+# the whole batch for each conditioned check (a row_condition), two thirds of its time on a
+# million rows. The checks still name each row whose status and line disagree.
+_SETTLED_SQL = ", ".join(f"'{status}'" for status in SETTLED_STATUSES)
+_TXN_SQL = f"""
 select journal_line_id, terminal_id, trace_no, business_date, match_status,
-       settlement_line_id, amount::double as amount, file_id, line_no
+       settlement_line_id, amount::double as amount, file_id, line_no,
+       coalesce(match_status in ({_SETTLED_SQL}), false)
+           and settlement_line_id is null as settled_without_line,
+       not coalesce(match_status in ({_SETTLED_SQL}), false)
+           and settlement_line_id is not null as unsettled_with_line
 from main.fct_transactions where business_date in (select unnest(?::date[]))
 """
 
@@ -197,7 +206,6 @@ from main.fct_transactions where business_date in (select unnest(?::date[]))
 def _txn_checks(config: DQConfig) -> list[Check]:
     keys = "transaction_keys_present"
     status = "match_status_consistent"
-    settled = f"match_status in {_quote(SETTLED_STATUSES)}"
     return [
         *(
             _c(config, keys, gxe.ExpectColumnValuesToNotBeNull(column=col), f"{col} is set", col)
@@ -208,12 +216,12 @@ def _txn_checks(config: DQConfig) -> list[Check]:
         _c(config, status, gxe.ExpectColumnValuesToBeInSet(
             column="match_status", value_set=list(MATCH_STATUSES)),
            f"match_status in {', '.join(MATCH_STATUSES)}", "match_status"),
-        _c(config, status, gxe.ExpectColumnValuesToNotBeNull(
-            column="settlement_line_id", row_condition=settled, condition_parser="pandas"),
-           "a settled status has its settlement line", "settlement_line_id"),
-        _c(config, status, gxe.ExpectColumnValuesToBeNull(
-            column="settlement_line_id", row_condition=f"not ({settled})",
-            condition_parser="pandas"),
+        _c(config, status, gxe.ExpectColumnValuesToBeInSet(
+            column="settled_without_line", value_set=[False]),
+           f"a settled status ({', '.join(SETTLED_STATUSES)}) has its settlement line",
+           "settlement_line_id"),
+        _c(config, status, gxe.ExpectColumnValuesToBeInSet(
+            column="unsettled_with_line", value_set=[False]),
            "an unsettled status has no settlement line", "settlement_line_id"),
         _c(config, "amount_positive", gxe.ExpectColumnValuesToBeBetween(
             column="amount", min_value=0, strict_min=True),
@@ -389,12 +397,22 @@ def _results(validation: Validation, suite: MartSuite) -> list[CheckResult]:
     return out
 
 
-def _validate(con: duckdb.DuckDBPyConnection, dq: DQContext, config: DQConfig,
-              suite: MartSuite, batch: str, params: Sequence[Any] = ()) -> list[CheckResult]:
-    frame = con.cursor().execute(suite.sql, list(params)).df()
+def _frame(con: duckdb.DuckDBPyConnection, suite: MartSuite,
+           params: Sequence[Any] = ()) -> pd.DataFrame:
+    """The suite's batch, computed by DuckDB on a cursor of its own (safe from another thread)."""
+    return con.cursor().execute(suite.sql, list(params)).df()
+
+
+def _check(dq: DQContext, config: DQConfig, suite: MartSuite, frame: pd.DataFrame,
+           batch: str) -> list[CheckResult]:
     validation = dq.validate(suite.suite, suite.checks(config), frame, batch=batch,
                              index_columns=suite.index_columns)
     return _results(validation, suite)
+
+
+def _validate(con: duckdb.DuckDBPyConnection, dq: DQContext, config: DQConfig,
+              suite: MartSuite, batch: str, params: Sequence[Any] = ()) -> list[CheckResult]:
+    return _check(dq, config, suite, _frame(con, suite, params), batch)
 
 
 def row_count_results(con: duckdb.DuckDBPyConnection, dq: DQContext, config: DQConfig,
@@ -516,13 +534,22 @@ def run_mart_checks(con: duckdb.DuckDBPyConnection, dq: DQContext, config: DQCon
         results += _validate(con, dq, config, SUITES[name], batch="whole table")
     days = run_dates(con, loaded_after)
     done = 0
-    for batch in day_batches(con, days):
-        label = (f"business_date {batch[0]}" if len(batch) == 1
-                 else f"business_date {batch[0]} .. {batch[-1]} ({len(batch)} days)")
-        results += _validate(con, dq, config, SUITES["marts.fct_transactions"],
-                             batch=label, params=[batch])
-        done += len(batch)
-        say(f"checked fct_transactions for {done}/{len(days)} days")
+    txn_suite = SUITES["marts.fct_transactions"]
+    batches = day_batches(con, days)
+    # The next batch is computed by DuckDB (which releases the GIL) while GX checks this one.
+    with ThreadPoolExecutor(max_workers=1) as prefetch:
+        upcoming = prefetch.submit(_frame, con, txn_suite, [batches[0]]) if batches else None
+        for i, batch in enumerate(batches):
+            assert upcoming is not None  # submitted for every batch before its turn
+            frame = upcoming.result()
+            upcoming = (prefetch.submit(_frame, con, txn_suite, [batches[i + 1]])
+                        if i + 1 < len(batches) else None)
+            label = (f"business_date {batch[0]}" if len(batch) == 1
+                     else f"business_date {batch[0]} .. {batch[-1]} ({len(batch)} days)")
+            results += _check(dq, config, txn_suite, frame, label)
+            del frame
+            done += len(batch)
+            say(f"checked fct_transactions for {done}/{len(days)} days")
     span = span or anomaly_span(con, loaded_after)
     if span is not None:
         start, end = span

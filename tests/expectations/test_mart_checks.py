@@ -178,10 +178,21 @@ def test_transaction_checks_fail_on_a_broken_day(
     snapshot_copy.execute(
         "update fct_transactions set settlement_line_id = null, trace_no = null "
         "where journal_line_id = ?", [line])
+    # ...and a line that never settled given a settlement line.
+    unsettled = scalar(
+        snapshot_copy,
+        "select min(journal_line_id) from fct_transactions where business_date = ? "
+        "and match_status not in ('MATCHED', 'AMOUNT_MISMATCH', 'SETTLED_NOT_EXPECTED')",
+        [day])
+    assert unsettled is not None
+    snapshot_copy.execute(
+        "update fct_transactions set settlement_line_id = 'L-ANY' where journal_line_id = ?",
+        [unsettled])
     results = _suite(snapshot_copy, dq, "marts.fct_transactions", [[day]])
     assert any(r.field == "trace_no" for r in _failed(results, "transaction_keys_present"))
-    assert any(r.field == "settlement_line_id"
-               for r in _failed(results, "match_status_consistent"))
+    consistent = _failed(results, "match_status_consistent")
+    assert {r.expected.split(" (")[0] for r in consistent} == {
+        "a settled status", "an unsettled status has no settlement line"}
     other_day = scalar(
         snapshot_copy,
         "select max(business_date) from fct_transactions where business_date <> ?",
