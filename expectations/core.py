@@ -19,18 +19,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 # GX reports usage to a server unless told not to; nothing here may reach the network.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-import great_expectations as gx
-import pandas as pd
-from great_expectations.data_context import AbstractDataContext
-from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.datasource.fluent import PandasDatasource
-from great_expectations.execution_engine import pandas_execution_engine
-from great_expectations.expectations import Expectation
+if TYPE_CHECKING:
+    import pandas as pd
+    from great_expectations.data_context import AbstractDataContext
+    from great_expectations.expectations import Expectation
 
 from posaudit.expectations.severity import CRITICAL as CRITICAL
 from posaudit.expectations.severity import WARNING as WARNING
@@ -45,10 +42,18 @@ MAX_FAILING_ROWS = 1_000
 for _name in ("great_expectations", "great_expectations.core", "great_expectations.expectations"):
     logging.getLogger(_name).setLevel(logging.ERROR)
 
-# GX fingerprints every pandas batch under 1 GB by hashing all of its cells, for a batch marker
-# nothing here reads (batches are named by posaudit's labels; larger frames already go without
-# one). On a million-row batch that hash was half of the validation's time.
-pandas_execution_engine.HASH_THRESHOLD = 0
+
+def _load_gx() -> Any:
+    """Great Expectations, imported when a context is first made: it takes seconds to import,
+    and a refresh that finds nothing new, or any command that only reads results, needs none."""
+    import great_expectations as gx
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    # GX fingerprints every pandas batch under 1 GB by hashing all of its cells, for a batch
+    # marker nothing here reads (batches are named by posaudit's labels; larger frames already
+    # go without one). On a million-row batch that hash was half of the validation's time.
+    pandas_execution_engine.HASH_THRESHOLD = 0
+    return gx
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,9 @@ class DQContext:
     """A GX project: in memory (``root=None``) or file-backed with Data Docs under ``root``."""
 
     def __init__(self, root: Path | None = None) -> None:
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        gx = _load_gx()
         self.root = root
         self._ctx: AbstractDataContext
         if root is None:
@@ -158,6 +166,8 @@ class DQContext:
         self.validated = 0
 
     def _batch_definition(self) -> Any:
+        from great_expectations.datasource.fluent import PandasDatasource
+
         sources = self._ctx.data_sources
         try:
             # Only _batch_definition adds this source, and always as a pandas one.
@@ -178,6 +188,7 @@ class DQContext:
         cached = self._suites.get(suite)
         if cached and cached[0] == signature:
             return cached[1]
+        gx = _load_gx()
         gx_suite = gx.ExpectationSuite(name=suite)
         for part, check in enumerate(checks):
             # A fresh copy: an expectation belongs to one suite.

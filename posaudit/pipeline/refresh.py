@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -39,7 +39,6 @@ from posaudit.cases.sync import sync as sync_cases
 from posaudit.expectations.config import DQConfig
 from posaudit.expectations.core import CheckResult, DQContext
 from posaudit.expectations.gate import decide, outstanding_quarantines, standing_quarantines
-from posaudit.expectations.marts import Span, anomaly_span, run_mart_checks
 from posaudit.expectations.store import ensure_table, write_results
 from posaudit.ingest.cardsafe import load_card_key
 from posaudit.ingest.landing import IngestReport, new_run_id
@@ -82,6 +81,9 @@ from posaudit.pipeline.warehouse import (
     write_json,
 )
 from posaudit.resources import project_dir
+
+if TYPE_CHECKING:
+    from posaudit.expectations.marts import Span
 
 
 def duckdb_config() -> dict[str, str]:
@@ -386,6 +388,10 @@ def _check(run: _Run, built: bool) -> bool:
     result, wh = run.result, run.warehouse
     assert run.dq is not None and result.ingest is not None
     if built:
+        # Here, not at the top: the checks import Great Expectations (seconds), which a refresh
+        # that finds nothing new never needs.
+        from posaudit.expectations.marts import anomaly_span, run_mart_checks
+
         # dbt (in this process) may still hold the database: connect as it did, no settings.
         with run.step("checks") as step, duckdb.connect(str(wh.build_db)) as con:
             # What was loaded since the published snapshot is checked (a refused run's days
