@@ -345,7 +345,7 @@ def read_floor(landing: Path, reader: str, log: Path) -> dict[str, Any]:
 
 def scale_point(result: dict[str, Any], full: dict[str, Any]) -> None:
     """A point of the scale curve (--full-only): the full refresh alone, per million journal
-    lines, with its steps' CPU use."""
+    lines, with its steps' CPU use (scale_curve.py splits the steps per million)."""
     journal = full.get("journal_rows_loaded") or 0
     steps = full.get("steps") or {}
     result["scale_point"] = {
@@ -353,9 +353,6 @@ def scale_point(result: dict[str, Any], full: dict[str, Any]) -> None:
         "full_refresh_seconds": full["seconds"],
         "seconds_per_million_lines": round(full["seconds"] / (journal / 1e6), 2)
         if journal else None,
-        "steps_per_million_lines": {
-            step: round(seconds / (journal / 1e6), 2) for step, seconds in steps.items()
-            if isinstance(seconds, int | float) and step != "total"} if journal else {},
         "peak_rss_mib": full["peak_rss_mib"],
         "not_measured": "the floor, the pandas script, the day added and the fixed cost "
                         "(a full run of this script measures them)",
