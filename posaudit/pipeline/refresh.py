@@ -46,7 +46,7 @@ from posaudit.ingest.load import RAW, TABLE_DDL
 from posaudit.ingest.raw_files import RawFiles
 from posaudit.pipeline import build_window, spark_engine, unchanged
 from posaudit.pipeline.build_window import FULL
-from posaudit.pipeline.dbt_runner import DbtOutcome, run_dbt
+from posaudit.pipeline.dbt_runner import DbtOutcome, parse_project, run_dbt
 from posaudit.pipeline.ingest_step import ingest_landing
 from posaudit.pipeline.lock import WarehouseLock
 from posaudit.pipeline.progress import Console, Step, as_console, following
@@ -336,18 +336,26 @@ def _build_on_duckdb(run: _Run) -> DbtOutcome:
     # Seeds and models first, then every data test on them: two steps, timed apart, as on
     # Spark. A failing test refuses the snapshot either way. Unit tests check the models'
     # logic, not the data: CI runs them (tests/), refreshes don't. dbt's own console output is
-    # replaced by each step's progress.
+    # replaced by each step's progress. The project is parsed once for both steps. A build
+    # windowed on new data loads no seeds: they are part of the code fingerprint, so an
+    # incremental build has them as the last build loaded them.
+    assert run.result.window is not None
+    skip = ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "test"]
+    if run.result.window.mode != FULL:
+        skip += ["--exclude-resource-type", "seed"]
     with run.step("dbt build", unit="nodes", quiet=True) as step, \
             following(log, dbt_lines(step)):
-        built = run_dbt(run.warehouse, _dbt_args(run, "build", "--exclude-resource-type",
-                                                 "unit_test", "--exclude-resource-type",
-                                                 "test"), quiet=True)
+        parsed, manifest = parse_project(run.warehouse)
+        if not parsed.success:
+            return parsed
+        built = run_dbt(run.warehouse, _dbt_args(run, "build", *skip), quiet=True,
+                        manifest=manifest)
     if not built.success:
         return built
     with run.step("dbt test", unit="nodes", quiet=True) as step, \
             following(log, dbt_lines(step)):
         tested = run_dbt(run.warehouse, ["test", "--exclude-resource-type", "unit_test"],
-                         quiet=True)
+                         quiet=True, manifest=manifest)
     return DbtOutcome(tested.success, built.nodes + tested.nodes, tested.error)
 
 
