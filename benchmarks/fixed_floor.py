@@ -33,15 +33,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
+
+# refresh.py's own small zone, generation and measured refresh: the fixed cost it reports
+from refresh import FIXED_COST_DAYS, FIXED_COST_TRANSACTIONS, generate, refresh
 
 from posaudit.tools.generator.extra_day import add_files, split
 
 HERE = Path(__file__).resolve().parent
-POSAUDIT = [sys.executable, "-m", "posaudit.cli"]
-DAYS, TERMINALS, TRANSACTIONS = 8, 20, 5_000
+TERMINALS = 20  # as refresh.py's fixed_cost
 
 IMPORTS = {
     "posaudit refresh": "import posaudit.cli, posaudit.pipeline.refresh",
@@ -90,13 +92,20 @@ print(json.dumps({
 """
 
 
-def timed(cmd: list[str], *, cwd: Path | None = None) -> tuple[float, str]:
+def timed(cmd: list[str]) -> tuple[float, str]:
     t = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run(cmd, capture_output=True, text=True)
     seconds = time.perf_counter() - t
-    if done.returncode not in (0, 1):  # a refresh that publishes with warnings exits 1
+    if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
     return seconds, done.stdout
+
+
+def succeeded(measured: dict[str, Any], what: str) -> dict[str, Any]:
+    """A step refresh.py measured, or the run stops (a refresh with warnings exits 1)."""
+    if measured["exit_code"] not in (0, 1):
+        raise SystemExit(f"{what} failed ({measured['exit_code']}): see {measured['log']}")
+    return measured
 
 
 def median(values: list[float]) -> float:
@@ -106,12 +115,11 @@ def median(values: list[float]) -> float:
 def small_warehouse(work: Path) -> tuple[Path, Path, Path]:
     """The fixed-cost warehouse: its first days refreshed; the extra day held back."""
     landing, extra, warehouse = work / "landing", work / "extra", work / "W"
-    start = date.today() - timedelta(days=DAYS + 1)
-    timed([*POSAUDIT, "generate", "--out", str(landing), "--seed", "1", "--days",
-           str(DAYS + 1), "--terminals", str(TERMINALS), "--transactions", str(TRANSACTIONS),
-           "--start", start.isoformat()])
+    succeeded(generate(landing, days=FIXED_COST_DAYS + 1, terminals=TERMINALS,
+                       transactions=FIXED_COST_TRANSACTIONS, seed=1, log=work / "generate.log"),
+              "posaudit generate")
     split(landing, extra)
-    timed([*POSAUDIT, "refresh", "--landing", str(landing), "--warehouse", str(warehouse)])
+    succeeded(refresh(landing, warehouse, work / "full.log"), "the first refresh")
     return landing, extra, warehouse
 
 
@@ -136,9 +144,8 @@ def day_added(landing: Path, extra: Path, warehouse: Path, scratch: Path) -> flo
     shutil.copyfile(warehouse.with_name("W.card-key"), scratch / "W.card-key")
     shutil.copytree(landing, scratch / "landing")
     add_files(extra, scratch / "landing")
-    seconds, _ = timed([*POSAUDIT, "refresh", "--landing", str(scratch / "landing"),
-                        "--warehouse", str(scratch / "W")])
-    return seconds
+    added = refresh(scratch / "landing", scratch / "W", scratch / "refresh.log")
+    return float(succeeded(added, "the day added")["seconds"])
 
 
 def main() -> None:
@@ -169,7 +176,8 @@ def main() -> None:
         result = {
             "date": date.today().isoformat(),
             "command": " ".join([Path(sys.executable).name, *sys.argv]),
-            "warehouse": {"transactions": TRANSACTIONS, "days": DAYS, "terminals": TERMINALS},
+            "warehouse": {"transactions": FIXED_COST_TRANSACTIONS, "days": FIXED_COST_DAYS,
+                          "terminals": TERMINALS},
             "repeat": args.repeat,
             "python_start_seconds": median(start),
             "import_seconds": imports,

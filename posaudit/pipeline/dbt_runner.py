@@ -28,16 +28,12 @@ class DbtOutcome:
         return [n for n in self.nodes if n["status"] == "warn"]
 
 
-def _dbt_runner() -> Any:
-    from dbt.cli.main import dbtRunner
-
-    return dbtRunner
-
-
 def parse_project(warehouse: Warehouse) -> tuple[DbtOutcome, Any]:
     """``dbt parse``, once for all of a refresh's dbt steps: it writes target/manifest.json,
     and the manifest it returns spares each ``run_dbt`` given it a parse of its own."""
-    result = _dbt_runner()().invoke(_cli(warehouse, ["parse"], quiet=True))
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(_cli(warehouse, ["parse"], quiet=True))
     error = str(result.exception) if result.exception else None
     return DbtOutcome(success=bool(result.success), error=error), result.result
 
@@ -47,12 +43,15 @@ def run_dbt(warehouse: Warehouse, args: list[str], *, quiet: bool = False,
     """``dbt <args>`` on the warehouse's build database. ``manifest``: what ``parse_project``
     returned, which also wrote it; dbt then writes only target/run_results.json, not the
     manifest again (on a small warehouse, writing it took a quarter of dbt's time)."""
+    from dbt.artifacts.schemas.run import RunExecutionResult
+    from dbt.cli.main import dbtRunner
+
     cli = _cli(warehouse, args, quiet=quiet)
     if manifest is not None:
         cli.append("--no-write-json")
-    result = _dbt_runner()(manifest=manifest).invoke(cli)
+    result = dbtRunner(manifest=manifest).invoke(cli)
     res = result.result
-    if manifest is not None and hasattr(res, "write"):
+    if manifest is not None and isinstance(res, RunExecutionResult):
         res.write(str(warehouse.dbt_dir / "target" / "run_results.json"))
     nodes: list[dict[str, object]] = []
     for r in getattr(res, "results", None) or []:
